@@ -1,0 +1,6 @@
+// Owns the full client page's entry: mounts <bw-feed> on the relay's own origin and hands it an invite link's code.
+import './components/bw-feed.js';
+
+const el = document.querySelector('bw-feed');
+const hash = new URLSearchParams(location.hash.slice(1));
+if (el && hash.get('invite')) el.setAttribute('invite', hash.get('invite')!);

@@ -1,0 +1,48 @@
+// Owns <bw-onboarding>: the first screen, where a visitor picks a display name and creates an identity.
+import { LitElement, css, html } from 'lit';
+import { theme } from './theme.js';
+import { fire } from './events.js';
+
+/**
+ * @event bw-create-identity - `{ name }` when the visitor submits a non-empty name.
+ * @csspart form - the form
+ * @attr error - a message to show (set by the host when creation failed)
+ */
+export class BwOnboarding extends LitElement {
+  static override properties = { error: { type: String }, busy: { type: Boolean }, _local: { state: true } };
+  static override styles = [theme, css`form { display: grid; gap: var(--_gap); max-width: 28rem; }`];
+  declare error: string;
+  declare busy: boolean;
+  declare _local: string;
+
+  constructor() {
+    super();
+    this.error = '';
+    this.busy = false;
+    this._local = '';
+  }
+
+  #submit(e: Event) {
+    e.preventDefault();
+    const input = this.renderRoot.querySelector('input')!;
+    const name = input.value.trim();
+    if (!name) {
+      this._local = 'Pick a display name first.';
+      return;
+    }
+    this._local = '';
+    fire(this, 'bw-create-identity', { name });
+  }
+
+  override render() {
+    const msg = this._local || this.error;
+    return html`<form part="form" @submit=${this.#submit}>
+      <strong>Welcome to BrainWaves</strong>
+      <span class="muted">Your identity is a key pair made here, in this browser. No account, no email.</span>
+      <label>Display name <input name="name" maxlength="64" autocomplete="nickname" /></label>
+      <button type="submit" ?disabled=${this.busy}>Create my identity</button>
+      ${msg ? html`<div class="error" role="alert">${msg}</div>` : null}
+    </form>`;
+  }
+}
+customElements.get('bw-onboarding') || customElements.define('bw-onboarding', BwOnboarding);

@@ -1,0 +1,116 @@
+// Owns the peer mesh: one simple-peer data channel per online friend, who initiates, and reconnecting with backoff.
+import SimplePeer from 'simple-peer';
+import type { IceServer } from '../shared/protocol.js';
+
+export interface MeshEvents {
+  signal(to: string, signal: unknown): void;
+  open(key: string): void;
+  close(key: string): void;
+  message(from: string, text: string): void;
+}
+
+export interface Mesh {
+  /** Starts a channel to a friend now online, if this side is the initiator; the other side waits. */
+  connect(key: string): void;
+  /** Feeds a signal relayed from a friend. */
+  signal(from: string, signal: unknown): void;
+  isOpen(key: string): boolean;
+  openCount(): number;
+  send(key: string, text: string): boolean;
+  drop(key: string): void;
+  setIceServers(servers: IceServer[]): void;
+  close(): void;
+}
+
+/** Exactly one side initiates, by key order, so two friends who see each other at once never both offer. */
+export const isInitiator = (me: string, them: string): boolean => me < them;
+
+const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
+
+export function createMesh(me: string, on: MeshEvents, opts: { iceServers?: IceServer[] } = {}): Mesh {
+  const peers = new Map<string, SimplePeer.Instance>();
+  const open = new Set<string>();
+  const wanted = new Set<string>();
+  const attempts = new Map<string, number>();
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  let iceServers = opts.iceServers ?? [];
+
+  function create(key: string, initiator: boolean): SimplePeer.Instance {
+    peers.get(key)?.destroy();
+    const p = new SimplePeer({ initiator, trickle: true, config: { iceServers: iceServers as RTCIceServer[] } });
+    peers.set(key, p);
+    p.on('signal', (s) => on.signal(key, s));
+    p.on('connect', () => {
+      attempts.delete(key);
+      open.add(key);
+      on.open(key);
+    });
+    p.on('data', (d: Uint8Array | string) => on.message(key, typeof d === 'string' ? d : new TextDecoder().decode(d)));
+    const ended = () => {
+      if (peers.get(key) !== p) return;
+      peers.delete(key);
+      if (open.delete(key)) on.close(key);
+      retry(key);
+    };
+    p.on('close', ended);
+    p.on('error', (e) => {
+      console.warn('[bw] peer channel error', key.slice(0, 8), e.message);
+      ended();
+    });
+    return p;
+  }
+
+  function retry(key: string) {
+    if (!wanted.has(key) || !isInitiator(me, key) || timers.has(key)) return;
+    const n = attempts.get(key) ?? 0;
+    attempts.set(key, n + 1);
+    const t = setTimeout(() => {
+      timers.delete(key);
+      if (wanted.has(key) && !peers.has(key)) create(key, true);
+    }, BACKOFF_MS[Math.min(n, BACKOFF_MS.length - 1)]);
+    timers.set(key, t);
+  }
+
+  return {
+    connect(key) {
+      wanted.add(key);
+      if (isInitiator(me, key) && !peers.has(key)) create(key, true);
+    },
+    signal(from, s) {
+      let p = peers.get(from);
+      const isOffer = (s as { type?: string }).type === 'offer';
+      // A fresh offer from the initiator replaces a stale channel (it reconnected).
+      if (!p || (isOffer && !isInitiator(me, from))) p = create(from, false);
+      wanted.add(from);
+      p.signal(s as SimplePeer.SignalData);
+    },
+    isOpen: (key) => open.has(key),
+    openCount: () => open.size,
+    send(key, text) {
+      const p = peers.get(key);
+      if (!p || !open.has(key)) return false;
+      try {
+        p.send(text);
+        return true;
+      } catch (e) {
+        console.warn('[bw] send failed', (e as Error).message);
+        return false;
+      }
+    },
+    drop(key) {
+      wanted.delete(key);
+      clearTimeout(timers.get(key));
+      timers.delete(key);
+      const p = peers.get(key);
+      peers.delete(key);
+      p?.destroy();
+      if (open.delete(key)) on.close(key);
+    },
+    setIceServers(s) {
+      iceServers = s;
+    },
+    close() {
+      for (const key of [...peers.keys()]) this.drop(key);
+    },
+  };
+}

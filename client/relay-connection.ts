@@ -1,0 +1,79 @@
+// Owns the client's Socket.IO link to the relay: authentication, typed calls with acks, and reconnection.
+import { io, type Socket } from 'socket.io-client';
+import { BwError, fromFailure } from '../shared/errors.js';
+import { fromB64u, toB64u } from '../shared/bytes.js';
+import { sign, type Identity } from '../shared/crypto/identity.js';
+import { LABEL, signedMessage } from '../shared/crypto/kdf.js';
+import { parse } from '../shared/validate.js';
+import { AuthChallengeSchema, type Ack, type ClientToServer, type IceServer, type ServerToClient } from '../shared/protocol.js';
+
+export type RelayStatus = 'connecting' | 'connected' | 'offline';
+
+export interface RelayEvents {
+  status(status: RelayStatus, detail?: string): void;
+  authenticated(iceServers: IceServer[]): void;
+  signal(from: string, data: unknown): void;
+  presence(key: string, online: boolean): void;
+  mailbox(): void;
+}
+
+const CALL_TIMEOUT_MS = 10_000;
+
+export interface RelayConnection {
+  readonly status: RelayStatus;
+  call<E extends keyof ClientToServer>(event: E, msg: Parameters<ClientToServer[E]>[0]): Promise<Extract<Parameters<Parameters<ClientToServer[E]>[1]>[0], { ok: true }>>;
+  close(): void;
+}
+
+export function connectRelay(url: string, me: Pick<Identity, 'sigPub' | 'sigSecret'>, on: RelayEvents): RelayConnection {
+  const socket: Socket<ServerToClient, ClientToServer> = io(url || undefined, {
+    transports: ['websocket', 'polling'],
+    reconnectionDelayMax: 10_000,
+  });
+  let status: RelayStatus = 'connecting';
+  const setStatus = (s: RelayStatus, detail?: string) => {
+    status = s;
+    on.status(s, detail);
+  };
+  on.status('connecting');
+
+  socket.on('auth:challenge', (raw) => {
+    try {
+      const ch = parse(AuthChallengeSchema, raw, 'auth:challenge');
+      const sig = sign(signedMessage(LABEL.authSig, fromB64u(ch.nonce, 'nonce')), me.sigSecret);
+      socket.timeout(CALL_TIMEOUT_MS).emit('auth:prove', { key: toB64u(me.sigPub), sig: toB64u(sig) }, (err: Error | null, res: Ack<{ iceServers: IceServer[] }>) => {
+        if (err) return setStatus('offline', 'relay did not answer the login');
+        if (!res.ok) return setStatus('offline', `relay refused login: ${res.message}`);
+        setStatus('connected');
+        on.authenticated(res.iceServers);
+      });
+    } catch (e) {
+      setStatus('offline', (e as Error).message);
+    }
+  });
+  socket.on('signal:recv', (m) => on.signal(m.from, m.data));
+  socket.on('presence:change', (m) => on.presence(m.key, m.online));
+  socket.on('mailbox:ready', () => on.mailbox());
+  socket.on('relay:error', (f) => console.warn('[bw] relay error', f.event, f.code, f.message));
+  socket.on('disconnect', () => setStatus('offline', 'relay connection lost; reconnecting'));
+  socket.on('connect_error', () => setStatus('offline', `relay unreachable at ${url || location.origin}; retrying`));
+  socket.io.on('reconnect_attempt', () => status !== 'connecting' && setStatus('connecting'));
+
+  return {
+    get status() {
+      return status;
+    },
+    async call(event, msg) {
+      if (status !== 'connected') throw new BwError('unavailable', 'not connected to the relay');
+      let res: Ack;
+      try {
+        res = await (socket.timeout(CALL_TIMEOUT_MS).emitWithAck as (e: string, m: unknown) => Promise<Ack>)(event, msg);
+      } catch {
+        throw new BwError('unavailable', `relay did not answer ${event}`);
+      }
+      if (!res.ok) throw fromFailure(res);
+      return res as never;
+    },
+    close: () => void socket.close(),
+  };
+}

@@ -1,0 +1,347 @@
+// Owns one user's running client: identity, friends, posting and receiving, wiring store, relay and mesh together.
+import { BwError, isBwError } from '../shared/errors.js';
+import { fromB64u, toB64u } from '../shared/bytes.js';
+import { generateIdentity, fingerprint, peerId, safetyNumber, type Identity } from '../shared/crypto/identity.js';
+import { pairKeys } from '../shared/crypto/pairwise.js';
+import { acceptInvite, createFriendRequest, createInvite, openFriendRequest, type Invite } from '../shared/crypto/invite.js';
+import { checkBody, openPost, sealPost, MAX_BODY_CHARS } from '../shared/crypto/envelope.js';
+import { parse } from '../shared/validate.js';
+import { ChannelMessageSchema, LIMITS, SignalDataSchema, type ChannelMessage, type FriendRequest } from '../shared/protocol.js';
+import { loadIdentity, openDb, type BwDb, type Delivery, type FriendRow, type IdentityRow, type PostRow, type Via } from './db.js';
+import { connectRelay, type RelayConnection, type RelayStatus } from './relay-connection.js';
+import { createMesh, isInitiator, type Mesh } from './mesh.js';
+
+export { MAX_BODY_CHARS };
+
+/** What the UI renders; replaced (never mutated) on every change. */
+export interface SessionState {
+  ready: boolean;
+  me?: { key: string; name: string; fingerprint: string };
+  friends: (Pick<FriendRow, 'key' | 'name' | 'status'> & { online: boolean; direct: boolean; safetyNumber: string })[];
+  posts: (PostRow & { authorName: string; mine: boolean })[];
+  relay: RelayStatus;
+  relayDetail?: string;
+  direct: number;
+}
+
+export interface SessionOptions {
+  /** Relay base URL; '' means the page's own origin. */
+  relay: string;
+  /** Database name (prefixed with 'brainwaves:'). */
+  dbName: string;
+  now?: () => number;
+}
+
+export interface PostEvent {
+  post: PostRow;
+}
+
+const FEED_LIMIT = 200;
+
+/**
+ * Events: 'change' (state changed), 'post' (CustomEvent<PostEvent>: a friend's post arrived).
+ * Keys never leave this object through its API: state carries only public data.
+ */
+export class Session extends EventTarget {
+  #db: BwDb;
+  #opts: SessionOptions;
+  #now: () => number;
+  #me?: Identity;
+  #friends = new Map<string, FriendRow>();
+  #online = new Set<string>();
+  #seen = new Set<string>();
+  #relay?: RelayConnection;
+  #mesh?: Mesh;
+  #state: SessionState = { ready: false, friends: [], posts: [], relay: 'offline', direct: 0 };
+  /** Incoming relay and channel messages are handled one at a time, in arrival order. */
+  #inbox: Promise<void> = Promise.resolve();
+
+  constructor(opts: SessionOptions) {
+    super();
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+    this.#db = openDb(opts.dbName);
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** Loads everything from IndexedDB first (the feed shows offline), then goes online if there is an identity. */
+  async start(): Promise<void> {
+    const row = await loadIdentity(this.#db);
+    for (const f of await this.#db.friends.toArray()) this.#friends.set(f.key, f);
+    for (const [author, seq] of (await this.#db.posts.toCollection().primaryKeys()) as unknown as [string, number][]) this.#seen.add(`${author}:${seq}`);
+    if (row) this.#me = row;
+    await this.#refresh({ ready: true });
+    if (this.#me) this.#goOnline();
+  }
+
+  async createIdentity(name: string): Promise<void> {
+    const clean = name.trim();
+    if (!clean) throw new BwError('bad-frame', 'pick a display name');
+    if (clean.length > 64) throw new BwError('oversize', 'display name is over 64 characters');
+    if (this.#me) throw new BwError('bad-frame', 'this browser already has an identity');
+    const id = generateIdentity(clean);
+    const row: IdentityRow = { id: 'me', ...id, created: this.#now() };
+    await this.#db.identity.put(row);
+    this.#me = id;
+    await this.#refresh();
+    this.#goOnline();
+  }
+
+  /** A fresh invite code (remembered, so the friend request that answers it is recognised). */
+  async createInvite(): Promise<string> {
+    const me = this.#requireMe();
+    const relay = this.#opts.relay || location.origin;
+    const { code, invite } = createInvite(me, { relay, now: this.#now() });
+    await this.#db.invites.put({ token: toB64u(invite.token), expires: invite.expires });
+    return code;
+  }
+
+  /** Accepts a pasted invite code or link; the inviter is told through the relay (now, or when next online). */
+  async acceptInvite(code: string): Promise<{ name: string }> {
+    const me = this.#requireMe();
+    const inv = acceptInvite(me, code, this.#now());
+    await this.#addFriend(inv, 'pending');
+    await this.#sendFriendRequest(inv);
+    return { name: inv.name };
+  }
+
+  async post(body: string): Promise<PostRow> {
+    const me = this.#requireMe();
+    checkBody(body);
+    if (!body.trim()) throw new BwError('bad-frame', 'write something first');
+    const myKey = peerId(me.sigPub);
+    const last = await this.#db.posts.where('author').equals(myKey).last();
+    const seq = (last?.seq ?? 0) + 1;
+    const ts = this.#now();
+    const friends = [...this.#friends.values()];
+    const sealed = sealPost(me, { seq, ts, body }, friends.map((f) => ({ sigPub: f.sigPub, wrapKey: f.wrapKey })));
+    const delivery: Record<string, Delivery> = {};
+    const row: PostRow = { author: myKey, seq, ts, body, via: 'self', received: ts, delivery };
+    await this.#db.posts.put(row);
+    this.#seen.add(`${myKey}:${seq}`);
+    await Promise.all(sealed.map(async (s) => {
+      const to = peerId(s.to);
+      delivery[to] = await this.#deliver(to, seq, toB64u(s.envelope));
+    }));
+    await this.#db.posts.update([myKey, seq] as never, { delivery });
+    await this.#refresh();
+    return row;
+  }
+
+  close(): void {
+    this.#mesh?.close();
+    this.#relay?.close();
+    this.#db.close();
+  }
+
+  // ---- delivery ---------------------------------------------------------------------------------------
+
+  /** Direct if the channel is open, else the relay's mailbox, else the local outbox until the network returns. */
+  async #deliver(to: string, seq: number, env: string): Promise<Delivery> {
+    const msg: ChannelMessage = { t: 'post', env };
+    if (this.#mesh?.send(to, JSON.stringify(msg))) return 'direct';
+    try {
+      await this.#relay!.call('mailbox:put', { to, env });
+      return 'relay';
+    } catch (e) {
+      console.warn('[bw] mailbox put failed, queued', isBwError(e) ? e.code : e);
+      await this.#db.outbox.add({ to, seq, env, created: this.#now() });
+      return 'queued';
+    }
+  }
+
+  async #flushOutbox(): Promise<void> {
+    for (const item of await this.#db.outbox.toArray()) {
+      if (!this.#friends.has(item.to)) {
+        await this.#db.outbox.delete(item.id!); // unfriended since: the post must not reach them
+        continue;
+      }
+      const how = await this.#deliver(item.to, item.seq, item.env);
+      if (how !== 'queued') {
+        await this.#db.outbox.delete(item.id!);
+        const me = peerId(this.#me!.sigPub);
+        const post = await this.#db.posts.get([me, item.seq] as never);
+        if (post) await this.#db.posts.update([me, item.seq] as never, { delivery: { ...post.delivery, [item.to]: how } });
+      } else break; // still offline: keep order, try again later
+    }
+    await this.#refresh();
+  }
+
+  async #receive(env: string, via: Via): Promise<PostRow> {
+    const me = this.#requireMe();
+    const bytes = fromB64u(env, 'envelope');
+    const post = openPost(bytes, {
+      me: me.sigPub,
+      wrapKeyFor: (author) => this.#friends.get(peerId(author))?.wrapKey,
+      seen: (author, seq) => this.#seen.has(`${peerId(author)}:${seq}`),
+    });
+    const row: PostRow = { author: peerId(post.author), seq: post.seq, ts: post.ts, body: post.body, via, received: this.#now() };
+    this.#seen.add(`${row.author}:${row.seq}`);
+    await this.#db.posts.put(row);
+    await this.#refresh();
+    this.dispatchEvent(new CustomEvent<PostEvent>('post', { detail: { post: row } }));
+    return row;
+  }
+
+  async #drainMailbox(): Promise<void> {
+    for (;;) {
+      const { items } = await this.#relay!.call('mailbox:fetch', { after: 0, limit: LIMITS.maxFetchPage });
+      if (!items.length) return;
+      for (const item of items) {
+        try {
+          await this.#receive(item.env, 'relay');
+        } catch (e) {
+          // Stored locally or unreadable for a named reason: either way it is settled, so it is acknowledged.
+          if (!isBwError(e)) throw e;
+          if (e.code !== 'replay') console.warn('[bw] mailbox post rejected', e.code, e.message);
+        }
+      }
+      await this.#relay!.call('mailbox:ack', { ids: items.map((i) => i.id) });
+    }
+  }
+
+  // ---- friends ----------------------------------------------------------------------------------------
+
+  async #addFriend(inv: Invite, status: FriendRow['status']): Promise<FriendRow> {
+    const me = this.#requireMe();
+    const key = peerId(inv.sigPub);
+    const existing = this.#friends.get(key);
+    const row: FriendRow = {
+      key,
+      name: inv.name,
+      sigPub: inv.sigPub,
+      dhPub: inv.dhPub,
+      wrapKey: pairKeys(me, inv).wrap,
+      status: existing?.status === 'mutual' ? 'mutual' : status,
+      added: existing?.added ?? this.#now(),
+      ...(status === 'pending' && { invite: { token: inv.token, relay: inv.relay, expires: inv.expires } }),
+    };
+    await this.#db.friends.put(row);
+    this.#friends.set(key, row);
+    await this.#watch();
+    await this.#refresh();
+    return row;
+  }
+
+  async #sendFriendRequest(inv: Invite): Promise<void> {
+    const req = createFriendRequest(this.#requireMe(), inv, this.#now());
+    try {
+      await this.#relay?.call('signal:send', { to: peerId(inv.sigPub), data: req });
+    } catch (e) {
+      // Offline inviter: the request is sent again when presence says they are online.
+      if (!isBwError(e, 'offline') && !isBwError(e, 'unavailable')) throw e;
+    }
+  }
+
+  async #onFriendRequest(from: string, req: FriendRequest): Promise<void> {
+    const card = openFriendRequest(this.#requireMe(), req, this.#now());
+    if (peerId(card.sigPub) !== from) throw new BwError('bad-signature', 'friend request sender does not match its card');
+    const invite = await this.#db.invites.get(toB64u(card.token));
+    if (!invite) throw new BwError('not-friend', 'friend request answers no invite of mine');
+    if (invite.expires <= this.#now()) throw new BwError('expired', 'friend request answers an expired invite');
+    await this.#addFriend(card, 'mutual');
+    if (this.#online.has(from)) this.#mesh?.connect(from);
+  }
+
+  // ---- network ----------------------------------------------------------------------------------------
+
+  #goOnline(): void {
+    const me = this.#requireMe();
+    const myKey = peerId(me.sigPub);
+    this.#mesh = createMesh(myKey, {
+      signal: (to, signal) => void this.#relay?.call('signal:send', { to, data: { kind: 'sdp', signal } }).catch((e) => console.warn('[bw] signal not sent', e.code ?? e)),
+      open: (key) => this.#serial(async () => {
+        const f = this.#friends.get(key);
+        if (f && f.status !== 'mutual') {
+          f.status = 'mutual';
+          await this.#db.friends.update(key, { status: 'mutual' });
+        }
+        await this.#flushOutbox();
+        await this.#refresh();
+      }),
+      close: () => void this.#refresh(),
+      message: (from, text) => this.#serial(async () => {
+        if (!this.#friends.has(from)) throw new BwError('not-friend', 'data channel message from a non-friend');
+        const msg = parse(ChannelMessageSchema, JSON.parse(text), 'channel message');
+        await this.#receive(msg.env, 'p2p');
+      }),
+    });
+    this.#relay = connectRelay(this.#opts.relay, me, {
+      status: (s, detail) => void this.#refresh({ relay: s, relayDetail: detail }),
+      authenticated: (ice) => this.#serial(async () => {
+        this.#mesh!.setIceServers(ice);
+        await this.#watch();
+        await this.#flushOutbox();
+        await this.#drainMailbox();
+      }),
+      signal: (from, data) => this.#serial(async () => {
+        const msg = parse(SignalDataSchema, data, 'signal');
+        if (msg.kind === 'friend-request') return this.#onFriendRequest(from, msg);
+        if (!this.#friends.has(from)) throw new BwError('not-friend', 'connection offer from a non-friend');
+        this.#mesh!.signal(from, msg.signal);
+      }),
+      presence: (key, online) => this.#serial(() => this.#onPresence(key, online)),
+      mailbox: () => this.#serial(() => this.#drainMailbox()),
+    });
+  }
+
+  async #watch(): Promise<void> {
+    if (this.#relay?.status !== 'connected') return;
+    const { online } = await this.#relay.call('presence:watch', { keys: [...this.#friends.keys()] });
+    for (const k of online) await this.#onPresence(k, true);
+  }
+
+  async #onPresence(key: string, online: boolean): Promise<void> {
+    const f = this.#friends.get(key);
+    if (!f) return;
+    if (online) {
+      this.#online.add(key);
+      if (f.status === 'pending' && f.invite) await this.#sendFriendRequest({ ...f, ...f.invite });
+      // The pending side waits for the inviter to learn of it; the inviter's offer completes the friendship.
+      if (isInitiator(peerId(this.#me!.sigPub), key)) this.#mesh!.connect(key);
+    } else {
+      this.#online.delete(key);
+      this.#mesh!.drop(key);
+    }
+    await this.#refresh();
+  }
+
+  /** Runs handlers one at a time; a rejected message is logged with its code, never silently dropped. */
+  #serial(fn: () => Promise<void> | void): void {
+    this.#inbox = this.#inbox.then(fn).catch((e) => {
+      if (isBwError(e)) console.warn(`[bw] rejected: ${e.code}: ${e.message}`);
+      else console.error('[bw] handler failed', e);
+    });
+  }
+
+  #requireMe(): Identity {
+    if (!this.#me) throw new BwError('unauthenticated', 'create an identity first');
+    return this.#me;
+  }
+
+  async #refresh(patch: Partial<SessionState> = {}): Promise<void> {
+    const me = this.#me;
+    const myKey = me ? peerId(me.sigPub) : '';
+    const rows = await this.#db.posts.orderBy('ts').reverse().limit(FEED_LIMIT).toArray();
+    const names = new Map([...this.#friends.values()].map((f) => [f.key, f.name]));
+    this.#state = {
+      ...this.#state,
+      ...patch,
+      me: me && { key: myKey, name: me.name, fingerprint: fingerprint(me) },
+      friends: [...this.#friends.values()].map((f) => ({
+        key: f.key,
+        name: f.name,
+        status: f.status,
+        online: this.#online.has(f.key),
+        direct: this.#mesh?.isOpen(f.key) ?? false,
+        safetyNumber: me ? safetyNumber(me, f) : '',
+      })),
+      posts: rows.map((r) => ({ ...r, mine: r.author === myKey, authorName: r.author === myKey ? (me?.name ?? '') : (names.get(r.author) ?? r.author.slice(0, 8)) })),
+      direct: this.#mesh?.openCount() ?? 0,
+    };
+    this.dispatchEvent(new Event('change'));
+  }
+}

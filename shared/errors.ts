@@ -1,0 +1,59 @@
+// Owns BwError: the one error type relay and client throw and answer with, and its stable code union.
+
+/** Stable error codes. Add, never rename: clients match on them across versions. */
+export const ERROR_CODES = [
+  'bad-frame', // a message failed its schema
+  'bad-encoding', // base64url / UTF-8 / binary layout is malformed
+  'bad-version', // an envelope or protocol version we do not speak
+  'bad-signature', // a signature does not verify
+  'bad-ciphertext', // AEAD authentication failed (bit-flip, wrong key)
+  'bad-invite', // invite code malformed or tampered
+  'expired', // invite or challenge past its expiry
+  'self-invite', // accepting one's own invite
+  'not-friend', // a post or request from a key we do not hold as friend
+  'replay', // a post (author, seq) already seen, or a challenge reused
+  'oversize', // body or frame over its limit
+  'unauthenticated', // relay call before auth:prove succeeded
+  'offline', // signal target is not connected to the relay
+  'rate-limited', // too many frames per second from one connection
+  'quota', // recipient mailbox full
+  'wrong-passphrase', // key backup passphrase does not open the backup
+  'unavailable', // relay or peer unreachable
+  'internal', // a bug on the answering side; details are logged there, not sent
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The one error class of BrainWaves. `code` is stable; `message` is for humans. */
+export class BwError extends Error {
+  override readonly name = 'BwError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isBwError(e: unknown, code?: ErrorCode): e is BwError {
+  return e instanceof BwError && (code === undefined || e.code === code);
+}
+
+/** The failure half of every ack on the wire. */
+export interface Failure {
+  ok: false;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Turns any thrown value into a wire failure; non-BwErrors become 'internal' without leaking details. */
+export function toFailure(e: unknown): Failure {
+  if (e instanceof BwError) return { ok: false, code: e.code, message: e.message };
+  return { ok: false, code: 'internal', message: 'internal error' };
+}
+
+/** Rebuilds a BwError from a wire failure (client side of an ack). */
+export function fromFailure(f: Failure): BwError {
+  const code = (ERROR_CODES as readonly string[]).includes(f.code) ? f.code : 'internal';
+  return new BwError(code, f.message);
+}

@@ -1,0 +1,121 @@
+// Owns the wire vocabulary: Socket.IO event maps, data-channel messages and one schema per message.
+import * as v from 'valibot';
+import type { Failure } from './errors.js';
+import { MAX_ENVELOPE_BYTES } from './crypto/envelope.js';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Named limits, shared so the relay and the client agree. */
+export const LIMITS = {
+  /** Socket.IO frame ceiling (bytes); the relay's maxHttpBufferSize. */
+  maxFrameBytes: 64 * 1024,
+  /** SDP blobs are a few KB; 16 KB leaves room for many candidates. */
+  maxSignalChars: 16 * 1024,
+  maxWatchKeys: 1000,
+  /** An envelope in base64url: 4/3 of its bytes, rounded up. */
+  maxEnvelopeChars: Math.ceil((MAX_ENVELOPE_BYTES * 4) / 3),
+  maxInviteChars: 2048,
+  maxFetchPage: 100,
+} as const;
+
+const b64u = (maxChars: number) => v.pipe(v.string(), v.maxLength(maxChars), v.regex(/^[A-Za-z0-9_-]*$/, 'must be base64url'));
+/** An Ed25519 public key as base64url (32 bytes → 43 chars). */
+export const PeerIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'must be a 43-char base64url key'));
+export const EnvelopeB64Schema = b64u(LIMITS.maxEnvelopeChars);
+
+// ---- relay auth --------------------------------------------------------------------------------
+
+export const AuthChallengeSchema = v.object({ v: v.literal(PROTOCOL_VERSION), nonce: b64u(64) });
+export type AuthChallenge = v.InferOutput<typeof AuthChallengeSchema>;
+
+export const AuthProveSchema = v.object({ key: PeerIdSchema, sig: b64u(128) });
+export type AuthProve = v.InferOutput<typeof AuthProveSchema>;
+
+const IceServerSchema = v.object({
+  urls: v.union([v.string(), v.array(v.string())]),
+  username: v.optional(v.string()),
+  credential: v.optional(v.string()),
+});
+export type IceServer = v.InferOutput<typeof IceServerSchema>;
+export const IceServersSchema = v.array(IceServerSchema);
+
+// ---- signaling between two peers (relayed opaquely, checked by the receiving client) ---------------
+
+export const SdpSignalSchema = v.object({
+  kind: v.literal('sdp'),
+  /** simple-peer's signal object (offer, answer or candidate); bounded by the frame limit. */
+  signal: v.looseObject({ type: v.optional(v.string()), sdp: v.optional(v.string()), candidate: v.optional(v.unknown()) }),
+});
+
+export const FriendRequestSchema = v.object({
+  kind: v.literal('friend-request'),
+  /** Requester's Ed25519 key (also stamped by the relay as `from`). */
+  k: PeerIdSchema,
+  /** Requester's X25519 key. */
+  d: b64u(43),
+  /** nonce ‖ XChaCha20-Poly1305(pair request key) of the requester's signed card. */
+  box: b64u(4096),
+});
+export type FriendRequest = v.InferOutput<typeof FriendRequestSchema>;
+
+export const SignalDataSchema = v.variant('kind', [SdpSignalSchema, FriendRequestSchema]);
+export type SignalData = v.InferOutput<typeof SignalDataSchema>;
+
+export const SignalSendSchema = v.object({ to: PeerIdSchema, data: v.looseObject({ kind: v.string() }) });
+export type SignalSend = v.InferOutput<typeof SignalSendSchema>;
+
+/** The relay stamps `from` itself from the authenticated socket; clients never choose it. */
+export interface SignalRecv {
+  from: string;
+  data: unknown;
+}
+
+export const PresenceWatchSchema = v.object({ keys: v.pipe(v.array(PeerIdSchema), v.maxLength(LIMITS.maxWatchKeys)) });
+export type PresenceWatch = v.InferOutput<typeof PresenceWatchSchema>;
+export interface PresenceChange {
+  key: string;
+  online: boolean;
+}
+
+// ---- mailbox (sealed posts for offline friends) ------------------------------------------------------
+
+export const MailboxPutSchema = v.object({ to: PeerIdSchema, env: EnvelopeB64Schema });
+export type MailboxPut = v.InferOutput<typeof MailboxPutSchema>;
+export const MailboxFetchSchema = v.object({
+  after: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  limit: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(LIMITS.maxFetchPage)),
+});
+export type MailboxFetch = v.InferOutput<typeof MailboxFetchSchema>;
+export const MailboxAckSchema = v.object({ ids: v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(1))), v.maxLength(LIMITS.maxFetchPage)) });
+export type MailboxAck = v.InferOutput<typeof MailboxAckSchema>;
+export const MailboxItemSchema = v.object({ id: v.pipe(v.number(), v.integer(), v.minValue(1)), from: PeerIdSchema, env: EnvelopeB64Schema });
+export type MailboxItem = v.InferOutput<typeof MailboxItemSchema>;
+
+// ---- data channel between two friends --------------------------------------------------------------
+
+export const ChannelPostSchema = v.object({ t: v.literal('post'), env: EnvelopeB64Schema });
+export const ChannelMessageSchema = v.variant('t', [ChannelPostSchema]);
+export type ChannelMessage = v.InferOutput<typeof ChannelMessageSchema>;
+
+// ---- Socket.IO event maps (shared by server and client for type safety) ----------------------------
+
+export type Ack<T extends object = object> = ({ ok: true } & T) | Failure;
+type Cb<T extends object = object> = (res: Ack<T>) => void;
+
+export interface ClientToServer {
+  'auth:prove': (msg: AuthProve, ack: Cb<{ iceServers: IceServer[] }>) => void;
+  'signal:send': (msg: SignalSend, ack: Cb) => void;
+  'presence:watch': (msg: PresenceWatch, ack: Cb<{ online: string[] }>) => void;
+  'mailbox:put': (msg: MailboxPut, ack: Cb<{ id: number }>) => void;
+  'mailbox:fetch': (msg: MailboxFetch, ack: Cb<{ items: MailboxItem[] }>) => void;
+  'mailbox:ack': (msg: MailboxAck, ack: Cb<{ deleted: number }>) => void;
+}
+
+export interface ServerToClient {
+  'auth:challenge': (msg: AuthChallenge) => void;
+  'signal:recv': (msg: SignalRecv) => void;
+  'presence:change': (msg: PresenceChange) => void;
+  'mailbox:ready': (msg: { count: number }) => void;
+  /** A frame that could not be answered through its ack (no ack given, or an unknown event). */
+  'relay:error': (msg: Failure & { event: string }) => void;
+}

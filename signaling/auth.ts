@@ -1,0 +1,35 @@
+// Owns relay authentication: single-use, expiring challenges and the check that a client holds its key.
+import { randomBytes } from 'node:crypto';
+import { BwError } from '../shared/errors.js';
+import { fromB64u, fromB64uLen, toB64u } from '../shared/bytes.js';
+import { SIG_LEN, verifySig } from '../shared/crypto/identity.js';
+import { LABEL, signedMessage } from '../shared/crypto/kdf.js';
+import { PROTOCOL_VERSION, type AuthChallenge, type AuthProve } from '../shared/protocol.js';
+
+export interface PendingChallenge {
+  nonce: Uint8Array;
+  expires: number;
+}
+
+export function newChallenge(now: number, ttlMs: number): { pending: PendingChallenge; wire: AuthChallenge } {
+  const nonce = new Uint8Array(randomBytes(32));
+  return { pending: { nonce, expires: now + ttlMs }, wire: { v: PROTOCOL_VERSION, nonce: toB64u(nonce) } };
+}
+
+/** The bytes a client signs to prove its key (shared with the client so both agree). */
+export const authMessage = (nonce: Uint8Array): Uint8Array => signedMessage(LABEL.authSig, nonce);
+
+/**
+ * Checks a proof against the challenge this socket was given. The caller must discard the challenge
+ * before calling (single use), so a replayed proof finds none and is refused as 'replay'.
+ */
+export function verifyProof(pending: PendingChallenge | undefined, proof: AuthProve, now: number): string {
+  if (!pending) throw new BwError('replay', 'no open challenge: it was already used; reconnect for a new one');
+  if (now > pending.expires) throw new BwError('expired', 'challenge expired; reconnect for a new one');
+  const key = fromB64uLen(proof.key, 32, 'key');
+  const sig = fromB64u(proof.sig, 'signature');
+  if (sig.length !== SIG_LEN || !verifySig(sig, authMessage(pending.nonce), key)) {
+    throw new BwError('bad-signature', 'challenge signature does not verify for this key');
+  }
+  return proof.key;
+}

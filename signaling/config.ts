@@ -1,0 +1,111 @@
+// Owns the relay's configuration: one readonly Config, its defaults, and the only place flags and env are read.
+import * as v from 'valibot';
+import { IceServersSchema, LIMITS, type IceServer } from '../shared/protocol.js';
+import { BwError } from '../shared/errors.js';
+import { parse } from '../shared/validate.js';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Where mailbox.db lives; ':memory:' for tests. */
+  readonly dataDir: string;
+  /** Directory of the built client (index.html, bw-feed.js); '' serves no page. */
+  readonly staticDir: string;
+  readonly iceServers: readonly IceServer[];
+  /** TURN server URLs that get short-lived credentials from turnSecret (coturn use-auth-secret). */
+  readonly turnUrls: readonly string[];
+  readonly turnSecret: string;
+  readonly turnTtlSeconds: number;
+  readonly maxFrameBytes: number;
+  readonly queueQuota: number;
+  readonly mailboxTtlSeconds: number;
+  /** Frames per second per connection (token bucket, burst = 2× rate). */
+  readonly rateLimit: number;
+  readonly authTimeoutMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export const DEFAULTS: Config = {
+  host: '127.0.0.1',
+  port: 8787,
+  dataDir: './data',
+  staticDir: './dist',
+  iceServers: [],
+  turnUrls: [],
+  turnSecret: '',
+  turnTtlSeconds: 3600,
+  maxFrameBytes: LIMITS.maxFrameBytes,
+  queueQuota: 10_000,
+  mailboxTtlSeconds: 30 * 24 * 3600,
+  rateLimit: 50,
+  authTimeoutMs: 10_000,
+  logLevel: 'info',
+};
+
+interface Option {
+  key: keyof Config;
+  flag: string;
+  env: string;
+  help: string;
+  kind: 'string' | 'int' | 'json' | 'list';
+}
+
+const OPTIONS: Option[] = [
+  { key: 'host', flag: '--host', env: 'BW_HOST', kind: 'string', help: 'address to listen on' },
+  { key: 'port', flag: '--port', env: 'BW_PORT', kind: 'int', help: 'TCP port (0 = any free port)' },
+  { key: 'dataDir', flag: '--data-dir', env: 'BW_DATA_DIR', kind: 'string', help: 'directory for the mailbox database' },
+  { key: 'staticDir', flag: '--static-dir', env: 'BW_STATIC_DIR', kind: 'string', help: "built client to serve at / ('' = none)" },
+  { key: 'iceServers', flag: '--ice-servers', env: 'BW_ICE_SERVERS', kind: 'json', help: 'JSON list of RTCIceServer (STUN) handed to clients' },
+  { key: 'turnUrls', flag: '--turn-urls', env: 'BW_TURN_URLS', kind: 'list', help: 'comma-separated turn: URLs given time-limited credentials' },
+  { key: 'turnSecret', flag: '--turn-secret', env: 'BW_TURN_SECRET', kind: 'string', help: "coturn's static-auth-secret (never sent to browsers)" },
+  { key: 'turnTtlSeconds', flag: '--turn-ttl', env: 'BW_TURN_TTL', kind: 'int', help: 'TURN credential lifetime, seconds' },
+  { key: 'maxFrameBytes', flag: '--max-frame-bytes', env: 'BW_MAX_FRAME_BYTES', kind: 'int', help: 'largest Socket.IO frame accepted' },
+  { key: 'queueQuota', flag: '--queue-quota', env: 'BW_QUEUE_QUOTA', kind: 'int', help: 'stored posts per recipient' },
+  { key: 'mailboxTtlSeconds', flag: '--mailbox-ttl', env: 'BW_MAILBOX_TTL', kind: 'int', help: 'seconds a stored post is kept' },
+  { key: 'rateLimit', flag: '--rate-limit', env: 'BW_RATE_LIMIT', kind: 'int', help: 'frames per second per connection' },
+  { key: 'logLevel', flag: '--log-level', env: 'BW_LOG_LEVEL', kind: 'string', help: 'debug | info | warn | error | silent' },
+];
+
+export function helpText(): string {
+  const rows = OPTIONS.map((o) => `  ${`${o.flag} <value>`.padEnd(26)} ${o.help} [env ${o.env}, default ${JSON.stringify(DEFAULTS[o.key])}]`);
+  return ['Usage: brainwaves-relay [options]', '', 'The BrainWaves signaling relay and encrypted mailbox.', '', ...rows, '  --help                     show this help'].join('\n');
+}
+
+function convert(o: Option, raw: string): unknown {
+  switch (o.kind) {
+    case 'string':
+      return raw;
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'int': {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 0) throw new BwError('bad-frame', `${o.flag} must be a whole number, got "${raw}"`);
+      return n;
+    }
+    case 'json':
+      try {
+        return parse(IceServersSchema, JSON.parse(raw), o.flag);
+      } catch (e) {
+        throw new BwError('bad-frame', `${o.flag} must be a JSON list of ICE servers: ${(e as Error).message}`);
+      }
+  }
+}
+
+/** Flags win over environment, environment over defaults. Returns 'help' for --help. */
+export function parseConfig(argv: readonly string[], env: Record<string, string | undefined>): Config | 'help' {
+  const out: Record<string, unknown> = { ...DEFAULTS };
+  for (const o of OPTIONS) if (env[o.env] !== undefined) out[o.key] = convert(o, env[o.env]!);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') return 'help';
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const o = OPTIONS.find((x) => x.flag === flag);
+    if (!o) throw new BwError('bad-frame', `unknown option ${flag} (see --help)`);
+    const raw = inline ?? argv[++i];
+    if (raw === undefined) throw new BwError('bad-frame', `${flag} needs a value`);
+    out[o.key] = convert(o, raw);
+  }
+  const level = parse(v.picklist(['debug', 'info', 'warn', 'error', 'silent']), out.logLevel, '--log-level');
+  if (out.turnUrls && (out.turnUrls as string[]).length && !out.turnSecret) throw new BwError('bad-frame', '--turn-urls needs --turn-secret');
+  return Object.freeze({ ...(out as unknown as Config), logLevel: level });
+}

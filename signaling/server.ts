@@ -1,0 +1,167 @@
+// Owns the relay's composition root: wires config, auth, presence, signaling and the mailbox onto one Socket.IO server.
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import type * as v from 'valibot';
+import { BwError, toFailure } from '../shared/errors.js';
+import { fromB64u, toB64u } from '../shared/bytes.js';
+import { readHeader } from '../shared/crypto/envelope.js';
+import { parse } from '../shared/validate.js';
+import {
+  AuthProveSchema, MailboxAckSchema, MailboxFetchSchema, MailboxPutSchema, PresenceWatchSchema, SignalSendSchema,
+  type ClientToServer, type ServerToClient,
+} from '../shared/protocol.js';
+import { newChallenge, verifyProof, type PendingChallenge } from './auth.js';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { fullBucket, take } from './rate-limit.js';
+import type { MailboxStore } from './store/store.js';
+import { iceServersFor } from './turn.js';
+
+type RelaySocket = Socket<ClientToServer, ServerToClient, Record<string, never>, Record<string, never>>;
+type AckFn = (res: unknown) => void;
+
+export interface Relay {
+  io: Server<ClientToServer, ServerToClient>;
+  stats(): { online: number; sockets: number };
+  close(): Promise<void>;
+}
+
+const EVENTS = new Set<string>(['auth:prove', 'signal:send', 'presence:watch', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack']);
+
+export function createRelay(opts: { httpServer: HttpServer; config: Config; store: MailboxStore; log: Logger; now?: () => number }): Relay {
+  const { config, store, log } = opts;
+  const now = opts.now ?? Date.now;
+  const io = new Server<ClientToServer, ServerToClient>(opts.httpServer, {
+    maxHttpBufferSize: config.maxFrameBytes,
+    serveClient: false,
+    cors: { origin: true }, // <bw-feed> is embedded on other sites; auth is by signature, not by cookie
+  });
+  /** key → its authenticated sockets */
+  const online = new Map<string, Set<RelaySocket>>();
+  /** key → sockets that asked to hear when it comes and goes (held in memory only) */
+  const watchers = new Map<string, Set<RelaySocket>>();
+
+  const addTo = <K, V>(m: Map<K, Set<V>>, k: K, val: V) => (m.get(k) ?? m.set(k, new Set()).get(k)!).add(val);
+  const removeFrom = <K, V>(m: Map<K, Set<V>>, k: K, val: V) => {
+    const s = m.get(k);
+    if (s?.delete(val) && s.size === 0) m.delete(k);
+  };
+  const announce = (key: string, isOnline: boolean) => {
+    for (const w of watchers.get(key) ?? []) w.emit('presence:change', { key, online: isOnline });
+  };
+
+  io.on('connection', (raw) => {
+    const socket = raw as RelaySocket;
+    let challenge: PendingChallenge | undefined;
+    let key: string | undefined;
+    const watching = new Set<string>();
+    const bucket = fullBucket(config.rateLimit, now());
+    {
+      const c = newChallenge(now(), config.authTimeoutMs);
+      challenge = c.pending;
+      socket.emit('auth:challenge', c.wire);
+    }
+    const authTimer = setTimeout(() => {
+      if (!key) socket.disconnect(true);
+    }, config.authTimeoutMs);
+    authTimer.unref();
+
+    const fail = (event: string, ack: unknown, e: unknown) => {
+      const f = toFailure(e);
+      if (f.code === 'internal') log.error('handler failed', { event, err: String((e as Error)?.stack ?? e) });
+      else log.debug('frame refused', { event, code: f.code, message: f.message });
+      if (typeof ack === 'function') (ack as AckFn)(f);
+      else socket.emit('relay:error', { ...f, event });
+    };
+
+    /** Every event goes through here: rate limit, auth gate, schema, then the handler; errors become acks. */
+    function on<S extends v.GenericSchema>(event: keyof ClientToServer, schema: S, needsAuth: boolean, handler: (msg: v.InferOutput<S>, me: string) => object | Promise<object>) {
+      socket.on(event, (async (msg: unknown, ack: unknown) => {
+        try {
+          if (!take(bucket, now(), config.rateLimit)) throw new BwError('rate-limited', `over ${config.rateLimit} frames per second; slow down`);
+          if (typeof ack !== 'function') throw new BwError('bad-frame', `${event} needs an acknowledgement callback`);
+          if (needsAuth && !key) throw new BwError('unauthenticated', 'answer auth:challenge with auth:prove first');
+          const res = await handler(parse(schema, msg, event), key!);
+          (ack as AckFn)({ ok: true, ...res });
+        } catch (e) {
+          fail(event, ack, e);
+        }
+      }) as never);
+    }
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (!EVENTS.has(event)) fail(String(event).slice(0, 64), args.at(-1), new BwError('bad-frame', `unknown event "${String(event).slice(0, 64)}"`));
+    });
+
+    on('auth:prove', AuthProveSchema, false, (msg) => {
+      if (key) throw new BwError('bad-frame', 'already authenticated');
+      const pending = challenge;
+      challenge = undefined; // single use, whatever the outcome
+      key = verifyProof(pending, msg, now());
+      clearTimeout(authTimer);
+      const first = !online.has(key);
+      addTo(online, key, socket);
+      if (first) announce(key, true);
+      const waiting = store.count(key, now());
+      if (waiting > 0) queueMicrotask(() => socket.emit('mailbox:ready', { count: waiting }));
+      log.debug('authenticated', { key });
+      return { iceServers: iceServersFor(config, key, now()) };
+    });
+
+    on('signal:send', SignalSendSchema, true, (msg, me) => {
+      const targets = online.get(msg.to);
+      if (!targets) throw new BwError('offline', 'that peer is not connected to this relay');
+      for (const t of targets) t.emit('signal:recv', { from: me, data: msg.data });
+      return {};
+    });
+
+    on('presence:watch', PresenceWatchSchema, true, (msg) => {
+      for (const k of watching) if (!msg.keys.includes(k)) removeFrom(watchers, k, socket);
+      watching.clear();
+      for (const k of msg.keys) {
+        watching.add(k);
+        addTo(watchers, k, socket);
+      }
+      return { online: msg.keys.filter((k) => online.has(k)) };
+    });
+
+    on('mailbox:put', MailboxPutSchema, true, async (msg, me) => {
+      const header = readHeader(fromB64u(msg.env, 'envelope'));
+      if (toB64u(header.author) !== me) throw new BwError('bad-frame', 'envelope author must be the sender');
+      if (toB64u(header.recipient) !== msg.to) throw new BwError('bad-frame', 'envelope recipient must match "to"');
+      const [res] = await store.putMany([{ to: msg.to, from: me, env: msg.env, expires: now() + config.mailboxTtlSeconds * 1000 }]);
+      if (!res || 'error' in res) throw res?.error ?? new BwError('internal', 'store returned nothing');
+      for (const t of online.get(msg.to) ?? []) t.emit('mailbox:ready', { count: 1 });
+      return { id: res.id };
+    });
+
+    on('mailbox:fetch', MailboxFetchSchema, true, (msg, me) => ({ items: store.fetch(me, msg.after, msg.limit, now()) }));
+
+    on('mailbox:ack', MailboxAckSchema, true, (msg, me) => ({ deleted: store.ack(me, msg.ids) }));
+
+    socket.on('disconnect', () => {
+      clearTimeout(authTimer);
+      for (const k of watching) removeFrom(watchers, k, socket);
+      if (key) {
+        removeFrom(online, key, socket);
+        if (!online.has(key)) announce(key, false);
+      }
+    });
+  });
+
+  const purgeTimer = setInterval(() => {
+    const n = store.purgeExpired(now());
+    if (n) log.info('purged expired posts', { count: n });
+  }, 60_000);
+  purgeTimer.unref();
+
+  return {
+    io,
+    stats: () => ({ online: online.size, sockets: io.engine.clientsCount }),
+    async close() {
+      clearInterval(purgeTimer);
+      await new Promise<void>((r) => io.close(() => r()));
+      store.close();
+    },
+  };
+}

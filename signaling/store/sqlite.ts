@@ -1,0 +1,97 @@
+// Owns the SQLite mailbox backend (better-sqlite3, WAL, synchronous=FULL) with group commit.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BwError } from '../../shared/errors.js';
+import type { MailboxStore, StoredItem } from './store.js';
+
+export interface SqliteOptions {
+  /** Directory for mailbox.db; ':memory:' for a throwaway store. */
+  dataDir: string;
+  /** Rows per recipient before puts are refused with 'quota'. */
+  queueQuota: number;
+}
+
+type Row = { to: string; from: string; env: string; expires: number };
+type Result = { id: number } | { error: BwError };
+
+/**
+ * Every put waits for the next group commit: one transaction with one fsync for everything queued
+ * since the last one. Acks are sent only after commit, so a crash loses nothing that was acknowledged,
+ * and the disk's fsync rate no longer caps the mailbox.
+ */
+export function openSqliteStore(opts: SqliteOptions): MailboxStore {
+  let path = ':memory:';
+  if (opts.dataDir !== ':memory:') {
+    mkdirSync(opts.dataDir, { recursive: true });
+    path = join(opts.dataDir, 'mailbox.db');
+  }
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS mailbox (
+      id        INTEGER PRIMARY KEY AUTOINCREMENT,
+      recipient TEXT    NOT NULL,
+      sender    TEXT    NOT NULL,
+      env       TEXT    NOT NULL,
+      expires   INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS mailbox_by_recipient ON mailbox (recipient, id);
+    CREATE INDEX IF NOT EXISTS mailbox_by_expiry ON mailbox (expires);
+  `);
+  const insert = db.prepare('INSERT INTO mailbox (recipient, sender, env, expires) VALUES (?, ?, ?, ?)');
+  const countStmt = db.prepare('SELECT COUNT(*) AS n FROM mailbox WHERE recipient = ? AND expires > ?');
+  const fetchStmt = db.prepare('SELECT id, sender AS "from", env FROM mailbox WHERE recipient = ? AND id > ? AND expires > ? ORDER BY id LIMIT ?');
+  const del = db.prepare('DELETE FROM mailbox WHERE recipient = ? AND id = ?');
+  const purge = db.prepare('DELETE FROM mailbox WHERE expires <= ?');
+
+  const writeBatch = db.transaction((rows: readonly Row[]): Result[] => {
+    const counts = new Map<string, number>();
+    const now = Date.now();
+    return rows.map((r) => {
+      const n = counts.get(r.to) ?? (countStmt.get(r.to, now) as { n: number }).n;
+      if (n >= opts.queueQuota) return { error: new BwError('quota', `mailbox for this recipient is full (${opts.queueQuota} posts)`) };
+      counts.set(r.to, n + 1);
+      return { id: Number(insert.run(r.to, r.from, r.env, r.expires).lastInsertRowid) };
+    });
+  });
+
+  let queue: { rows: readonly Row[]; resolve: (r: Result[]) => void; reject: (e: unknown) => void }[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    try {
+      const results = writeBatch(batch.flatMap((b) => b.rows));
+      let at = 0;
+      for (const b of batch) {
+        b.resolve(results.slice(at, at + b.rows.length));
+        at += b.rows.length;
+      }
+    } catch (e) {
+      for (const b of batch) b.reject(e);
+    }
+  };
+
+  return {
+    putMany(rows) {
+      return new Promise((resolve, reject) => {
+        queue.push({ rows, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush); // collect every put that arrives in this turn of the event loop
+        }
+      });
+    },
+    fetch: (to, after, limit, now) => fetchStmt.all(to, after, now, limit) as StoredItem[],
+    ack: (to, ids) => db.transaction(() => ids.reduce((n, id) => n + del.run(to, id).changes, 0))(),
+    count: (to, now) => (countStmt.get(to, now) as { n: number }).n,
+    purgeExpired: (now) => purge.run(now).changes,
+    close() {
+      if (queue.length) flush();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+// Owns launching Debian's Chromium for end-to-end tests and benches: loopback-only WebRTC flags, one context per user.
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags seen working in a loopback-only namespace (../shared/notes/webrtc-testing.md). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // WebRTC on 127.0.0.1 host candidates only: loopback is listed once media permission is held,
+  // which the fake UI grants without a getUserMedia call.
+  '--allow-loopback-in-peer-connection',
+  '--use-fake-ui-for-media-stream',
+];
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}. Install it with: apt-get update && apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  }
+  if (process.env.BW_IN_NETNS !== '1') {
+    throw new Error('browser tests must run in a loopback-only network namespace: use test/in-netns.sh (npm test does)');
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}

@@ -1,0 +1,44 @@
+// End to end: two real Chromium users and the real relay; a post travels over the WebRTC data channel.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser.js';
+import { startRelay, type RelayProcess } from './relay-process.js';
+import { befriend, openUser, post } from './flow.js';
+
+let relay: RelayProcess;
+let browser: Browser;
+
+before(async () => {
+  relay = await startRelay();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await relay?.stop();
+});
+
+test('identity → befriend → post arrives in the friend’s feed over the data channel', { timeout: 60_000 }, async () => {
+  const alice = await openUser(browser, relay.url, 'Alice');
+  const bob = await openUser(browser, relay.url, 'Bob');
+  await befriend(alice, bob);
+
+  // Both sides see the same safety number for the friendship.
+  const sn = (p: typeof alice) => p.locator('bw-feed ul[part=friends] li code').first().textContent();
+  assert.equal(await sn(alice), await sn(bob));
+
+  const body = `hello from Alice ${Date.now()}`;
+  await post(alice, body);
+  const item = bob.locator('bw-post-list li', { hasText: body });
+  await item.waitFor({ timeout: 5_000 });
+  assert.equal(await item.getAttribute('data-via'), 'p2p', 'the post must travel over the data channel');
+  assert.match(await item.locator('[part=author]').textContent() ?? '', /Alice/);
+  assert.match(await alice.locator('bw-post-list li', { hasText: body }).locator('[part=meta]').textContent() ?? '', /sent directly/);
+
+  // The relay never stored it: its mailbox is empty.
+  const db = new Database(join(relay.dataDir, 'mailbox.db'), { readonly: true });
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM mailbox').get() as { n: number }).n, 0);
+  db.close();
+});

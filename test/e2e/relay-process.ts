@@ -1,0 +1,46 @@
+// Owns starting the real relay as a child process on a free loopback port, and stopping it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+
+export interface RelayProcess {
+  url: string;
+  dataDir: string;
+  child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const MAIN = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../signaling/main.js');
+
+/** Starts build/signaling/main.js with --port 0 and waits for its "relay listening" log line. */
+export async function startRelay(opts: { dataDir?: string; args?: string[] } = {}): Promise<RelayProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'bw-relay-'));
+  const child = spawn(process.execPath, [MAIN, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', 'dist', '--log-level', 'info', ...(opts.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`relay did not start: ${buf}`)), 15_000);
+    child.once('exit', (code) => reject(new Error(`relay exited with ${code}: ${buf}`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)\/"/.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+  });
+  return {
+    url,
+    dataDir,
+    child,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await once(child, 'exit');
+    },
+  };
+}
