@@ -1,23 +1,11 @@
 // Owns launching Debian's Chromium for end-to-end tests and benches: loopback-only WebRTC flags, one context per user.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Flags seen working in a loopback-only namespace (../shared/notes/webrtc-testing.md). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // WebRTC on 127.0.0.1 host candidates only: loopback is listed once media permission is held,
-  // which the fake UI grants without a getUserMedia call.
-  '--allow-loopback-in-peer-connection',
-  '--use-fake-ui-for-media-stream',
-];
+/** Flags seen working in a loopback-only namespace, shared with web-test-runner.config.mjs. */
+export const CHROMIUM_ARGS: string[] = (JSON.parse(readFileSync(new URL('../../../test/chromium-flags.json', import.meta.url), 'utf8')) as { args: string[] }).args;
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {

@@ -1,0 +1,68 @@
+// <bw-feed> with its real Session and IndexedDB: onboarding, persistence, and a clear message when the relay is down.
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import '../../client/components/bw-feed.js';
+import type { BwFeed } from '../../client/components/bw-feed.js';
+
+// Port 9 on loopback: nothing listens, so the relay is "not running" (and no traffic leaves loopback).
+const DEAD_RELAY = 'http://127.0.0.1:9';
+const inner = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel);
+
+describe('<bw-feed>', () => {
+  it('onboards, keeps the identity in IndexedDB across a reload, and says the relay is unreachable', async () => {
+    const db = `test-${Math.random().toString(36).slice(2)}`;
+    const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${db}></bw-feed>`);
+    await waitUntil(() => inner(el, 'bw-onboarding'), 'onboarding shows for a new visitor');
+    const onboarding = inner(el, 'bw-onboarding')!;
+    const input = onboarding.shadowRoot!.querySelector('input')!;
+    input.value = 'Ada';
+    (onboarding.shadowRoot!.querySelector('button[type=submit]') as HTMLButtonElement).click();
+    await waitUntil(() => inner(el, '[part=me]'), 'identity is created');
+    expect(inner(el, '[part=me]')!.textContent).to.match(/Ada/);
+    await waitUntil(() => /relay unreachable at http:\/\/127\.0\.0\.1:9/.test(inner(el, '[part=status]')?.textContent ?? ''), 'says the relay is unreachable');
+    expect(el.getAttribute('data-relay')).to.not.equal('connected');
+
+    el.remove(); // a reload: a new element on the same database
+    const again = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${db}></bw-feed>`);
+    await waitUntil(() => inner(again, '[part=me]'), 'identity is loaded from IndexedDB');
+    expect(inner(again, '[part=me]')!.textContent).to.match(/Ada/);
+    again.remove();
+  });
+
+  it('refuses a malformed invite code with a clear message', async () => {
+    const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${`test-${Math.random()}`}></bw-feed>`);
+    await waitUntil(() => inner(el, 'bw-onboarding'));
+    const ob = inner(el, 'bw-onboarding')!;
+    ob.shadowRoot!.querySelector('input')!.value = 'Bo';
+    (ob.shadowRoot!.querySelector('button[type=submit]') as HTMLButtonElement).click();
+    await waitUntil(() => inner(el, 'bw-invite'));
+    const invite = inner(el, 'bw-invite')!;
+    const paste = invite.shadowRoot!.querySelector('textarea[name=paste]') as HTMLTextAreaElement;
+    paste.value = 'bw1.this-is-not.a-code';
+    (invite.shadowRoot!.querySelector('button[name=accept]') as HTMLButtonElement).click();
+    await waitUntil(() => invite.shadowRoot!.querySelector('[role=alert]'), 'an error is shown');
+    expect(invite.shadowRoot!.querySelector('[role=alert]')!.textContent).to.match(/invite code/);
+    el.remove();
+  });
+
+  it('exposes no key material through its public surface', async () => {
+    const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${`test-${Math.random()}`}></bw-feed>`);
+    await waitUntil(() => inner(el, 'bw-onboarding'));
+    const ob = inner(el, 'bw-onboarding')!;
+    ob.shadowRoot!.querySelector('input')!.value = 'Cy';
+    (ob.shadowRoot!.querySelector('button[type=submit]') as HTMLButtonElement).click();
+    await waitUntil(() => inner(el, '[part=me]'));
+    // Everything reachable from the element's own enumerable properties: no 32-byte arrays, no "secret".
+    const seen = new Set<unknown>();
+    const walk = (v: unknown, depth: number): void => {
+      if (depth > 6 || v === null || typeof v !== 'object' || seen.has(v) || v instanceof Node) return;
+      seen.add(v);
+      expect(v instanceof Uint8Array, 'no raw key bytes are reachable').to.equal(false);
+      for (const k of Object.keys(v)) {
+        expect(k.toLowerCase()).to.not.include('secret');
+        walk((v as Record<string, unknown>)[k], depth + 1);
+      }
+    };
+    walk(el, 0);
+    el.remove();
+  });
+});

@@ -1,0 +1,37 @@
+// Relay configuration parsing and TURN credentials (checked against the coturn REST scheme with an independent vector).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULTS, helpText, parseConfig } from '../../signaling/config.js';
+import { iceServersFor, turnCredential } from '../../signaling/turn.js';
+import { BwError } from '../../shared/errors.js';
+
+test('defaults, env and flags: flags win over env', () => {
+  assert.deepEqual(parseConfig([], {}), DEFAULTS);
+  const c = parseConfig(['--port', '9000', '--host=0.0.0.0'], { BW_PORT: '8000', BW_DATA_DIR: '/tmp/x' });
+  assert.ok(c !== 'help');
+  assert.equal(c.port, 9000);
+  assert.equal(c.host, '0.0.0.0');
+  assert.equal(c.dataDir, '/tmp/x');
+  assert.equal(parseConfig(['--help'], {}), 'help');
+  assert.match(helpText(), /--turn-secret/);
+});
+
+test('bad flags are named errors', () => {
+  const code = (f: () => unknown) => assert.throws(f, (e) => e instanceof BwError && e.code === 'bad-frame');
+  code(() => parseConfig(['--port', 'x'], {}));
+  code(() => parseConfig(['--nope', '1'], {}));
+  code(() => parseConfig(['--port'], {}));
+  code(() => parseConfig(['--ice-servers', '{"urls":1}'], {}));
+  code(() => parseConfig(['--turn-urls', 'turn:127.0.0.1'], {}));
+});
+
+test('TURN credentials follow coturn use-auth-secret: user "expiry:id", password base64 HMAC-SHA1', () => {
+  // Independent vector: echo -n "1700003600:alice" | openssl dgst -sha1 -hmac north -binary | base64
+  assert.deepEqual(turnCredential('north', 'alice', 1_700_000_000_000, 3600), { username: '1700003600:alice', credential: 'wjwSXO2ch1B6VaLTLMy2Avn5O9o=' });
+  const c = parseConfig(['--ice-servers', '[{"urls":"stun:127.0.0.1:3478"}]', '--turn-urls', 'turn:127.0.0.1:3478', '--turn-secret', 'north'], {});
+  assert.ok(c !== 'help');
+  const ice = iceServersFor(c, 'alice', 1_700_000_000_000);
+  assert.deepEqual(ice[0], { urls: 'stun:127.0.0.1:3478' });
+  assert.equal(ice[1]!.username, '1700003600:alice');
+  assert.ok(!JSON.stringify(ice).includes('north'), 'the shared secret never reaches a client');
+});

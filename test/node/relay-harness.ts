@@ -1,0 +1,75 @@
+// Owns a real relay on a loopback port 0 with a real SQLite store, and authenticated socket.io clients for tests.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import { toB64u, fromB64u } from '../../shared/bytes.js';
+import { generateIdentity, peerId, sign, type Identity } from '../../shared/crypto/identity.js';
+import { LABEL, signedMessage } from '../../shared/crypto/kdf.js';
+import type { Ack, AuthChallenge, ClientToServer, ServerToClient } from '../../shared/protocol.js';
+import { DEFAULTS, type Config } from '../../signaling/config.js';
+import { createLogger } from '../../signaling/log.js';
+import { createRelay, type Relay } from '../../signaling/server.js';
+import { openSqliteStore } from '../../signaling/store/sqlite.js';
+
+export type ClientSocket = Socket<ServerToClient, ClientToServer>;
+
+export interface Harness {
+  url: string;
+  relay: Relay;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(overrides: Partial<Config> = {}, now?: () => number): Promise<Harness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bw-relay-test-'));
+  const config: Config = { ...DEFAULTS, port: 0, dataDir, staticDir: '', logLevel: 'silent', ...overrides };
+  const store = openSqliteStore({ dataDir, queueQuota: config.queueQuota });
+  const httpServer = createServer();
+  const relay = createRelay({ httpServer, config, store, log: createLogger('silent'), ...(now && { now }) });
+  await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    relay,
+    dataDir,
+    async close() {
+      await relay.close();
+      httpServer.close();
+    },
+  };
+}
+
+/** Connects and waits for the challenge (not yet authenticated). */
+export async function connectRaw(url: string): Promise<{ socket: ClientSocket; challenge: AuthChallenge }> {
+  const socket: ClientSocket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+  const challenge = await new Promise<AuthChallenge>((resolve, reject) => {
+    socket.once('auth:challenge', resolve);
+    socket.once('connect_error', reject);
+  });
+  return { socket, challenge };
+}
+
+export const proveFor = (id: Pick<Identity, 'sigSecret'>, claimedKey: Uint8Array, nonce: string) => ({
+  key: toB64u(claimedKey),
+  sig: toB64u(sign(signedMessage(LABEL.authSig, fromB64u(nonce)), id.sigSecret)),
+});
+
+export function call<E extends keyof ClientToServer>(s: ClientSocket, event: E, msg: unknown): Promise<Ack<Record<string, unknown>> & Record<string, unknown>> {
+  return (s.timeout(5000).emitWithAck as (e: string, m: unknown) => Promise<never>)(event, msg);
+}
+
+/** A fresh identity, connected and authenticated. */
+export async function connectAs(url: string, name = 'user'): Promise<{ socket: ClientSocket; id: Identity; key: string }> {
+  const id = generateIdentity(name);
+  const { socket, challenge } = await connectRaw(url);
+  const res = await call(socket, 'auth:prove', proveFor(id, id.sigPub, challenge.nonce));
+  if (!res.ok) throw new Error(`auth failed: ${res.code}`);
+  return { socket, id, key: peerId(id.sigPub) };
+}
+
+export function nextEvent<E extends keyof ServerToClient>(s: ClientSocket, event: E): Promise<Parameters<ServerToClient[E]>[0]> {
+  return new Promise((resolve) => s.once(event, resolve as never));
+}

@@ -1,0 +1,203 @@
+// Relay behaviour against a real server and real SQLite: auth, signaling, presence, mailbox, limits, bad frames.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
+import { pairKeys } from '../../shared/crypto/pairwise.js';
+import { sealPost } from '../../shared/crypto/envelope.js';
+import { toB64u } from '../../shared/bytes.js';
+import { call, connectAs, connectRaw, nextEvent, proveFor, startHarness, type Harness } from './relay-harness.js';
+
+function envelopeFrom(from: ReturnType<typeof generateIdentity>, to: ReturnType<typeof generateIdentity>, seq = 1): string {
+  const [s] = sealPost(from, { seq, ts: 1, body: `post ${seq}` }, [{ sigPub: to.sigPub, wrapKey: pairKeys(from, to).wrap }]);
+  return toB64u(s!.envelope);
+}
+
+describe('auth', () => {
+  let h: Harness;
+  before(async () => (h = await startHarness()));
+  after(() => h.close());
+
+  test('a valid proof is accepted and returns ICE servers', async () => {
+    const id = generateIdentity('a');
+    const { socket, challenge } = await connectRaw(h.url);
+    const res = await call(socket, 'auth:prove', proveFor(id, id.sigPub, challenge.nonce));
+    assert.equal(res.ok, true);
+    assert.ok(Array.isArray(res.iceServers));
+    socket.close();
+  });
+
+  test('a wrong signature is refused', async () => {
+    const id = generateIdentity('a');
+    const { socket } = await connectRaw(h.url);
+    const res = await call(socket, 'auth:prove', proveFor(id, id.sigPub, toB64u(new Uint8Array(32))));
+    assert.equal(res.ok, false);
+    assert.equal(res.code, 'bad-signature');
+    socket.close();
+  });
+
+  test("someone else's key is refused", async () => {
+    const mallory = generateIdentity('m');
+    const alice = generateIdentity('a');
+    const { socket, challenge } = await connectRaw(h.url);
+    const res = await call(socket, 'auth:prove', proveFor(mallory, alice.sigPub, challenge.nonce));
+    assert.equal(res.code, 'bad-signature');
+    socket.close();
+  });
+
+  test('a challenge is single use: a replayed proof is refused', async () => {
+    const id = generateIdentity('a');
+    const { socket, challenge } = await connectRaw(h.url);
+    const bad = await call(socket, 'auth:prove', proveFor(generateIdentity('x'), id.sigPub, challenge.nonce));
+    assert.equal(bad.code, 'bad-signature');
+    const replay = await call(socket, 'auth:prove', proveFor(id, id.sigPub, challenge.nonce));
+    assert.equal(replay.code, 'replay');
+    // …and a proof for one connection's challenge does not work on another's.
+    const other = await connectRaw(h.url);
+    const cross = await call(other.socket, 'auth:prove', proveFor(id, id.sigPub, challenge.nonce));
+    assert.equal(cross.code, 'bad-signature');
+    socket.close();
+    other.socket.close();
+  });
+
+  test('calls before auth are refused as unauthenticated', async () => {
+    const { socket } = await connectRaw(h.url);
+    const res = await call(socket, 'mailbox:fetch', { after: 0, limit: 10 });
+    assert.equal(res.code, 'unauthenticated');
+    socket.close();
+  });
+
+  test('an expired challenge is refused', async () => {
+    let t = 1_000_000;
+    const h2 = await startHarness({ authTimeoutMs: 60_000 }, () => t);
+    const id = generateIdentity('a');
+    const { socket, challenge } = await connectRaw(h2.url);
+    t += 61_000;
+    const res = await call(socket, 'auth:prove', proveFor(id, id.sigPub, challenge.nonce));
+    assert.equal(res.code, 'expired');
+    socket.close();
+    await h2.close();
+  });
+});
+
+describe('signaling and presence', () => {
+  let h: Harness;
+  before(async () => (h = await startHarness()));
+  after(() => h.close());
+
+  test('a signal reaches an online peer with the sender stamped by the relay', async () => {
+    const a = await connectAs(h.url, 'a');
+    const b = await connectAs(h.url, 'b');
+    const got = nextEvent(b.socket, 'signal:recv');
+    const res = await call(a.socket, 'signal:send', { to: b.key, data: { kind: 'sdp', signal: { type: 'offer', sdp: 'x' } } });
+    assert.equal(res.ok, true);
+    const msg = await got;
+    assert.equal(msg.from, a.key);
+    assert.deepEqual(msg.data, { kind: 'sdp', signal: { type: 'offer', sdp: 'x' } });
+    a.socket.close();
+    b.socket.close();
+  });
+
+  test('a signal for an identity that is not online answers offline', async () => {
+    const a = await connectAs(h.url, 'a');
+    const res = await call(a.socket, 'signal:send', { to: peerId(generateIdentity('z').sigPub), data: { kind: 'sdp', signal: {} } });
+    assert.equal(res.code, 'offline');
+    a.socket.close();
+  });
+
+  test('presence: watch returns who is online and announces arrivals and departures', async () => {
+    const a = await connectAs(h.url, 'a');
+    const bId = generateIdentity('b');
+    const res = await call(a.socket, 'presence:watch', { keys: [peerId(bId.sigPub)] });
+    assert.deepEqual(res.online, []);
+    const arrival = nextEvent(a.socket, 'presence:change');
+    const { socket: bs, challenge } = await connectRaw(h.url);
+    await call(bs, 'auth:prove', proveFor(bId, bId.sigPub, challenge.nonce));
+    assert.deepEqual(await arrival, { key: peerId(bId.sigPub), online: true });
+    const departure = nextEvent(a.socket, 'presence:change');
+    bs.close();
+    assert.deepEqual(await departure, { key: peerId(bId.sigPub), online: false });
+    a.socket.close();
+  });
+});
+
+describe('mailbox', () => {
+  let h: Harness;
+  before(async () => (h = await startHarness({ queueQuota: 3 })));
+  after(() => h.close());
+
+  test('put → fetch → ack → gone; only the recipient can fetch or ack', async () => {
+    const a = await connectAs(h.url, 'a');
+    const b = await connectAs(h.url, 'b');
+    const env = envelopeFrom(a.id, b.id);
+    const ready = nextEvent(b.socket, 'mailbox:ready');
+    const put = await call(a.socket, 'mailbox:put', { to: b.key, env });
+    assert.equal(put.ok, true);
+    await ready;
+    const mallory = await connectAs(h.url, 'm');
+    assert.deepEqual((await call(mallory.socket, 'mailbox:fetch', { after: 0, limit: 10 })).items, []);
+    assert.equal((await call(mallory.socket, 'mailbox:ack', { ids: [put.id] })).deleted, 0);
+    const fetched = await call(b.socket, 'mailbox:fetch', { after: 0, limit: 10 });
+    assert.deepEqual(fetched.items, [{ id: put.id, from: a.key, env }]);
+    assert.equal((await call(b.socket, 'mailbox:ack', { ids: [put.id] })).deleted, 1);
+    assert.deepEqual((await call(b.socket, 'mailbox:fetch', { after: 0, limit: 10 })).items, []);
+    for (const s of [a, b, mallory]) s.socket.close();
+  });
+
+  test('the envelope must name the sender as author and match the recipient', async () => {
+    const a = await connectAs(h.url, 'a');
+    const b = await connectAs(h.url, 'b');
+    const forged = envelopeFrom(b.id, a.id); // authored by b, sent by a
+    assert.equal((await call(a.socket, 'mailbox:put', { to: a.key, env: forged })).code, 'bad-frame');
+    const misaddressed = envelopeFrom(a.id, b.id);
+    assert.equal((await call(a.socket, 'mailbox:put', { to: peerId(generateIdentity('z').sigPub), env: misaddressed })).code, 'bad-frame');
+    a.socket.close();
+    b.socket.close();
+  });
+
+  test('a full queue refuses with quota, keeping what it acknowledged', async () => {
+    const a = await connectAs(h.url, 'a');
+    const b = generateIdentity('b');
+    const key = peerId(b.sigPub);
+    for (let i = 1; i <= 3; i++) assert.equal((await call(a.socket, 'mailbox:put', { to: key, env: envelopeFrom(a.id, b, i) })).ok, true);
+    const over = await call(a.socket, 'mailbox:put', { to: key, env: envelopeFrom(a.id, b, 4) });
+    assert.equal(over.code, 'quota');
+    a.socket.close();
+  });
+});
+
+describe('bad frames and limits', () => {
+  let h: Harness;
+  before(async () => (h = await startHarness({ rateLimit: 5 })));
+  after(() => h.close());
+
+  test('wrongly typed frames get bad-frame naming the field, and the connection stays up', async () => {
+    const a = await connectAs(h.url, 'a');
+    const res = await call(a.socket, 'signal:send', { to: 42, data: null });
+    assert.equal(res.code, 'bad-frame');
+    assert.match(String(res.message), /signal:send: to/);
+    assert.equal(a.socket.connected, true);
+    a.socket.close();
+  });
+
+  test('an unknown event or a frame without ack gets relay:error', async () => {
+    const a = await connectAs(h.url, 'a');
+    const err = nextEvent(a.socket, 'relay:error');
+    (a.socket.emit as (e: string, m: unknown) => void)('nonsense:event', {});
+    assert.deepEqual({ ...(await err), message: '' }, { ok: false, code: 'bad-frame', message: '', event: 'nonsense:event' });
+    const err2 = nextEvent(a.socket, 'relay:error');
+    (a.socket.emit as (e: string, m: unknown) => void)('mailbox:fetch', { after: 0, limit: 1 });
+    assert.equal((await err2).code, 'bad-frame');
+    a.socket.close();
+  });
+
+  test('a flood is rate-limited for the flooder only', async () => {
+    const flooder = await connectAs(h.url, 'f');
+    const calm = await connectAs(h.url, 'c');
+    const results = await Promise.all(Array.from({ length: 40 }, () => call(flooder.socket, 'mailbox:fetch', { after: 0, limit: 1 })));
+    const limited = results.filter((r) => r.code === 'rate-limited').length;
+    assert.ok(limited >= 20, `expected most of 40 burst frames to be limited, got ${limited}`);
+    assert.equal((await call(calm.socket, 'mailbox:fetch', { after: 0, limit: 1 })).ok, true);
+    flooder.socket.close();
+    calm.socket.close();
+  });
+});
