@@ -4,3 +4,5 @@ import './components/bw-feed.js';
 const el = document.querySelector('bw-feed');
 const hash = new URLSearchParams(location.hash.slice(1));
 if (el && hash.get('invite')) el.setAttribute('invite', hash.get('invite')!);
+// ?direct=off: relay-only mode, for people who must not reveal their IP address to friends.
+if (el && new URLSearchParams(location.search).get('direct') === 'off') el.setAttribute('no-direct', '');

@@ -29,6 +29,8 @@ export interface SessionOptions {
   relay: string;
   /** Database name (prefixed with 'brainwaves:'). */
   dbName: string;
+  /** false: never open direct channels (friends then never learn this browser's IP address); all posts go via the relay mailbox. */
+  direct?: boolean;
   now?: () => number;
 }
 
@@ -45,6 +47,7 @@ const FEED_LIMIT = 200;
 export class Session extends EventTarget {
   #db: BwDb;
   #opts: SessionOptions;
+  readonly #direct: boolean;
   #now: () => number;
   #me?: Identity;
   #friends = new Map<string, FriendRow>();
@@ -59,6 +62,7 @@ export class Session extends EventTarget {
   constructor(opts: SessionOptions) {
     super();
     this.#opts = opts;
+    this.#direct = opts.direct ?? true;
     this.#now = opts.now ?? Date.now;
     this.#db = openDb(opts.dbName);
   }
@@ -243,7 +247,7 @@ export class Session extends EventTarget {
     if (!invite) throw new BwError('not-friend', 'friend request answers no invite of mine');
     if (invite.expires <= this.#now()) throw new BwError('expired', 'friend request answers an expired invite');
     await this.#addFriend(card, 'mutual');
-    if (this.#online.has(from)) this.#mesh?.connect(from);
+    if (this.#direct && this.#online.has(from)) this.#mesh?.connect(from);
   }
 
   // ---- network ----------------------------------------------------------------------------------------
@@ -281,6 +285,7 @@ export class Session extends EventTarget {
         const msg = parse(SignalDataSchema, data, 'signal');
         if (msg.kind === 'friend-request') return this.#onFriendRequest(from, msg);
         if (!this.#friends.has(from)) throw new BwError('not-friend', 'connection offer from a non-friend');
+        if (!this.#direct) return; // relay-only mode: the friend's offer goes unanswered and they use the mailbox
         this.#mesh!.signal(from, msg.signal);
       }),
       presence: (key, online) => this.#serial(() => this.#onPresence(key, online)),
@@ -301,7 +306,7 @@ export class Session extends EventTarget {
       this.#online.add(key);
       if (f.status === 'pending' && f.invite) await this.#sendFriendRequest({ ...f, ...f.invite });
       // The pending side waits for the inviter to learn of it; the inviter's offer completes the friendship.
-      if (isInitiator(peerId(this.#me!.sigPub), key)) this.#mesh!.connect(key);
+      if (this.#direct && isInitiator(peerId(this.#me!.sigPub), key)) this.#mesh!.connect(key);
     } else {
       this.#online.delete(key);
       this.#mesh!.drop(key);

@@ -88,6 +88,8 @@ export function u64be(n: number): Uint8Array {
 }
 
 export function readU64be(b: Uint8Array, at: number): number {
+  // Bounds checked here: DataView would throw a RangeError, or read before a subarray for a negative offset.
+  if (!Number.isInteger(at) || at < 0 || at + 8 > b.length) throw new BwError('bad-encoding', `u64 at ${at} is out of bounds (${b.length} bytes)`);
   const v = new DataView(b.buffer, b.byteOffset + at, 8).getBigUint64(0);
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new BwError('bad-encoding', 'u64 exceeds safe integer range');
   return Number(v);

@@ -18,6 +18,7 @@ const message = (e: unknown) => (isBwError(e) ? e.message : `Something went wron
  * @attr relay - relay base URL, e.g. `https://relay.example:8787`; empty = this page's origin
  * @attr db-name - local database name (default `default`); distinct names keep identities apart
  * @attr invite - an invite code or link to pre-fill (the page passes `#invite=` from its URL)
+ * @attr no-direct - never connect directly (friends do not learn this browser's IP); posts go via the relay
  * @event bw-post - `{ author, authorName, seq, ts, body, via }` a friend's post arrived
  * @event bw-status - `{ relay, direct, friends }` connection status changed
  * @csspart status - the connection status line
@@ -29,6 +30,7 @@ export class BwFeed extends LitElement {
   static override properties = {
     relay: { type: String },
     dbName: { type: String, attribute: 'db-name' },
+    noDirect: { type: Boolean, attribute: 'no-direct' },
     invite: { type: String },
     _inviteCode: { state: true },
     _inviteError: { state: true },
@@ -49,6 +51,7 @@ export class BwFeed extends LitElement {
   `];
   declare relay: string;
   declare dbName: string;
+  declare noDirect: boolean;
   declare invite: string;
   declare _inviteCode: string;
   declare _inviteError: string;
@@ -57,12 +60,13 @@ export class BwFeed extends LitElement {
   declare _busy: boolean;
   #lastStatus = '';
 
-  readonly #ctl = new SessionController(this, () => ({ relay: this.relay, dbName: this.dbName }));
+  readonly #ctl = new SessionController(this, () => ({ relay: this.relay, dbName: this.dbName, direct: !this.noDirect }));
 
   constructor() {
     super();
     this.relay = '';
     this.dbName = 'default';
+    this.noDirect = false;
     this.invite = '';
     this._inviteCode = '';
     this._inviteError = '';
