@@ -3,10 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sealBench } from './seal.bench.js';
 import { p2pBench } from './p2p.bench.js';
+import { bundleBench } from './bundle.bench.js';
 
 const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['seal', sealBench],
   ['p2p', p2pBench],
+  ['bundle', bundleBench],
 ];
 
 /** What each figure is held against, for the table (the JSON carries numbers only). */

@@ -42,9 +42,16 @@ export function createInvite(me: Identity, opts: { relay: string; now: number; t
 
 /** Extracts a code from a pasted link (`…#invite=CODE`) or the bare code, trimming whitespace. */
 export function extractInviteCode(text: string): string {
+  if (typeof text !== 'string') throw new BwError('bad-invite', 'invite code must be text');
   const t = text.trim();
   const at = t.indexOf('#invite=');
-  return at >= 0 ? decodeURIComponent(t.slice(at + '#invite='.length)) : t;
+  if (at < 0) return t;
+  try {
+    return decodeURIComponent(t.slice(at + '#invite='.length));
+  } catch {
+    // URIError on a broken %-escape (a link cut mid-escape): a BwError like every other bad code.
+    throw new BwError('bad-invite', 'invite link is garbled (was it copied whole?)');
+  }
 }
 
 /** Decodes and verifies an invite code. Every failure is a BwError with a named code. */
