@@ -1,5 +1,6 @@
 // Owns the full client page's entry: mounts <bw-feed> on the relay's own origin and hands it an invite link's code.
 import './components/bw-feed.js';
+import './components/bw-qr.js'; // the page shows invites as QR codes; the embed leaves it out to stay small
 
 const el = document.querySelector('bw-feed');
 const hash = new URLSearchParams(location.hash.slice(1));

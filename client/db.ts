@@ -28,7 +28,7 @@ export interface FriendRow {
 }
 
 export type Via = 'self' | 'p2p' | 'relay';
-export type Delivery = 'direct' | 'relay' | 'queued';
+export type Delivery = 'direct' | 'relay' | 'queued' | 'delivered';
 export interface PostRow {
   author: string;
   seq: number;
@@ -45,6 +45,11 @@ export interface InviteRow {
   expires: number;
 }
 
+export interface BlockedRow {
+  key: string;
+  at: number;
+}
+
 export interface OutboxRow {
   id?: number;
   to: string;
@@ -59,6 +64,7 @@ export type BwDb = Dexie & {
   posts: EntityTable<PostRow, 'author'>;
   invites: EntityTable<InviteRow, 'token'>;
   outbox: EntityTable<OutboxRow, 'id'>;
+  blocked: EntityTable<BlockedRow, 'key'>;
 };
 
 /** Opens (or creates) the store. The name is prefixed so a host page's own databases never collide. */
@@ -72,6 +78,7 @@ export function openDb(name: string): BwDb {
     invites: 'token',
     outbox: '++id, to',
   });
+  db.version(2).stores({ blocked: 'key' });
   return db;
 }
 

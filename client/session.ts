@@ -5,11 +5,13 @@ import { generateIdentity, fingerprint, peerId, safetyNumber, type Identity } fr
 import { pairKeys } from '../shared/crypto/pairwise.js';
 import { acceptInvite, createFriendRequest, createInvite, openFriendRequest, type Invite } from '../shared/crypto/invite.js';
 import { checkBody, openPost, sealPost, MAX_BODY_CHARS } from '../shared/crypto/envelope.js';
+import { exportBackup, importBackup } from '../shared/crypto/backup.js';
 import { parse } from '../shared/validate.js';
 import { ChannelMessageSchema, LIMITS, SignalDataSchema, type ChannelMessage, type FriendRequest } from '../shared/protocol.js';
 import { loadIdentity, openDb, type BwDb, type Delivery, type FriendRow, type IdentityRow, type PostRow, type Via } from './db.js';
 import { connectRelay, type RelayConnection, type RelayStatus } from './relay-connection.js';
 import { createMesh, isInitiator, type Mesh } from './mesh.js';
+import { contiguousCursor, deliveredBy, postsToResend } from './sync.js';
 
 export { MAX_BODY_CHARS };
 
@@ -18,6 +20,7 @@ export interface SessionState {
   ready: boolean;
   me?: { key: string; name: string; fingerprint: string };
   friends: (Pick<FriendRow, 'key' | 'name' | 'status'> & { online: boolean; direct: boolean; safetyNumber: string })[];
+  blocked: string[];
   posts: (PostRow & { authorName: string; mine: boolean })[];
   relay: RelayStatus;
   relayDetail?: string;
@@ -55,7 +58,8 @@ export class Session extends EventTarget {
   #seen = new Set<string>();
   #relay?: RelayConnection;
   #mesh?: Mesh;
-  #state: SessionState = { ready: false, friends: [], posts: [], relay: 'offline', direct: 0 };
+  #state: SessionState = { ready: false, friends: [], blocked: [], posts: [], relay: 'offline', direct: 0 };
+  #blocked = new Set<string>();
   /** Incoming relay and channel messages are handled one at a time, in arrival order. */
   #inbox: Promise<void> = Promise.resolve();
 
@@ -75,6 +79,7 @@ export class Session extends EventTarget {
   async start(): Promise<void> {
     const row = await loadIdentity(this.#db);
     for (const f of await this.#db.friends.toArray()) this.#friends.set(f.key, f);
+    for (const b of await this.#db.blocked.toArray()) this.#blocked.add(b.key);
     for (const [author, seq] of (await this.#db.posts.toCollection().primaryKeys()) as unknown as [string, number][]) this.#seen.add(`${author}:${seq}`);
     if (row) this.#me = row;
     await this.#refresh({ ready: true });
@@ -94,6 +99,21 @@ export class Session extends EventTarget {
     this.#goOnline();
   }
 
+  /** Restores an identity from a key backup (a browser that has none yet). */
+  async importIdentity(backup: string, passphrase: string): Promise<void> {
+    if (this.#me) throw new BwError('bad-frame', 'this browser already has an identity');
+    const id = importBackup(backup, passphrase);
+    await this.#db.identity.put({ id: 'me', ...id, created: this.#now() });
+    this.#me = id;
+    await this.#refresh();
+    this.#goOnline();
+  }
+
+  /** My identity as passphrase-protected text (scrypt + XChaCha20-Poly1305). */
+  exportBackup(passphrase: string): string {
+    return exportBackup(this.#requireMe(), passphrase);
+  }
+
   /** A fresh invite code (remembered, so the friend request that answers it is recognised). */
   async createInvite(): Promise<string> {
     const me = this.#requireMe();
@@ -107,6 +127,10 @@ export class Session extends EventTarget {
   async acceptInvite(code: string): Promise<{ name: string }> {
     const me = this.#requireMe();
     const inv = acceptInvite(me, code, this.#now());
+    if (this.#blocked.has(peerId(inv.sigPub))) {
+      this.#blocked.delete(peerId(inv.sigPub)); // accepting their invite is an explicit unblock
+      await this.#db.blocked.delete(peerId(inv.sigPub));
+    }
     await this.#addFriend(inv, 'pending');
     await this.#sendFriendRequest(inv);
     return { name: inv.name };
@@ -122,17 +146,36 @@ export class Session extends EventTarget {
     const ts = this.#now();
     const friends = [...this.#friends.values()];
     const sealed = sealPost(me, { seq, ts, body }, friends.map((f) => ({ sigPub: f.sigPub, wrapKey: f.wrapKey })));
-    const delivery: Record<string, Delivery> = {};
+    // Every recipient is recorded before anything is sent, so catch-up knows whom the post was for.
+    const delivery: Record<string, Delivery> = Object.fromEntries(sealed.map((s) => [peerId(s.to), 'queued' as Delivery]));
     const row: PostRow = { author: myKey, seq, ts, body, via: 'self', received: ts, delivery };
     await this.#db.posts.put(row);
     this.#seen.add(`${myKey}:${seq}`);
     await Promise.all(sealed.map(async (s) => {
       const to = peerId(s.to);
-      delivery[to] = await this.#deliver(to, seq, toB64u(s.envelope));
+      await this.#setDelivery(seq, to, await this.#deliver(to, seq, toB64u(s.envelope)));
     }));
-    await this.#db.posts.update([myKey, seq] as never, { delivery });
     await this.#refresh();
     return row;
+  }
+
+  /** Removes a friend: no later post is sealed for them, queued ones are dropped, the channel closes. */
+  async unfriend(key: string): Promise<void> {
+    if (!this.#friends.delete(key)) throw new BwError('not-friend', 'that key is not a friend');
+    await this.#db.friends.delete(key);
+    await this.#db.outbox.where('to').equals(key).delete();
+    this.#mesh?.drop(key);
+    this.#online.delete(key);
+    await this.#watch();
+    await this.#refresh();
+  }
+
+  /** Unfriends and refuses any later friend request or offer from that key. */
+  async block(key: string): Promise<void> {
+    if (this.#friends.has(key)) await this.unfriend(key);
+    this.#blocked.add(key);
+    await this.#db.blocked.put({ key, at: this.#now() });
+    await this.#refresh();
   }
 
   close(): void {
@@ -145,8 +188,7 @@ export class Session extends EventTarget {
 
   /** Direct if the channel is open, else the relay's mailbox, else the local outbox until the network returns. */
   async #deliver(to: string, seq: number, env: string): Promise<Delivery> {
-    const msg: ChannelMessage = { t: 'post', env };
-    if (this.#mesh?.send(to, JSON.stringify(msg))) return 'direct';
+    if (this.#sendChannel(to, { t: 'post', env })) return 'direct';
     try {
       await this.#relay!.call('mailbox:put', { to, env });
       return 'relay';
@@ -166,9 +208,7 @@ export class Session extends EventTarget {
       const how = await this.#deliver(item.to, item.seq, item.env);
       if (how !== 'queued') {
         await this.#db.outbox.delete(item.id!);
-        const me = peerId(this.#me!.sigPub);
-        const post = await this.#db.posts.get([me, item.seq] as never);
-        if (post) await this.#db.posts.update([me, item.seq] as never, { delivery: { ...post.delivery, [item.to]: how } });
+        await this.#setDelivery(item.seq, item.to, how);
       } else break; // still offline: keep order, try again later
     }
     await this.#refresh();
@@ -187,6 +227,7 @@ export class Session extends EventTarget {
     await this.#db.posts.put(row);
     await this.#refresh();
     this.dispatchEvent(new CustomEvent<PostEvent>('post', { detail: { post: row } }));
+    this.#sendChannel(row.author, { t: 'ack', seq: row.seq });
     return row;
   }
 
@@ -241,6 +282,7 @@ export class Session extends EventTarget {
   }
 
   async #onFriendRequest(from: string, req: FriendRequest): Promise<void> {
+    if (this.#blocked.has(from)) throw new BwError('not-friend', 'friend request from a blocked key');
     const card = openFriendRequest(this.#requireMe(), req, this.#now());
     if (peerId(card.sigPub) !== from) throw new BwError('bad-signature', 'friend request sender does not match its card');
     const invite = await this.#db.invites.get(toB64u(card.token));
@@ -263,15 +305,13 @@ export class Session extends EventTarget {
           f.status = 'mutual';
           await this.#db.friends.update(key, { status: 'mutual' });
         }
+        // Catch-up: tell them how far I hold their posts; they resend what I lack (and learn what I got).
+        this.#sendChannel(key, { t: 'sync', since: await this.#cursorFor(key) });
         await this.#flushOutbox();
         await this.#refresh();
       }),
       close: () => void this.#refresh(),
-      message: (from, text) => this.#serial(async () => {
-        if (!this.#friends.has(from)) throw new BwError('not-friend', 'data channel message from a non-friend');
-        const msg = parse(ChannelMessageSchema, JSON.parse(text), 'channel message');
-        await this.#receive(msg.env, 'p2p');
-      }),
+      message: (from, text) => this.#serial(() => this.#onChannelMessage(from, text)),
     });
     this.#relay = connectRelay(this.#opts.relay, me, {
       status: (s, detail) => void this.#refresh({ relay: s, relayDetail: detail }),
@@ -291,6 +331,69 @@ export class Session extends EventTarget {
       presence: (key, online) => this.#serial(() => this.#onPresence(key, online)),
       mailbox: () => this.#serial(() => this.#drainMailbox()),
     });
+  }
+
+  async #onChannelMessage(from: string, text: string): Promise<void> {
+    if (!this.#friends.has(from)) throw new BwError('not-friend', 'data channel message from a non-friend');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new BwError('bad-frame', 'channel message is not JSON');
+    }
+    const msg = parse(ChannelMessageSchema, json, 'channel message');
+    switch (msg.t) {
+      case 'post':
+        try {
+          await this.#receive(msg.env, 'p2p');
+        } catch (e) {
+          // A catch-up resend of a post already held is expected: the sync cursor already told them.
+          if (!isBwError(e, 'replay')) throw e;
+        }
+        return;
+      case 'ack':
+        return this.#markDelivered(from, (p) => p.seq === msg.seq);
+      case 'sync': {
+        const me = this.#requireMe();
+        const friend = this.#friends.get(from)!;
+        const mine = await this.#db.posts.where('author').equals(peerId(me.sigPub)).toArray();
+        await this.#markDelivered(from, (p) => deliveredBy([p], from, msg.since).length > 0);
+        for (const p of postsToResend(mine, from, msg.since)) {
+          const [s] = sealPost(me, { seq: p.seq, ts: p.ts, body: p.body }, [{ sigPub: friend.sigPub, wrapKey: friend.wrapKey }]);
+          this.#sendChannel(from, { t: 'post', env: toB64u(s!.envelope) });
+        }
+        return;
+      }
+    }
+  }
+
+  async #cursorFor(author: string): Promise<number> {
+    const keys = (await this.#db.posts.where('author').equals(author).primaryKeys()) as unknown as [string, number][];
+    return contiguousCursor(keys.map(([, seq]) => seq));
+  }
+
+  /** Records how my post `seq` left for `to`; never downgrades 'delivered' (an ack may beat this write). */
+  async #setDelivery(seq: number, to: string, how: Delivery): Promise<void> {
+    const me = peerId(this.#requireMe().sigPub);
+    await this.#db.posts.where('[author+seq]').equals([me, seq]).modify((p: PostRow) => {
+      if (p.delivery?.[to] !== 'delivered') p.delivery = { ...p.delivery, [to]: how };
+    });
+  }
+
+  async #markDelivered(friend: string, which: (p: PostRow) => boolean): Promise<void> {
+    const me = peerId(this.#requireMe().sigPub);
+    let changed = false;
+    await this.#db.posts.where('author').equals(me).modify((p: PostRow) => {
+      if (p.delivery && friend in p.delivery && p.delivery[friend] !== 'delivered' && which(p)) {
+        p.delivery[friend] = 'delivered';
+        changed = true;
+      }
+    });
+    if (changed) await this.#refresh();
+  }
+
+  #sendChannel(to: string, msg: ChannelMessage): boolean {
+    return this.#mesh?.send(to, JSON.stringify(msg)) ?? false;
   }
 
   async #watch(): Promise<void> {
@@ -344,6 +447,7 @@ export class Session extends EventTarget {
         direct: this.#mesh?.isOpen(f.key) ?? false,
         safetyNumber: me ? safetyNumber(me, f) : '',
       })),
+      blocked: [...this.#blocked],
       posts: rows.map((r) => ({ ...r, mine: r.author === myKey, authorName: r.author === myKey ? (me?.name ?? '') : (names.get(r.author) ?? r.author.slice(0, 8)) })),
       direct: this.#mesh?.openCount() ?? 0,
     };

@@ -93,8 +93,14 @@ export type MailboxItem = v.InferOutput<typeof MailboxItemSchema>;
 
 // ---- data channel between two friends --------------------------------------------------------------
 
+const Seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+/** A sealed post for the channel's other end. */
 export const ChannelPostSchema = v.object({ t: v.literal('post'), env: EnvelopeB64Schema });
-export const ChannelMessageSchema = v.variant('t', [ChannelPostSchema]);
+/** Catch-up cursor, sent when a channel opens: "I hold every post of yours up to `since`". Doubles as a delivery ack. */
+export const ChannelSyncSchema = v.object({ t: v.literal('sync'), since: Seq });
+/** Delivery ack: "your post `seq` is stored on my side". */
+export const ChannelAckSchema = v.object({ t: v.literal('ack'), seq: Seq });
+export const ChannelMessageSchema = v.variant('t', [ChannelPostSchema, ChannelSyncSchema, ChannelAckSchema]);
 export type ChannelMessage = v.InferOutput<typeof ChannelMessageSchema>;
 
 // ---- Socket.IO event maps (shared by server and client for type safety) ----------------------------

@@ -38,7 +38,13 @@ export function staticHandler(dir: string, health: () => Record<string, unknown>
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' }).end(req.method === 'HEAD' ? undefined : body);
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-cache',
+        // Other sites load bw-feed.js as a module script, which browsers fetch with CORS.
+        'access-control-allow-origin': '*',
+        'x-content-type-options': 'nosniff',
+      }).end(req.method === 'HEAD' ? undefined : body);
     } catch {
       const hint = rel === 'index.html' ? 'The client is not built: run `npm run build` (npm start does it for you).\n' : 'Not found.\n';
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(hint);

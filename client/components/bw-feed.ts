@@ -9,6 +9,7 @@ import './bw-onboarding.js';
 import './bw-invite.js';
 import './bw-compose.js';
 import './bw-post-list.js';
+import './bw-backup.js';
 
 const message = (e: unknown) => (isBwError(e) ? e.message : `Something went wrong: ${(e as Error)?.message ?? e}`);
 
@@ -37,6 +38,8 @@ export class BwFeed extends LitElement {
     _notice: { state: true },
     _error: { state: true },
     _busy: { state: true },
+    _backup: { state: true },
+    _backupError: { state: true },
   };
   static override styles = [theme, css`
     :host { display: block; background: var(--_bg); }
@@ -48,6 +51,7 @@ export class BwFeed extends LitElement {
     details { background: var(--_surface); border-radius: var(--_radius); padding: 8px 12px; }
     ul { margin: 4px 0; padding-left: 18px; }
     code { font-size: 0.85em; }
+    button.small { padding: 2px 8px; font-size: 0.8em; background: transparent; color: var(--_muted); border: 1px solid color-mix(in srgb, var(--_muted) 40%, transparent); }
   `];
   declare relay: string;
   declare dbName: string;
@@ -58,6 +62,8 @@ export class BwFeed extends LitElement {
   declare _notice: string;
   declare _error: string;
   declare _busy: boolean;
+  declare _backup: string;
+  declare _backupError: string;
   #lastStatus = '';
 
   readonly #ctl = new SessionController(this, () => ({ relay: this.relay, dbName: this.dbName, direct: !this.noDirect }));
@@ -73,6 +79,8 @@ export class BwFeed extends LitElement {
     this._notice = '';
     this._error = '';
     this._busy = false;
+    this._backup = '';
+    this._backupError = '';
   }
 
   override connectedCallback(): void {
@@ -121,6 +129,30 @@ export class BwFeed extends LitElement {
       await this.#ctl.session!.createIdentity(e.detail.name);
     }, (m) => (this._error = m));
 
+  #import = (e: CustomEvent<{ backup: string; passphrase: string }>) =>
+    this.#run(async () => {
+      this._error = '';
+      await this.#ctl.session!.importIdentity(e.detail.backup, e.detail.passphrase);
+    }, (m) => (this._error = m));
+
+  #export = (e: CustomEvent<{ passphrase: string }>) =>
+    this.#run(async () => {
+      this._backupError = '';
+      await new Promise((r) => setTimeout(r)); // let "Encrypting…" paint before scrypt holds the thread
+      this._backup = this.#ctl.session!.exportBackup(e.detail.passphrase);
+    }, (m) => (this._backupError = m));
+
+  #friendAction = (e: Event) => {
+    const button = (e.target as HTMLElement).closest('button[data-action]');
+    const key = button?.closest('li')?.getAttribute('data-key');
+    if (!button || !key) return;
+    const action = button.getAttribute('data-action');
+    const name = this.#ctl.state?.friends.find((f) => f.key === key)?.name ?? 'this friend';
+    const question = action === 'block' ? `Block ${name}? They are removed and cannot befriend you again unless you accept their invite.` : `Remove ${name}? They will not be able to read anything you post from now on.`;
+    if (!confirm(question)) return;
+    return this.#run(() => (action === 'block' ? this.#ctl.session!.block(key) : this.#ctl.session!.unfriend(key)), (m) => (this._inviteError = m));
+  };
+
   #makeInvite = () =>
     this.#run(async () => {
       this._inviteCode = await this.#ctl.session!.createInvite();
@@ -146,11 +178,15 @@ export class BwFeed extends LitElement {
     }, (m) => (this._error = m));
   };
 
+  #inviteLink(code: string): string {
+    return new URL(`/#invite=${encodeURIComponent(code)}`, this.relay || location.origin).href;
+  }
+
   override render() {
     if (this.#ctl.error) return html`<section><div class="error" role="alert">${this.#ctl.error}</div></section>`;
     const s = this.#ctl.state;
     if (!s?.ready) return html`<section class="muted">Loading…</section>`;
-    if (!s.me) return html`<section><bw-onboarding .error=${this._error} ?busy=${this._busy} @bw-create-identity=${this.#create}></bw-onboarding></section>`;
+    if (!s.me) return html`<section><bw-onboarding .error=${this._error} ?busy=${this._busy} @bw-create-identity=${this.#create} @bw-import-identity=${this.#import}></bw-onboarding></section>`;
     const relayText = { connected: 'Relay connected', connecting: 'Connecting to relay…', offline: 'Relay offline' }[s.relay];
     return html`
       <div part="status" class="status" role="status">
@@ -160,13 +196,19 @@ export class BwFeed extends LitElement {
       </div>
       <section>
         <div part="me"><strong>${s.me.name}</strong> <span class="muted">fingerprint <code>${s.me.fingerprint}</code></span></div>
-        <details ?open=${s.friends.length === 0}>
+        <details class="friends" ?open=${s.friends.length === 0}>
           <summary>Friends (${s.friends.length})</summary>
-          <ul part="friends">${s.friends.map((f) => html`<li data-key=${f.key} data-status=${f.status}>
+          <ul part="friends" @click=${this.#friendAction}>${s.friends.map((f) => html`<li data-key=${f.key} data-status=${f.status} data-online=${f.online}>
             ${f.name} · ${f.direct ? 'connected directly' : f.online ? 'online' : 'offline'}${f.status === 'pending' ? ' · waiting for them to accept' : ''}
-            <div class="muted">safety number <code>${f.safetyNumber}</code></div></li>`)}</ul>
-          <bw-invite .code=${this._inviteCode} .error=${this._inviteError} .notice=${this._notice} .initial=${this.invite}
+            <button class="small" data-action="remove" title="Remove friend">Remove</button>
+            <button class="small" data-action="block" title="Block">Block</button>
+            <div class="muted">safety number <code>${f.safetyNumber}</code> — compare it with ${f.name} in person or on a call</div></li>`)}</ul>
+          <bw-invite .code=${this._inviteCode} .link=${this._inviteCode ? this.#inviteLink(this._inviteCode) : ''} .error=${this._inviteError} .notice=${this._notice} .initial=${this.invite}
             @bw-request-invite=${this.#makeInvite} @bw-accept-invite=${this.#accept}></bw-invite>
+        </details>
+        <details>
+          <summary>Key backup</summary>
+          <bw-backup .backup=${this._backup} .error=${this._backupError} ?busy=${this._busy} @bw-export-backup=${this.#export}></bw-backup>
         </details>
         <bw-compose ?disabled=${this._busy} @bw-compose=${this.#compose}></bw-compose>
         ${this._error ? html`<div class="error" role="alert">${this._error}</div>` : null}

@@ -12,9 +12,10 @@ import { fire } from './events.js';
  * @attr error - why the last pasted code was refused
  * @attr notice - a success message
  * @attr initial - a code to pre-fill the paste box with
+ * @attr link - my invite as a link (shown, and as a QR code where <bw-qr> is defined)
  */
 export class BwInvite extends LitElement {
-  static override properties = { code: { type: String }, error: { type: String }, notice: { type: String }, initial: { type: String } };
+  static override properties = { code: { type: String }, link: { type: String }, error: { type: String }, notice: { type: String }, initial: { type: String } };
   static override styles = [theme, css`
     :host { display: grid; gap: var(--_gap); }
     textarea { font-family: ui-monospace, monospace; font-size: 0.8em; word-break: break-all; }
@@ -26,10 +27,12 @@ export class BwInvite extends LitElement {
   declare notice: string;
   /** Pre-fills the paste box (from an invite link). */
   declare initial: string;
+  declare link: string;
 
   constructor() {
     super();
     this.initial = '';
+    this.link = '';
     this.code = '';
     this.error = '';
     this.notice = '';
@@ -53,7 +56,8 @@ export class BwInvite extends LitElement {
         ${this.code ? html`<button type="button" name="copy" @click=${() => navigator.clipboard?.writeText(this.code)}>Copy</button>` : null}
       </div>
       ${this.code ? html`<textarea part="my-code" name="my-code" readonly rows="4" .value=${this.code}></textarea>
-        <span class="muted">Send this to a friend. It holds your public keys and expires in 7 days.</span>` : null}
+        <span class="muted">Send this code or the link to a friend. It holds your public keys and expires in 7 days.</span>
+        ${this.link ? html`<a part="link" href=${this.link} target="_blank" rel="noopener">Invite link</a><bw-qr value=${this.link}></bw-qr>` : null}` : null}
       <form @submit=${this.#accept}>
         <label>Friend’s invite code <textarea part="paste" name="paste" rows="3" placeholder="bw1.…" .value=${this.initial}></textarea></label>
         <button type="submit" name="accept">Add friend</button>

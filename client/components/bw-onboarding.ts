@@ -5,12 +5,13 @@ import { fire } from './events.js';
 
 /**
  * @event bw-create-identity - `{ name }` when the visitor submits a non-empty name.
+ * @event bw-import-identity - `{ backup, passphrase }` to restore an identity from a key backup.
  * @csspart form - the form
  * @attr error - a message to show (set by the host when creation failed)
  */
 export class BwOnboarding extends LitElement {
   static override properties = { error: { type: String }, busy: { type: Boolean }, _local: { state: true } };
-  static override styles = [theme, css`form { display: grid; gap: var(--_gap); max-width: 28rem; }`];
+  static override styles = [theme, css`form { display: grid; gap: var(--_gap); max-width: 28rem; } details { margin-top: var(--_gap); max-width: 28rem; }`];
   declare error: string;
   declare busy: boolean;
   declare _local: string;
@@ -34,6 +35,18 @@ export class BwOnboarding extends LitElement {
     fire(this, 'bw-create-identity', { name });
   }
 
+  #import(e: Event) {
+    e.preventDefault();
+    const backup = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea[name=backup]')!.value.trim();
+    const passphrase = this.renderRoot.querySelector<HTMLInputElement>('input[name=passphrase]')!.value;
+    if (!backup || !passphrase) {
+      this._local = 'Paste the backup and type its passphrase.';
+      return;
+    }
+    this._local = '';
+    fire(this, 'bw-import-identity', { backup, passphrase });
+  }
+
   override render() {
     const msg = this._local || this.error;
     return html`<form part="form" @submit=${this.#submit}>
@@ -42,7 +55,15 @@ export class BwOnboarding extends LitElement {
       <label>Display name <input name="name" maxlength="64" autocomplete="nickname" /></label>
       <button type="submit" ?disabled=${this.busy}>Create my identity</button>
       ${msg ? html`<div class="error" role="alert">${msg}</div>` : null}
-    </form>`;
+    </form>
+    <details>
+      <summary>Restore from a key backup</summary>
+      <form part="import" @submit=${this.#import}>
+        <label>Key backup <textarea name="backup" rows="3" placeholder="bwbackup1.…"></textarea></label>
+        <label>Passphrase <input name="passphrase" type="password" autocomplete="current-password" /></label>
+        <button type="submit" name="import" ?disabled=${this.busy}>Restore</button>
+      </form>
+    </details>`;
   }
 }
 customElements.get('bw-onboarding') || customElements.define('bw-onboarding', BwOnboarding);

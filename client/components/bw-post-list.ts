@@ -14,7 +14,7 @@ export interface PostView {
   delivery?: Record<string, string>;
 }
 
-const LABELS: Record<string, string> = { direct: 'sent directly', relay: 'waiting on relay', queued: 'queued (offline)' };
+const LABELS: Record<string, string> = { direct: 'sent directly', relay: 'waiting on relay', queued: 'queued (offline)', delivered: 'delivered' };
 
 function deliveryText(d: Record<string, string> | undefined): string {
   const vals = Object.values(d ?? {});

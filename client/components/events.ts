@@ -2,6 +2,8 @@
 
 export interface BwEventMap {
   'bw-create-identity': { name: string };
+  'bw-import-identity': { backup: string; passphrase: string };
+  'bw-export-backup': { passphrase: string };
   'bw-accept-invite': { code: string };
   'bw-request-invite': Record<string, never>;
   'bw-compose': { body: string };
@@ -17,6 +19,8 @@ export function fire<K extends keyof BwEventMap>(el: EventTarget, type: K, detai
 declare global {
   interface HTMLElementEventMap {
     'bw-create-identity': CustomEvent<BwEventMap['bw-create-identity']>;
+    'bw-import-identity': CustomEvent<BwEventMap['bw-import-identity']>;
+    'bw-export-backup': CustomEvent<BwEventMap['bw-export-backup']>;
     'bw-accept-invite': CustomEvent<BwEventMap['bw-accept-invite']>;
     'bw-request-invite': CustomEvent<BwEventMap['bw-request-invite']>;
     'bw-compose': CustomEvent<BwEventMap['bw-compose']>;

@@ -23,7 +23,7 @@ after(async () => {
 test('identity → befriend → post arrives in the friend’s feed over the data channel', { timeout: 60_000 }, async () => {
   const alice = await openUser(browser, relay.url, 'Alice');
   const bob = await openUser(browser, relay.url, 'Bob');
-  await befriend(alice, bob);
+  await befriend(alice, bob, 'Alice', 'Bob');
 
   // Both sides see the same safety number for the friendship.
   const sn = (p: typeof alice) => p.locator('bw-feed ul[part=friends] li code').first().textContent();

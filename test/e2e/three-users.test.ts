@@ -1,0 +1,125 @@
+// End to end, three Chromium users and the real relay: direct, mailbox, catch-up without the relay, unfriend, and an embedding site.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
+import { startRelay, type RelayProcess } from './relay-process.js';
+import { acceptInvite, befriend, feedItem, friendRow, makeInvite, openFriends, openUser, post, reopen } from './flow.js';
+
+const ARTIFACTS = 'test-artifacts';
+let relay: RelayProcess;
+let browser: Browser;
+let host: Server;
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Every byte the relay has on disk: the database and its write-ahead log. */
+const relayBytes = (dir: string) => Buffer.concat(readdirSync(dir).map((f) => readFileSync(join(dir, f))));
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  relay = await startRelay({ args: ['--port', String(await freePort())] });
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await relay?.stop();
+  host?.close();
+});
+
+test('three users: direct, mailbox, catch-up from each other, unfriend; and <bw-feed> on another site', { timeout: 120_000 }, async () => {
+  const url = relay.url;
+  const alice = await openUser(browser, url, 'Alice');
+  const bob = await openUser(browser, url, 'Bob');
+  let carol: Page = await openUser(browser, url, 'Carol');
+  await befriend(alice, bob, 'Alice', 'Bob');
+  await befriend(alice, carol, 'Alice', 'Carol');
+  await befriend(bob, carol, 'Bob', 'Carol');
+
+  // 1. Carol is closed; Alice posts. Bob gets it over the data channel, Carol's copy waits in the relay's mailbox.
+  const carolCtx = carol.context();
+  await carol.close();
+  await friendRow(alice, 'Carol', 'offline').waitFor({ state: 'attached' });
+  const p1 = `first post while Carol is away ${Date.now()}`;
+  await post(alice, p1);
+  await feedItem(bob, p1).waitFor();
+  assert.equal(await feedItem(bob, p1).getAttribute('data-via'), 'p2p');
+  await feedItem(alice, p1).filter({ hasText: 'waiting on relay' }).waitFor();
+  // The relay holds it, but never as plaintext.
+  assert.equal(relayBytes(relay.dataDir).indexOf(p1), -1, 'post text found in the relay database');
+  assert.equal(relayBytes(relay.dataDir).indexOf(Buffer.from(p1).toString('base64').slice(0, 24)), -1);
+
+  // 2. Carol opens later and gets it from the mailbox.
+  carol = await reopen(carolCtx, url, 'Carol');
+  await feedItem(carol, p1).waitFor();
+  assert.equal(await feedItem(carol, p1).getAttribute('data-via'), 'relay');
+  // Once Carol and Alice connect, Alice learns it was delivered.
+  await feedItem(alice, p1).filter({ hasText: 'delivered ×2' }).waitFor();
+
+  // 3. Alice goes offline; Carol closes; Bob posts. Then the relay loses everything it stored.
+  const aliceCtx = alice.context();
+  await alice.close();
+  await carol.close();
+  await friendRow(bob, 'Carol', 'offline').waitFor({ state: 'attached' });
+  const p2 = `Bob's post the relay will lose ${Date.now()}`;
+  await post(bob, p2);
+  await feedItem(bob, p2).filter({ hasText: 'waiting on relay' }).waitFor();
+  const port = new URL(url).port;
+  await relay.stop();
+  rmSync(relay.dataDir, { recursive: true, force: true });
+  relay = await startRelay({ dataDir: relay.dataDir, args: ['--port', port] });
+  // Carol comes back: nothing in the mailbox, so the post can only come from Bob, over the channel.
+  carol = await reopen(carolCtx, url, 'Carol');
+  await feedItem(carol, p2).waitFor({ timeout: 15_000 });
+  assert.equal(await feedItem(carol, p2).getAttribute('data-via'), 'p2p', 'catch-up must come from Bob, not the relay');
+
+  // 4. Alice returns and removes Carol: Carol cannot read Alice's next post.
+  const alice2 = await reopen(aliceCtx, url, 'Alice');
+  await friendRow(alice2, 'Bob', 'connected directly').waitFor({ state: 'attached' });
+  await friendRow(alice2, 'Carol', 'connected directly').waitFor({ state: 'attached' });
+  await openFriends(alice2);
+  await friendRow(alice2, 'Carol').locator('button[data-action=remove]').click();
+  await friendRow(alice2, 'Carol').waitFor({ state: 'detached' });
+  const p3 = `after removing Carol ${Date.now()}`;
+  await post(alice2, p3);
+  await feedItem(bob, p3).waitFor();
+  // Sealed for Bob alone: one recipient in Alice's delivery line, and nothing for Carol anywhere.
+  assert.match((await feedItem(alice2, p3).locator('[part=meta]').textContent()) ?? '', /· (sent directly|delivered)$/);
+  await carol.reload();
+  await carol.locator('bw-feed[data-relay=connected]').waitFor();
+  assert.equal(await feedItem(carol, p3).count(), 0, 'a removed friend must not receive the post');
+
+  // 5. A host site on another origin embeds <bw-feed> with one script tag; it befriends Alice and gets her posts.
+  const hostHtml = readFileSync(new URL('../../../test/e2e/host.html', import.meta.url), 'utf8').replaceAll('RELAY', url);
+  host = createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(hostHtml));
+  await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+  const hostUrl = `http://localhost:${(host.address() as AddressInfo).port}/`; // a different origin from the relay
+  const dave = await openUser(browser, hostUrl, 'Dave');
+  await acceptInvite(dave, await makeInvite(alice2));
+  await friendRow(dave, 'Alice', 'connected directly').waitFor({ state: 'attached' });
+  const p4 = `hello embedded Dave ${Date.now()}`;
+  await post(alice2, p4);
+  await feedItem(dave, p4).waitFor();
+  assert.equal(await feedItem(dave, p4).getAttribute('data-via'), 'p2p');
+  const events = (await dave.evaluate(() => (window as unknown as { hostEvents: { type: string; body?: string }[] }).hostEvents));
+  assert.ok(events.some((e) => e.type === 'bw-post' && e.body === p4), 'the host page hears bw-post');
+  assert.ok(events.some((e) => e.type === 'bw-status'), 'the host page hears bw-status');
+  // Styles: the host's button colour does not reach inside; the theme property and ::part do.
+  const inside = await dave.locator('bw-compose button[name=post]').evaluate((b) => getComputedStyle(b).backgroundColor);
+  assert.equal(inside, 'rgb(200, 80, 0)');
+  assert.equal(await dave.locator('bw-feed [part=status]').evaluate((e) => getComputedStyle(e).outlineStyle), 'dashed');
+
+  for (const [name, page] of [['alice', alice2], ['bob', bob], ['carol', carol], ['dave-embedded', dave]] as const) {
+    await page.screenshot({ path: join(ARTIFACTS, `three-users-${name}.png`), fullPage: true });
+  }
+});
