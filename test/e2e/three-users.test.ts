@@ -77,11 +77,19 @@ test('three users: direct, mailbox, catch-up from each other, unfriend; and <bw-
   const port = new URL(url).port;
   await relay.stop();
   rmSync(relay.dataDir, { recursive: true, force: true });
+  // While the relay is down, Bob writes another post: it waits in his outbox.
+  await bob.locator('bw-feed[data-relay=offline]').waitFor();
+  const p2b = `written offline ${Date.now()}`;
+  await post(bob, p2b);
+  await feedItem(bob, p2b).filter({ hasText: 'queued (offline)' }).waitFor();
   relay = await startRelay({ dataDir: relay.dataDir, args: ['--port', port] });
-  // Carol comes back: nothing in the mailbox, so the post can only come from Bob, over the channel.
+  // The network returns: the outbox goes to the fresh relay's mailbox.
+  await feedItem(bob, p2b).filter({ hasText: 'waiting on relay' }).waitFor({ timeout: 20_000 });
+  // Carol comes back: the lost post can only come from Bob, over the channel; the offline one either way.
   carol = await reopen(carolCtx, url, 'Carol');
   await feedItem(carol, p2).waitFor({ timeout: 15_000 });
   assert.equal(await feedItem(carol, p2).getAttribute('data-via'), 'p2p', 'catch-up must come from Bob, not the relay');
+  await feedItem(carol, p2b).waitFor();
 
   // 4. Alice returns and removes Carol: Carol cannot read Alice's next post.
   const alice2 = await reopen(aliceCtx, url, 'Alice');
