@@ -27,7 +27,7 @@ export async function p2pBench(): Promise<Record<string, number>> {
     const alice = await openUser(browser, relay.url, 'Alice');
     const bob = await openUser(browser, relay.url, 'Bob');
     const carol = await openUser(browser, `${relay.url}/?direct=off`, 'Carol'); // relay-only friend
-    await befriend(alice, bob);
+    await befriend(alice, bob, 'Alice', 'Bob');
     await acceptInvite(carol, await makeInvite(alice));
     await alice.locator('bw-feed ul[part=friends] li').nth(1).waitFor();
     for (const p of [bob, carol]) await p.evaluate(recorder);

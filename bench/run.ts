@@ -4,10 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { sealBench } from './seal.bench.js';
 import { p2pBench } from './p2p.bench.js';
 import { bundleBench } from './bundle.bench.js';
+import { feedBench } from './feed.bench.js';
 
 const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['seal', sealBench],
   ['p2p', p2pBench],
+  ['feed', feedBench],
   ['bundle', bundleBench],
 ];
 
@@ -18,6 +20,7 @@ const TARGETS: Record<string, string> = {
   post_latency_p2p_p50_ms: '< 20 ms',
   post_latency_relay_p50_ms: '< 50 ms',
   bw_feed_bundle_gzip_kb: '≤ 100 KB',
+  feed_first_paint_10k_ms: '< 200 ms',
 };
 
 const only = process.argv.slice(2);
