@@ -60,6 +60,8 @@ export class Session extends EventTarget {
   #mesh?: Mesh;
   #state: SessionState = { ready: false, friends: [], blocked: [], posts: [], relay: 'offline', direct: 0 };
   #blocked = new Set<string>();
+  #flushTimer?: ReturnType<typeof setTimeout>;
+  #flushDelay = 1000;
   /** Incoming relay and channel messages are handled one at a time, in arrival order. */
   #inbox: Promise<void> = Promise.resolve();
 
@@ -153,7 +155,9 @@ export class Session extends EventTarget {
     this.#seen.add(`${myKey}:${seq}`);
     await Promise.all(sealed.map(async (s) => {
       const to = peerId(s.to);
-      await this.#setDelivery(seq, to, await this.#deliver(to, seq, toB64u(s.envelope)));
+      const how = await this.#deliver(to, seq, toB64u(s.envelope));
+      await this.#setDelivery(seq, to, how);
+      if (how === 'queued') this.#scheduleFlush();
     }));
     await this.#refresh();
     return row;
@@ -179,6 +183,7 @@ export class Session extends EventTarget {
   }
 
   close(): void {
+    clearTimeout(this.#flushTimer);
     this.#mesh?.close();
     this.#relay?.close();
     this.#db.close();
@@ -199,6 +204,17 @@ export class Session extends EventTarget {
     }
   }
 
+  /** Retries the outbox with backoff while the relay is up but refused something (rate limit, quota, a blip). */
+  #scheduleFlush(): void {
+    if (this.#flushTimer || this.#relay?.status !== 'connected') return;
+    const delay = this.#flushDelay;
+    this.#flushDelay = Math.min(this.#flushDelay * 2, 60_000);
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.#serial(() => this.#flushOutbox());
+    }, delay);
+  }
+
   async #flushOutbox(): Promise<void> {
     for (const item of await this.#db.outbox.toArray()) {
       if (!this.#friends.has(item.to)) {
@@ -209,8 +225,13 @@ export class Session extends EventTarget {
       if (how !== 'queued') {
         await this.#db.outbox.delete(item.id!);
         await this.#setDelivery(item.seq, item.to, how);
-      } else break; // still offline: keep order, try again later
+      } else {
+        this.#scheduleFlush(); // keep order, try again later
+        await this.#refresh();
+        return;
+      }
     }
+    this.#flushDelay = 1000;
     await this.#refresh();
   }
 

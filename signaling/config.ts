@@ -37,7 +37,8 @@ export const DEFAULTS: Config = {
   maxFrameBytes: LIMITS.maxFrameBytes,
   queueQuota: 10_000,
   mailboxTtlSeconds: 30 * 24 * 3600,
-  rateLimit: 50,
+  // A client coming online signals every online friend at once (offer, answer, several ICE candidates each).
+  rateLimit: 200,
   authTimeoutMs: 10_000,
   logLevel: 'info',
 };
