@@ -6,21 +6,14 @@ import { scrypt } from '@noble/hashes/scrypt.js';
 import { BACKUP_PREFIX, exportBackup, importBackup } from '../../shared/crypto/backup.js';
 import { generateIdentity } from '../../shared/crypto/identity.js';
 import { LABEL } from '../../shared/crypto/kdf.js';
-import { concat, fromB64u, toB64u, utf8 } from '../../shared/bytes.js';
+import { concat, utf8 } from '../../shared/bytes.js';
+// Helpers and case tables are shared with the Chromium suite (test/browser/crypto.test.ts).
+import { backupRejections, bytesOf, edit, garbageBackups, textOf } from '../cases/backup.js';
 import { queueRng, seqBytes, throwsCode } from './helpers.js';
 
 const N = 2 ** 10;
 const PASS = 'correct horse battery staple';
 const me = generateIdentity('Zoë 🧠');
-
-const bytesOf = (text: string): Uint8Array => fromB64u(text.slice(BACKUP_PREFIX.length));
-const textOf = (bytes: Uint8Array): string => BACKUP_PREFIX + toB64u(bytes);
-/** Edits the decoded bytes of a backup and re-encodes it. */
-function edit(text: string, f: (b: Uint8Array) => void): string {
-  const b = bytesOf(text);
-  f(b);
-  return textOf(b);
-}
 
 describe('backup', () => {
   const backup = exportBackup(me, PASS, { scryptN: N });
@@ -89,20 +82,7 @@ describe('backup', () => {
   });
 
   test('garbage → bad-encoding', () => {
-    const cases: [string, string][] = [
-      ['empty', ''],
-      ['words', 'this is not a backup'],
-      ['no prefix', backup.slice(BACKUP_PREFIX.length)],
-      ['other prefix', 'bw1.' + backup.slice(BACKUP_PREFIX.length)],
-      ['prefix only', BACKUP_PREFIX],
-      ['not base64url', backup.slice(0, -2) + '+/'],
-      ['padding', backup + '=='],
-      ['length % 4 == 1', BACKUP_PREFIX + 'AAAAA'],
-      ['truncated header', textOf(bytesOf(backup).subarray(0, 41))],
-      ['header only', textOf(bytesOf(backup).subarray(0, 42))],
-      ['one byte short of the minimum', textOf(bytesOf(backup).subarray(0, 42 + 64 + 15))],
-      ['far too long', BACKUP_PREFIX + 'A'.repeat(100_000)],
-    ];
+    const cases = garbageBackups(backup);
     for (const [what, t] of cases) throwsCode(() => importBackup(t, PASS), 'bad-encoding', what);
     throwsCode(() => importBackup(undefined as unknown as string, PASS), 'bad-encoding', 'not a string');
   });
@@ -127,5 +107,13 @@ describe('backup', () => {
     const long = { ...me, name: '語'.repeat(64) };
     assert.deepEqual(importBackup(exportBackup(long, PASS, { scryptN: N }), PASS), long);
     throwsCode(() => exportBackup({ ...me, name: '語'.repeat(65) }, PASS, { scryptN: N }), 'oversize');
+  });
+});
+
+describe('the shared rejection table (test/cases/backup.ts, also run in Chromium)', () => {
+  test('every case fails with its code', () => {
+    const cases = backupRejections(exportBackup(me, PASS, { scryptN: N }), PASS);
+    for (const code of ['wrong-passphrase', 'bad-version', 'bad-encoding'] as const) assert.ok(cases.some((c) => c.code === code), `the table has a ${code} case`);
+    for (const c of cases) throwsCode(c.run, c.code, c.what);
   });
 });

@@ -1,10 +1,8 @@
 // Sealed-post envelope v1: round trips, the shared content part, and every rejection with its own BwError code.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import {
   bodyLength,
-  ENVELOPE_VERSION,
   MAX_BODY_CHARS,
   MAX_ENVELOPE_BYTES,
   MIN_ENVELOPE_BYTES,
@@ -12,65 +10,20 @@ import {
   readHeader,
   sealPost,
   type OpenContext,
-  type Recipient,
 } from '../../shared/crypto/envelope.js';
-import { generateIdentity, peerId, sign, type Identity } from '../../shared/crypto/identity.js';
-import { LABEL, signedMessage } from '../../shared/crypto/kdf.js';
+import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
 import { pairKeys } from '../../shared/crypto/pairwise.js';
-import { concat, u64be, utf8 } from '../../shared/bytes.js';
+import { concat, utf8 } from '../../shared/bytes.js';
 import type { ErrorCode } from '../../shared/errors.js';
+// Offsets, fixtures and the rejection table are shared with the Chromium suite (test/browser/crypto.test.ts).
+import { contextFor, craft, envelopeRejections, flipped, OFF_AUTHOR, OFF_CONTENT, OFF_NONCE, OFF_RECIPIENT, OFF_WRAP, recipient, resequenced, sealOne } from '../cases/envelope.js';
 import { queueRng, seqBytes, throwsCode } from './helpers.js';
-
-// Offsets from the layout table in envelope.ts, restated here so the test checks the documented format.
-const OFF_AUTHOR = 1;
-const OFF_RECIPIENT = 33;
-const OFF_NONCE = 65;
-const OFF_WRAP = 89;
-const OFF_CONTENT = 137;
 
 const alice = generateIdentity('alice');
 const bob = generateIdentity('bob');
 const carol = generateIdentity('carol');
 const dave = generateIdentity('dave');
 const mallory = generateIdentity('mallory');
-
-const recipient = (author: Identity, friend: Identity): Recipient => ({ sigPub: friend.sigPub, wrapKey: pairKeys(author, friend).wrap });
-
-/** What a client holds: its friends' wrap keys by author, and the (author, seq) pairs it accepted. */
-function contextFor(me: Identity, friends: Identity[]): OpenContext & { accept(author: Uint8Array, seq: number): void } {
-  const keys = new Map(friends.map((f) => [peerId(f.sigPub), pairKeys(me, f).wrap]));
-  const seen = new Set<string>();
-  return {
-    me: me.sigPub,
-    wrapKeyFor: (author) => keys.get(peerId(author)),
-    seen: (author, seq) => seen.has(`${peerId(author)}/${seq}`),
-    accept: (author, seq) => void seen.add(`${peerId(author)}/${seq}`),
-  };
-}
-
-function sealOne(author: Identity, to: Identity, body = 'hello', seq = 1, ts = 1_700_000_000_000): Uint8Array {
-  const sealed = sealPost(author, { seq, ts, body }, [recipient(author, to)]);
-  assert.equal(sealed.length, 1);
-  return sealed[0]!.envelope;
-}
-
-function flipped(env: Uint8Array, at: number, bit = 0): Uint8Array {
-  const out = env.slice();
-  out[at]! ^= 1 << bit;
-  return out;
-}
-
-/**
- * Builds an envelope by hand from the documented layout, so tests can sign and encrypt inner content that
- * sealPost would refuse to produce (bad UTF-8, too many characters) as a malicious friend could.
- */
-function craft(author: Identity, to: Identity, seq: number, ts: number, body: Uint8Array, contentKey: Uint8Array, nonce: Uint8Array): Uint8Array {
-  const sig = sign(signedMessage(LABEL.postSig, author.sigPub, u64be(seq), u64be(ts), body), author.sigSecret);
-  const head = concat(Uint8Array.of(ENVELOPE_VERSION), author.sigPub, to.sigPub, nonce);
-  const wrap = xchacha20poly1305(pairKeys(author, to).wrap, nonce, head).encrypt(contentKey);
-  const content = xchacha20poly1305(contentKey, nonce, concat(head.subarray(0, OFF_RECIPIENT), nonce)).encrypt(concat(u64be(seq), u64be(ts), sig, body));
-  return concat(head, wrap, content);
-}
 
 describe('round trip', () => {
   test('one recipient opens what the author sealed', () => {
@@ -138,13 +91,7 @@ describe('rejections', () => {
 
   test('a signature over other content → bad-signature', () => {
     // Alice signed seq 1, but the inner plaintext says seq 2: a friend re-encrypting a post under new numbers.
-    const key = seqBytes(32, 7);
-    const nonce = seqBytes(24, 70);
-    const honest = craft(alice, bob, 1, 5, utf8('x'), key, nonce);
-    const inner = xchacha20poly1305(key, nonce, concat(honest.subarray(0, OFF_RECIPIENT), nonce)).decrypt(honest.subarray(OFF_CONTENT));
-    inner.set(u64be(2), 0);
-    const content = xchacha20poly1305(key, nonce, concat(honest.subarray(0, OFF_RECIPIENT), nonce)).encrypt(inner);
-    throwsCode(() => openPost(concat(honest.subarray(0, OFF_CONTENT), content), contextFor(bob, [alice])), 'bad-signature');
+    throwsCode(() => openPost(resequenced(alice, bob), contextFor(bob, [alice])), 'bad-signature');
   });
 
   test('every single-bit flip is caught, with the code its region calls for', () => {
@@ -284,5 +231,15 @@ describe('unfriending', () => {
   test('a recipient who unfriended the author refuses their posts', () => {
     const env = sealOne(alice, bob);
     throwsCode(() => openPost(env, contextFor(bob, [carol])), 'not-friend');
+  });
+});
+
+describe('the shared rejection table (test/cases/envelope.ts, also run in Chromium)', () => {
+  test('every case fails with its code', () => {
+    const cases = envelopeRejections({ alice, bob, carol, mallory });
+    for (const code of ['bad-signature', 'bad-ciphertext', 'replay', 'not-friend', 'bad-version', 'oversize', 'bad-encoding'] as const) {
+      assert.ok(cases.some((c) => c.code === code), `the table has a ${code} case`);
+    }
+    for (const c of cases) throwsCode(c.run, c.code, c.what);
   });
 });

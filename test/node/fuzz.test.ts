@@ -3,131 +3,23 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
-import { BwError, type ErrorCode } from '../../shared/errors.js';
 import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { parse } from '../../shared/validate.js';
 import * as protocol from '../../shared/protocol.js';
-import { openPost, readHeader, sealPost, type OpenContext } from '../../shared/crypto/envelope.js';
-import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
-import { pairKeys } from '../../shared/crypto/pairwise.js';
-import { acceptInvite, createFriendRequest, createInvite, openFriendRequest, readInvite } from '../../shared/crypto/invite.js';
-import { BACKUP_PREFIX, exportBackup, importBackup } from '../../shared/crypto/backup.js';
+import { peerId } from '../../shared/crypto/identity.js';
+import { openFriendRequest } from '../../shared/crypto/invite.js';
+// The mutators, fixtures and the envelope/invite/backup properties are shared with the Chromium suite.
+import { bwErrorsOnly, DEFAULT_FUZZ_SEED, fuzzBackups, fuzzEnvelopes, fuzzFixtures, fuzzInvites, FUZZ_NOW, mutateBytes, mutateString, randomString } from '../cases/fuzz.js';
 import { Xorshift } from './helpers.js';
 
-const SEED = Number(process.env.BW_FUZZ_SEED ?? 0x5eed_b3a5);
+const SEED = Number(process.env.BW_FUZZ_SEED ?? DEFAULT_FUZZ_SEED);
 const SCALE = Number(process.env.BW_FUZZ_SCALE ?? 1);
 const iters = (n: number): number => Math.max(1, Math.round(n * SCALE));
 
-/**
- * Runs `fn` and fails unless it returns or throws a BwError (optionally with one of `codes`). Returns the result,
- * or undefined when it threw. The failure names the case, seed and iteration so it can be replayed.
- */
-function onlyBwError<T>(where: string, i: number, input: unknown, fn: () => T, codes?: readonly ErrorCode[]): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    const at = `${where}, seed ${SEED}, iteration ${i}, input ${describeInput(input)}`;
-    if (!(e instanceof BwError)) assert.fail(`${at}: threw a non-BwError: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    if (codes && !codes.includes(e.code)) assert.fail(`${at}: threw BwError('${e.code}'), expected one of ${codes.join(', ')}: ${e.message}`);
-    return undefined;
-  }
-}
+/** Fails unless fn returns or throws a BwError (optionally with one of `codes`), naming seed, iteration and input. */
+const onlyBwError = bwErrorsOnly(SEED);
 
-function describeInput(x: unknown): string {
-  try {
-    return describeUnsafe(x);
-  } catch {
-    return Object.prototype.toString.call(x);
-  }
-}
-
-function describeUnsafe(x: unknown): string {
-  if (x instanceof Uint8Array) return `bytes(${x.length}) ${toB64u(x.subarray(0, 64))}${x.length > 64 ? '…' : ''}`;
-  let s: string;
-  try {
-    s = typeof x === 'string' ? JSON.stringify(x) : JSON.stringify(x, (_k, val: unknown) => (val instanceof Uint8Array ? `<bytes ${val.length}>` : val === undefined ? '<undefined>' : val));
-  } catch {
-    s = String(x);
-  }
-  return s.length > 300 ? `${s.slice(0, 300)}…` : s;
-}
-
-// ---- mutators -----------------------------------------------------------------------------------
-
-function mutateBytes(r: Xorshift, src: Uint8Array): Uint8Array {
-  let b = src.slice();
-  const rounds = 1 + r.int(3);
-  for (let k = 0; k < rounds; k++) {
-    const at = b.length ? r.int(b.length) : 0;
-    switch (r.int(8)) {
-      case 0: // flip one bit
-        if (b.length) b[at]! ^= 1 << r.int(8);
-        break;
-      case 1: // random byte
-        if (b.length) b[at] = r.int(256);
-        break;
-      case 2: // truncate
-        b = b.slice(0, r.int(b.length + 1));
-        break;
-      case 3: // append
-        b = Uint8Array.from([...b, ...r.bytes(1 + r.int(40))]);
-        break;
-      case 4: // insert
-        b = Uint8Array.from([...b.subarray(0, at), ...r.bytes(1 + r.int(8)), ...b.subarray(at)]);
-        break;
-      case 5: // delete a range
-        b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + 1 + r.int(16))]);
-        break;
-      case 6: // overwrite a run with an interesting value
-        b.fill(r.pick([0, 0xff, 0x80, 1]), at, at + 1 + r.int(8));
-        break;
-      default: // version byte games
-        if (b.length) b[0] = r.pick([0, 1, 2, 255]);
-    }
-  }
-  return b;
-}
-
-const CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const ODD = ['.', '=', '+', '/', ' ', '\n', '%', '%2', '%E0%A4%A', '#invite=', '{', '}', '"', '\\', '\u0000', 'é', '😀', '\ud800', 'bw1.', BACKUP_PREFIX];
-
-function randomString(r: Xorshift, max = 400): string {
-  let s = '';
-  const n = r.int(max);
-  while (s.length < n) s += r.int(4) === 0 ? r.pick(ODD) : CHARS[r.int(CHARS.length)]!;
-  return s;
-}
-
-function mutateString(r: Xorshift, src: string): string {
-  let s = src;
-  const rounds = 1 + r.int(3);
-  for (let k = 0; k < rounds; k++) {
-    const at = r.int(s.length + 1);
-    switch (r.int(7)) {
-      case 0:
-        s = s.slice(0, at) + CHARS[r.int(CHARS.length)]! + s.slice(at + 1); // replace with a base64url char
-        break;
-      case 1:
-        s = s.slice(0, at) + s.slice(at + 1 + r.int(4)); // delete
-        break;
-      case 2:
-        s = s.slice(0, at) + r.pick(ODD) + s.slice(at); // insert something odd
-        break;
-      case 3:
-        s = s.slice(0, r.int(s.length + 1)); // truncate
-        break;
-      case 4:
-        s = s.slice(0, at) + (s[at] === s[at]?.toUpperCase() ? s[at]?.toLowerCase() : s[at]?.toUpperCase()) + s.slice(at + 1); // flip case
-        break;
-      case 5:
-        s = s + randomString(r, 20); // append
-        break;
-      default:
-        s = s.slice(0, at) + CHARS[r.int(CHARS.length)]! + s.slice(at); // insert a base64url char
-    }
-  }
-  return s;
-}
+// ---- random protocol values ------------------------------------------------------------------------
 
 const KEYS = ['v', 'nonce', 'key', 'sig', 'kind', 'k', 'd', 'box', 'signal', 'type', 'sdp', 'candidate', 'to', 'from', 'data', 'keys', 'env', 'after', 'limit', 'ids', 'id', 't', 'urls', 'username', 'credential', '__proto__', 'constructor', 'toString', ''];
 
@@ -208,53 +100,19 @@ function mutateValue(r: Xorshift, src: unknown): unknown {
 
 // ---- fixtures ----------------------------------------------------------------------------------------
 
-const setup = new Xorshift(SEED ^ 0xa5a5a5a5);
-const alice = generateIdentity('alice', setup.rng);
-const bob = generateIdentity('bob', setup.rng);
-const NOW = 1_700_000_000_000;
-const wrap = pairKeys(bob, alice).wrap;
-const [sealed] = sealPost(alice, { seq: 5, ts: NOW, body: 'fuzz me 😀' }, [{ sigPub: bob.sigPub, wrapKey: pairKeys(alice, bob).wrap }], setup.rng);
-const ENV = sealed!.envelope;
-const { code: INVITE, invite: INVITE_DATA } = createInvite(alice, { relay: 'wss://r.example', now: NOW }, setup.rng);
-const REQUEST = createFriendRequest(bob, INVITE_DATA, NOW, setup.rng);
-const BACKUP_N = 2 ** 10;
-const BACKUP = exportBackup(alice, 'pass phrase', { scryptN: BACKUP_N, rng: setup.rng });
+const fx = fuzzFixtures(SEED);
+const { alice, bob } = fx;
+const NOW = FUZZ_NOW;
+const ENV = fx.env;
+const REQUEST = fx.request;
 
 describe('fuzz', () => {
   test('envelopes: random bytes and mutations of a valid one', () => {
-    const r = new Xorshift(SEED);
-    const strict: OpenContext = { me: bob.sigPub, wrapKeyFor: (a) => (peerId(a) === peerId(alice.sigPub) ? wrap : undefined) };
-    // A lookup that hands out the key for any author, so mutated authors still reach the AEAD.
-    const sloppy: OpenContext = { me: bob.sigPub, wrapKeyFor: () => wrap, seen: () => r.int(8) === 0 };
-    const n = iters(3000);
-    for (let i = 0; i < n; i++) {
-      let input: Uint8Array;
-      if (i % 2 === 0) {
-        input = r.bytes(r.int(1500));
-        if (r.int(2)) input[0] = 1; // get past the version check more often
-        if (r.int(2) && input.length > 65) input.set(bob.sigPub, 33); // …and the recipient check
-      } else {
-        input = mutateBytes(r, ENV);
-      }
-      onlyBwError('readHeader', i, input, () => readHeader(input));
-      for (const ctx of [strict, sloppy]) {
-        const post = onlyBwError('openPost', i, input, () => openPost(input, ctx));
-        // Non-malleability: anything that still opens is the original envelope, byte for byte.
-        if (post) assert.equal(toB64u(input), toB64u(ENV), `openPost accepted a changed envelope (seed ${SEED}, iteration ${i})`);
-      }
-    }
+    fuzzEnvelopes(fx, iters(3000));
   });
 
   test('invite codes: random strings and mutations of a valid code', () => {
-    const r = new Xorshift(SEED + 1);
-    const n = iters(3000);
-    for (let i = 0; i < n; i++) {
-      const input = i % 3 === 0 ? mutateString(r, INVITE) : i % 3 === 1 ? `https://x/#invite=${mutateString(r, INVITE)}` : r.int(2) ? randomString(r) : 'bw1.' + randomString(r);
-      const read = onlyBwError('readInvite', i, input, () => readInvite(input, NOW));
-      if (read) assert.equal(input, INVITE, `readInvite accepted a changed code (seed ${SEED}, iteration ${i})`);
-      const accepted = onlyBwError('acceptInvite', i, input, () => acceptInvite(bob, input, NOW));
-      if (accepted) assert.deepEqual(accepted, INVITE_DATA, `acceptInvite returned another invite (seed ${SEED}, iteration ${i})`);
-    }
+    fuzzInvites(fx, iters(3000));
   });
 
   test('friend requests: mutated fields', () => {
@@ -310,31 +168,6 @@ describe('fuzz', () => {
   });
 
   test('backups: random text and mutations of a valid backup (small N)', () => {
-    const r = new Xorshift(SEED + 4);
-    const n = iters(3000);
-    for (let i = 0; i < n; i++) {
-      // Mutated backups mostly reach scrypt (~4 ms at 2^10): one in ten iterations.
-      const input = capCost(i % 10 === 0 ? mutateString(r, BACKUP) : r.int(2) ? BACKUP_PREFIX + randomString(r, 500) : randomString(r));
-      const id = onlyBwError('importBackup', i, input, () => importBackup(input, 'pass phrase'));
-      if (id) assert.deepEqual(id, alice, `importBackup returned another identity (seed ${SEED}, iteration ${i})`);
-    }
+    fuzzBackups(fx, iters(3000));
   });
 });
-
-/**
- * Keeps fuzzed backups at the cheapest cost: a random input that happens to ask for 2^11..2^20 is valid
- * (import would honour it) but would cost up to a GiB and seconds per run, which is not what this test is for.
- */
-function capCost(text: string): string {
-  const t = text.trim();
-  if (!t.startsWith(BACKUP_PREFIX)) return text;
-  let b: Uint8Array;
-  try {
-    b = fromB64u(t.slice(BACKUP_PREFIX.length));
-  } catch {
-    return text;
-  }
-  if (b.length < 2 || b[1]! <= 10 || b[1]! > 20) return text;
-  b[1] = 10;
-  return BACKUP_PREFIX + toB64u(b);
-}

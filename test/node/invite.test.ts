@@ -13,12 +13,14 @@ import {
   readInvite,
   type Invite,
 } from '../../shared/crypto/invite.js';
-import { fingerprint, generateIdentity, safetyNumber, sign, type Identity } from '../../shared/crypto/identity.js';
-import { LABEL, signedMessage } from '../../shared/crypto/kdf.js';
+import { fingerprint, generateIdentity, safetyNumber } from '../../shared/crypto/identity.js';
+import { LABEL } from '../../shared/crypto/kdf.js';
 import { pairKeys } from '../../shared/crypto/pairwise.js';
-import { concat, fromB64u, fromUtf8, toB64u, utf8 } from '../../shared/bytes.js';
+import { concat, fromB64u, toB64u, utf8 } from '../../shared/bytes.js';
 import { parse } from '../../shared/validate.js';
 import { FriendRequestSchema, LIMITS, type FriendRequest } from '../../shared/protocol.js';
+// The case tables are shared with the Chromium suite (test/browser/crypto.test.ts).
+import { inviteRejections, malformedInviteCodes, partsOf, recode, schemaEdits, signedCode, tamperedInviteCodes } from '../cases/invite.js';
 import { throwsCode } from './helpers.js';
 
 const NOW = 1_700_000_000_000;
@@ -27,21 +29,6 @@ const alice = generateIdentity('Alice A.');
 const bob = generateIdentity('Bob Builder');
 const carol = generateIdentity('Carol');
 const mallory = generateIdentity('Mallory');
-
-/** Splits a code into its decoded card JSON and its signature part. */
-function partsOf(code: string): { card: Record<string, unknown>; sig: string } {
-  const [card, sig] = code.slice(INVITE_PREFIX.length).split('.') as [string, string];
-  return { card: JSON.parse(fromUtf8(fromB64u(card))) as Record<string, unknown>, sig };
-}
-
-/** Re-encodes a card (possibly edited) with a given signature part, without re-signing. */
-const recode = (card: unknown, sig: string): string => `${INVITE_PREFIX}${toB64u(utf8(JSON.stringify(card)))}.${sig}`;
-
-/** Signs a card object properly with `who`'s key: for schema-failure cases, so only the schema is at fault. */
-function signedCode(card: unknown, who: Identity): string {
-  const bytes = utf8(JSON.stringify(card));
-  return `${INVITE_PREFIX}${toB64u(bytes)}.${toB64u(sign(signedMessage(LABEL.inviteSig, bytes), who.sigSecret))}`;
-}
 
 function withBox(req: FriendRequest, edit: (box: Uint8Array) => Uint8Array): FriendRequest {
   return { ...req, box: toB64u(edit(fromB64u(req.box))) };
@@ -81,24 +68,7 @@ describe('invite codes', () => {
 
   test('malformed codes → bad-invite', () => {
     const { code } = createInvite(alice, { relay: RELAY, now: NOW });
-    const [card, sig] = code.slice(INVITE_PREFIX.length).split('.') as [string, string];
-    const cases: [string, string][] = [
-      ['empty', ''],
-      ['garbage', 'hello there'],
-      ['wrong prefix', `bw2.${card}.${sig}`],
-      ['no prefix', `${card}.${sig}`],
-      ['missing signature part', `${INVITE_PREFIX}${card}`],
-      ['three parts', `${code}.AAAA`],
-      ['empty parts', `${INVITE_PREFIX}.`],
-      ['card not base64url', `${INVITE_PREFIX}${card.slice(0, -2)}+/.${sig}`],
-      ['card length % 4 == 1', `${INVITE_PREFIX}AAAAA.${sig}`],
-      ['signature too short', `${INVITE_PREFIX}${card}.${sig.slice(0, -4)}`],
-      ['signature not base64url', `${INVITE_PREFIX}${card}.${sig.slice(0, -1)}=`],
-      ['card not JSON', `${INVITE_PREFIX}${toB64u(utf8('not json {'))}.${sig}`],
-      ['card not UTF-8', `${INVITE_PREFIX}${toB64u(Uint8Array.of(0x7b, 0xff, 0x7d))}.${sig}`],
-      ['too long', `${INVITE_PREFIX}${'A'.repeat(LIMITS.maxInviteChars)}.${sig}`],
-      ['link cut inside a %-escape', `https://x/#invite=${code}%E0%A4%A`],
-    ];
+    const cases = malformedInviteCodes(code);
     for (const [what, c] of cases) {
       throwsCode(() => readInvite(extractInviteCode(c), NOW), 'bad-invite', what);
       throwsCode(() => acceptInvite(bob, c, NOW), 'bad-invite', `accept: ${what}`);
@@ -110,20 +80,7 @@ describe('invite codes', () => {
   test('cards that fail the schema → bad-invite, even when properly signed', () => {
     const { code } = createInvite(alice, { relay: RELAY, now: NOW });
     const { card } = partsOf(code);
-    const edits: [string, Record<string, unknown>][] = [
-      ['JSON array', [] as unknown as Record<string, unknown>],
-      ['version 2', { ...card, v: 2 }],
-      ['missing key', { ...card, k: undefined }],
-      ['key 31 bytes', { ...card, k: toB64u(new Uint8Array(31)) }],
-      ['agreement key not base64url', { ...card, d: 'not/base64' }],
-      ['empty name', { ...card, n: '' }],
-      ['name over 64', { ...card, n: 'n'.repeat(65) }],
-      ['relay over 512', { ...card, r: 'r'.repeat(513) }],
-      ['expiry a string', { ...card, e: String(card.e) }],
-      ['expiry fractional', { ...card, e: 1.5 }],
-      ['expiry negative', { ...card, e: -1 }],
-      ['token 15 bytes', { ...card, t: toB64u(new Uint8Array(15)) }],
-    ];
+    const edits = schemaEdits(card);
     for (const [what, c] of edits) throwsCode(() => readInvite(signedCode(c, alice), NOW), 'bad-invite', what);
     // The control: the unedited card re-signed the same way is accepted, so the cases above fail on the schema only.
     assert.equal(readInvite(signedCode(card, alice), NOW).name, 'Alice A.');
@@ -132,20 +89,7 @@ describe('invite codes', () => {
   test('tampered cards (still parseable) → bad-signature', () => {
     const { code } = createInvite(alice, { relay: RELAY, now: NOW });
     const { card, sig } = partsOf(code);
-    const other = partsOf(createInvite(carol, { relay: RELAY, now: NOW }).code);
-    const sigBytes = fromB64u(sig);
-    sigBytes[10]! ^= 1;
-    const cases: [string, string][] = [
-      ['name changed', recode({ ...card, n: 'Mallory' }, sig)],
-      ['expiry extended', recode({ ...card, e: (card.e as number) + 1 }, sig)],
-      ['relay swapped', recode({ ...card, r: 'wss://evil.example' }, sig)],
-      ['token swapped', recode({ ...card, t: toB64u(new Uint8Array(16)) }, sig)],
-      ['agreement key swapped', recode({ ...card, d: toB64u(mallory.dhPub) }, sig)],
-      ['signing key swapped (signature is alice’s)', recode({ ...card, k: toB64u(mallory.sigPub) }, sig)],
-      ['another card’s signature', recode(card, other.sig)],
-      ['signature bit-flip', recode(card, toB64u(sigBytes))],
-      ['re-serialised with other whitespace', `${INVITE_PREFIX}${toB64u(utf8(JSON.stringify(card, null, 1)))}.${sig}`],
-    ];
+    const cases = tamperedInviteCodes(code, createInvite(carol, { relay: RELAY, now: NOW }).code, mallory);
     for (const [what, c] of cases) throwsCode(() => readInvite(c, NOW), 'bad-signature', what);
     // Control: recode of the untouched card with its own signature still verifies (JSON.stringify is stable here).
     assert.equal(readInvite(recode(card, sig), NOW).name, 'Alice A.');
@@ -265,5 +209,13 @@ describe('safety numbers and fingerprints', () => {
     assert.equal(f, fingerprint({ sigPub: alice.sigPub, dhPub: alice.dhPub }));
     assert.notEqual(fingerprint({ sigPub: alice.sigPub, dhPub: bob.dhPub }), f);
     assert.notEqual(fingerprint({ sigPub: bob.sigPub, dhPub: alice.dhPub }), f);
+  });
+});
+
+describe('the shared rejection table (test/cases/invite.ts, also run in Chromium)', () => {
+  test('every case fails with its code', () => {
+    const cases = inviteRejections({ alice, bob, carol, mallory }, NOW, RELAY);
+    for (const code of ['bad-invite', 'bad-signature', 'expired', 'self-invite'] as const) assert.ok(cases.some((c) => c.code === code), `the table has a ${code} case`);
+    for (const c of cases) throwsCode(c.run, c.code, c.what);
   });
 });
