@@ -44,6 +44,43 @@ describe('<bw-feed>', () => {
     el.remove();
   });
 
+  it('exports a key backup and restores it in another store, with a clear error for a wrong passphrase', async () => {
+    const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${`test-${Math.random()}`}></bw-feed>`);
+    await waitUntil(() => inner(el, 'bw-onboarding'));
+    const ob = inner(el, 'bw-onboarding')!;
+    ob.shadowRoot!.querySelector('input')!.value = 'Dee';
+    (ob.shadowRoot!.querySelector('button[type=submit]') as HTMLButtonElement).click();
+    await waitUntil(() => inner(el, 'bw-backup'));
+    const fingerprint = inner(el, '[part=me] code')!.textContent;
+    const backup = inner(el, 'bw-backup')!;
+    const pass = backup.shadowRoot!.querySelector('input[name=passphrase]') as HTMLInputElement;
+    pass.value = 'short';
+    (backup.shadowRoot!.querySelector('button[name=export]') as HTMLButtonElement).click();
+    await waitUntil(() => backup.shadowRoot!.querySelector('[role=alert]'), 'a short passphrase is refused');
+    pass.value = 'correct horse battery staple';
+    (backup.shadowRoot!.querySelector('button[name=export]') as HTMLButtonElement).click();
+    await waitUntil(() => backup.shadowRoot!.querySelector('textarea[name=backup]'), 'backup text is shown', { timeout: 10_000 });
+    const text = (backup.shadowRoot!.querySelector('textarea[name=backup]') as HTMLTextAreaElement).value;
+    expect(text).to.match(/^bwbackup1\./);
+    expect(text).to.not.include('Dee'); // the name is inside the encryption
+    el.remove();
+
+    const other = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${`test-${Math.random()}`}></bw-feed>`);
+    await waitUntil(() => inner(other, 'bw-onboarding'));
+    const ob2 = inner(other, 'bw-onboarding')!.shadowRoot!;
+    (ob2.querySelector('textarea[name=backup]') as HTMLTextAreaElement).value = text;
+    (ob2.querySelector('input[name=passphrase]') as HTMLInputElement).value = 'wrong passphrase';
+    (ob2.querySelector('button[name=import]') as HTMLButtonElement).click();
+    await waitUntil(() => ob2.querySelector('[role=alert]'), 'wrong passphrase is reported', { timeout: 10_000 });
+    expect(ob2.querySelector('[role=alert]')!.textContent).to.match(/passphrase/i);
+    (ob2.querySelector('input[name=passphrase]') as HTMLInputElement).value = 'correct horse battery staple';
+    (ob2.querySelector('button[name=import]') as HTMLButtonElement).click();
+    await waitUntil(() => inner(other, '[part=me]'), 'identity restored', { timeout: 10_000 });
+    expect(inner(other, '[part=me]')!.textContent).to.match(/Dee/);
+    expect(inner(other, '[part=me] code')!.textContent).to.equal(fingerprint);
+    other.remove();
+  });
+
   it('exposes no key material through its public surface', async () => {
     const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${`test-${Math.random()}`}></bw-feed>`);
     await waitUntil(() => inner(el, 'bw-onboarding'));
