@@ -6,17 +6,23 @@ import type { BwFeed } from '../../client/components/bw-feed.js';
 // Port 9 on loopback: nothing listens, so the relay is "not running" (and no traffic leaves loopback).
 const DEAD_RELAY = 'http://127.0.0.1:9';
 const inner = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel);
+const freshDb = () => `test-${Math.random().toString(36).slice(2)}`;
+
+/** A new visitor's <bw-feed> on its own database, through onboarding to a created identity. */
+async function feedWithIdentity(name: string, db = freshDb()): Promise<BwFeed> {
+  const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${db}></bw-feed>`);
+  await waitUntil(() => inner(el, 'bw-onboarding'), 'onboarding shows for a new visitor');
+  const ob = inner(el, 'bw-onboarding')!.shadowRoot!;
+  ob.querySelector('input')!.value = name;
+  (ob.querySelector('button[type=submit]') as HTMLButtonElement).click();
+  await waitUntil(() => inner(el, '[part=me]'), 'identity is created');
+  return el;
+}
 
 describe('<bw-feed>', () => {
   it('onboards, keeps the identity in IndexedDB across a reload, and says the relay is unreachable', async () => {
-    const db = `test-${Math.random().toString(36).slice(2)}`;
-    const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${db}></bw-feed>`);
-    await waitUntil(() => inner(el, 'bw-onboarding'), 'onboarding shows for a new visitor');
-    const onboarding = inner(el, 'bw-onboarding')!;
-    const input = onboarding.shadowRoot!.querySelector('input')!;
-    input.value = 'Ada';
-    (onboarding.shadowRoot!.querySelector('button[type=submit]') as HTMLButtonElement).click();
-    await waitUntil(() => inner(el, '[part=me]'), 'identity is created');
+    const db = freshDb();
+    const el = await feedWithIdentity('Ada', db);
     expect(inner(el, '[part=me]')!.textContent).to.match(/Ada/);
     await waitUntil(() => /relay unreachable at http:\/\/127\.0\.0\.1:9/.test(inner(el, '[part=status]')?.textContent ?? ''), 'says the relay is unreachable');
     expect(el.getAttribute('data-relay')).to.not.equal('connected');
@@ -29,12 +35,7 @@ describe('<bw-feed>', () => {
   });
 
   it('refuses a malformed invite code with a clear message', async () => {
-    const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${`test-${Math.random()}`}></bw-feed>`);
-    await waitUntil(() => inner(el, 'bw-onboarding'));
-    const ob = inner(el, 'bw-onboarding')!;
-    ob.shadowRoot!.querySelector('input')!.value = 'Bo';
-    (ob.shadowRoot!.querySelector('button[type=submit]') as HTMLButtonElement).click();
-    await waitUntil(() => inner(el, 'bw-invite'));
+    const el = await feedWithIdentity('Bo');
     const invite = inner(el, 'bw-invite')!;
     const paste = invite.shadowRoot!.querySelector('textarea[name=paste]') as HTMLTextAreaElement;
     paste.value = 'bw1.this-is-not.a-code';
@@ -45,12 +46,7 @@ describe('<bw-feed>', () => {
   });
 
   it('exports a key backup and restores it in another store, with a clear error for a wrong passphrase', async () => {
-    const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${`test-${Math.random()}`}></bw-feed>`);
-    await waitUntil(() => inner(el, 'bw-onboarding'));
-    const ob = inner(el, 'bw-onboarding')!;
-    ob.shadowRoot!.querySelector('input')!.value = 'Dee';
-    (ob.shadowRoot!.querySelector('button[type=submit]') as HTMLButtonElement).click();
-    await waitUntil(() => inner(el, 'bw-backup'));
+    const el = await feedWithIdentity('Dee');
     const fingerprint = inner(el, '[part=me] code')!.textContent;
     const backup = inner(el, 'bw-backup')!;
     const pass = backup.shadowRoot!.querySelector('input[name=passphrase]') as HTMLInputElement;
@@ -65,7 +61,7 @@ describe('<bw-feed>', () => {
     expect(text).to.not.include('Dee'); // the name is inside the encryption
     el.remove();
 
-    const other = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${`test-${Math.random()}`}></bw-feed>`);
+    const other = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${freshDb()}></bw-feed>`);
     await waitUntil(() => inner(other, 'bw-onboarding'));
     const ob2 = inner(other, 'bw-onboarding')!.shadowRoot!;
     (ob2.querySelector('textarea[name=backup]') as HTMLTextAreaElement).value = text;
@@ -82,12 +78,7 @@ describe('<bw-feed>', () => {
   });
 
   it('exposes no key material through its public surface', async () => {
-    const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${`test-${Math.random()}`}></bw-feed>`);
-    await waitUntil(() => inner(el, 'bw-onboarding'));
-    const ob = inner(el, 'bw-onboarding')!;
-    ob.shadowRoot!.querySelector('input')!.value = 'Cy';
-    (ob.shadowRoot!.querySelector('button[type=submit]') as HTMLButtonElement).click();
-    await waitUntil(() => inner(el, '[part=me]'));
+    const el = await feedWithIdentity('Cy');
     // Everything reachable from the element's own enumerable properties: no 32-byte arrays, no "secret".
     const seen = new Set<unknown>();
     const walk = (v: unknown, depth: number): void => {
