@@ -14,7 +14,13 @@ if ! command -v ip >/dev/null; then
 fi
 ns="bw-test-$$-$RANDOM"
 ip netns add "$ns"
-trap 'ip netns delete "$ns" 2>/dev/null || true' EXIT
+cleanup() {
+  # Nothing started in the namespace outlives the command (a relay left behind would hold its port).
+  pids=$(ip netns pids "$ns" 2>/dev/null || true)
+  [ -z "$pids" ] || kill $pids 2>/dev/null || true
+  ip netns delete "$ns" 2>/dev/null || true
+}
+trap cleanup EXIT
 ip netns exec "$ns" ip link set lo up
 # Anything but lo would be a leak; fail loudly if the namespace somehow has more.
 links=$(ip netns exec "$ns" ip -o link show | awk -F': ' '{print $2}' | tr '\n' ' ')
