@@ -1,16 +1,18 @@
 // Owns `npm run bench`: runs every benchmark, prints a table, writes bench/results.json (flat named numbers).
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sealBench } from './seal.bench.js';
 import { p2pBench } from './p2p.bench.js';
 import { bundleBench } from './bundle.bench.js';
 import { feedBench } from './feed.bench.js';
+import { relayBench } from './relay.bench.js';
 
 const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['seal', sealBench],
   ['p2p', p2pBench],
   ['feed', feedBench],
   ['bundle', bundleBench],
+  ['relay', relayBench],
 ];
 
 /** What each figure is held against, for the table (the JSON carries numbers only). */
@@ -21,6 +23,11 @@ const TARGETS: Record<string, string> = {
   post_latency_relay_p50_ms: '< 50 ms',
   bw_feed_bundle_gzip_kb: '≤ 100 KB',
   feed_first_paint_10k_ms: '< 200 ms',
+  relay_forward_ratio: '≥ 0.8 × bare Socket.IO (weaker of 100 and 1,000 clients)',
+  relay_p99_ratio: '≤ 1.25 × bare p99 (1,000 clients)',
+  relay_connected_clients: '≥ 10,000',
+  relay_bytes_per_client_ratio: '≤ 2 × bare',
+  mailbox_store_ratio: '≥ 0.5 × raw batched inserts',
 };
 
 const only = process.argv.slice(2);
@@ -37,5 +44,7 @@ const width = Math.max(...Object.keys(results).map((k) => k.length));
 console.log(`\n${'figure'.padEnd(width)}  ${'value'.padStart(10)}  target`);
 for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(width)}  ${String(v).padStart(10)}  ${TARGETS[k] ?? ''}`);
 const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
-writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+// A partial run (`npm run bench -- relay`) updates its own figures and keeps the others from the last full run.
+const kept = only.length && existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, number>) : {};
+writeFileSync(out, JSON.stringify({ ...kept, ...results }, null, 2) + '\n');
 console.log(`\nwrote ${out}`);
