@@ -4,22 +4,28 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
-import inject from '@rollup/plugin-inject';
 import terser from '@rollup/plugin-terser';
 
-/** simple-peer is CommonJS written for browserify: it expects Node's process, events and global. */
+/** @type {Record<string, string>} */
+const SUBSTITUTES = {
+  debug: 'client/vendor/debug-stub.js',
+  'readable-stream': 'client/vendor/duplex-shim.js',
+  buffer: 'client/vendor/buffer-shim.js',
+  randombytes: 'client/vendor/randombytes-shim.js',
+  dexie: 'node_modules/dexie/dist/dexie.mjs',
+};
+
+/** simple-peer is CommonJS written for browserify: it expects Node's `events` (the npm port) and `global`. */
 const plugins = () => [
   {
-    // simple-peer logs through `debug` (≈4 KB gzip, never enabled in the product); Dexie's `import` entry wraps its UMD build.
+    // simple-peer was written for browserify: it logs through `debug` (never enabled here) and subclasses a Node
+    // stream built on Buffer and process shims the product never uses (≈20 KB gzip together). client/vendor/
+    // holds the few calls simple-peer 9.11 makes of them. Dexie's `import` entry wraps its UMD build; take its ESM.
     name: 'substitutes',
-    resolveId: (id) =>
-      id === 'debug' ? fileURLToPath(new URL('client/vendor/debug-stub.js', import.meta.url))
-      : id === 'dexie' ? fileURLToPath(new URL('node_modules/dexie/dist/dexie.mjs', import.meta.url))
-      : null,
+    resolveId: (id) => (id in SUBSTITUTES ? fileURLToPath(new URL(SUBSTITUTES[id], import.meta.url)) : null),
   },
   nodeResolve({ browser: true, preferBuiltins: false }),
   commonjs(),
-  inject({ process: 'process/browser.js' }),
   terser({ ecma: 2020, module: true, compress: { passes: 2 }, format: { comments: false } }),
 ];
 
@@ -49,4 +55,6 @@ export default [
     ],
   },
   bundle('build/client/embed.js', 'dist/bw-feed.js'),
+  // simple-peer exactly as the bundles above carry it (shims included), for the browser tests to import.
+  { ...bundle('simple-peer', 'build/test-vendor/simple-peer.js'), plugins: plugins().slice(0, -1) },
 ];

@@ -6,7 +6,6 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 
 const { args } = JSON.parse(readFileSync('test/chromium-flags.json', 'utf8'));
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SIMPLE_PEER = '/__bw__/simple-peer.js';
 
 /** @type {import('@web/test-runner').TestRunnerConfig} */
 export default {
@@ -18,13 +17,11 @@ export default {
   testFramework: { config: { timeout: 10_000 } },
   plugins: [
     {
-      // Two packages whose `import` entry is CommonJS/UMD, which the dev server serves untransformed:
-      // Dexie ships its own ESM build; simple-peer ships a standalone browser build that sets window.SimplePeer.
-      // (The production bundle converts both with rollup's commonjs plugin.)
+      // Dexie's `import` entry is a UMD wrapper the dev server serves untransformed: take its own ESM build.
+      // simple-peer is CommonJS: take the build `npm run build` makes of it with the product's own shims
+      // (rollup.config.mjs), so these tests run the same simple-peer the bundles ship.
       name: 'cjs-packages',
-      resolveImport: ({ source }) => ({ dexie: '/node_modules/dexie/dist/dexie.mjs', 'simple-peer': SIMPLE_PEER })[source],
-      serve: ({ path }) =>
-        path === SIMPLE_PEER ? { body: "import '/node_modules/simple-peer/simplepeer.min.js';\nexport default globalThis.SimplePeer;\n", type: 'js' } : undefined,
+      resolveImport: ({ source }) => ({ dexie: '/node_modules/dexie/dist/dexie.mjs', 'simple-peer': '/build/test-vendor/simple-peer.js' })[source],
     },
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }),
   ],
