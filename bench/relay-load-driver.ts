@@ -183,6 +183,14 @@ async function forward(req: ForwardRequest): Promise<Extract<DriverReply, { op: 
       if (even.length < 2) throw new Error(`forward: only ${all.length} ${req.targets[k]!.kind} clients connected`);
       return even;
     });
+    // On our relay, partners watch each other (as friends do), or their signals are refused as 'offline'.
+    for (const [k, clients] of paired.entries()) {
+      if (req.targets[k]!.kind !== 'relay') continue;
+      await Promise.all(clients.map(async (c, i) => {
+        const res = (await c.socket.timeout(15_000).emitWithAck('presence:watch', { keys: [clients[i ^ 1]!.id] })) as { ok: boolean; code?: string };
+        if (!res.ok) throw new Error(`presence:watch refused: ${res.code}`);
+      }));
+    }
     const tallies = req.targets.map((): Tally => ({ delivered: 0, seconds: 0, latencies: [], serverCpuS: 0, driverCpuUs: 0, ackFailures: 0, undrained: 0 }));
     for (let r = 0; r < req.rounds; r++) {
       for (let k = 0; k < req.targets.length; k++) await forwardWindow(req, req.targets[k]!.pid, paired[k]!, tallies[k]!);

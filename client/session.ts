@@ -3,7 +3,7 @@ import { BwError, isBwError } from '../shared/errors.js';
 import { fromB64u, toB64u } from '../shared/bytes.js';
 import { generateIdentity, fingerprint, peerId, safetyNumber, type Identity } from '../shared/crypto/identity.js';
 import { pairKeys } from '../shared/crypto/pairwise.js';
-import { acceptInvite, createFriendRequest, createInvite, openFriendRequest, type Invite } from '../shared/crypto/invite.js';
+import { acceptInvite, createFriendRequest, createInvite, inviteTag, openFriendRequest, type Invite } from '../shared/crypto/invite.js';
 import { checkBody, openPost, sealPost, MAX_BODY_CHARS } from '../shared/crypto/envelope.js';
 import { exportBackup, importBackup } from '../shared/crypto/backup.js';
 import { parse } from '../shared/validate.js';
@@ -122,6 +122,7 @@ export class Session extends EventTarget {
     const relay = this.#opts.relay || location.origin;
     const { code, invite } = createInvite(me, { relay, now: this.#now() });
     await this.#db.invites.put({ token: toB64u(invite.token), expires: invite.expires });
+    this.#serial(() => this.#watch()); // the relay lets holders of this invite reach me from now on
     return code;
   }
 
@@ -417,9 +418,22 @@ export class Session extends EventTarget {
     return this.#mesh?.send(to, JSON.stringify(msg)) ?? false;
   }
 
+  /**
+   * Tells the relay whose presence I want and who may see mine (signaling/presence.ts): my friends; holders of my
+   * open invites (their friend request can reach me); and, for invites I accepted, the inviter I still have to reach.
+   */
   async #watch(): Promise<void> {
     if (this.#relay?.status !== 'connected') return;
-    const { online } = await this.#relay.call('presence:watch', { keys: [...this.#friends.keys()] });
+    const now = this.#now();
+    const newest = <T>(rows: T[], expires: (r: T) => number) =>
+      rows.filter((r) => expires(r) > now).sort((a, b) => expires(b) - expires(a)).slice(0, LIMITS.maxInviteTags);
+    const mine = newest(await this.#db.invites.toArray(), (i) => i.expires);
+    const held = newest([...this.#friends.values()].flatMap((f) => (f.status === 'pending' && f.invite ? [f.invite] : [])), (i) => i.expires);
+    const { online } = await this.#relay.call('presence:watch', {
+      keys: [...this.#friends.keys()],
+      accept: mine.map((i) => inviteTag(fromB64u(i.token, 'invite token'))),
+      present: held.map((i) => inviteTag(i.token)),
+    });
     for (const k of online) await this.#onPresence(k, true);
   }
 

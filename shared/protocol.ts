@@ -12,6 +12,8 @@ export const LIMITS = {
   /** SDP blobs are a few KB; 16 KB leaves room for many candidates. */
   maxSignalChars: 16 * 1024,
   maxWatchKeys: 1000,
+  /** Invite tags one connection may accept or present (open invites; unanswered invites held). */
+  maxInviteTags: 100,
   /** An envelope in base64url: 4/3 of its bytes, rounded up. */
   maxEnvelopeChars: Math.ceil((MAX_ENVELOPE_BYTES * 4) / 3),
   maxInviteChars: 2048,
@@ -70,7 +72,20 @@ export interface SignalRecv {
   data: unknown;
 }
 
-export const PresenceWatchSchema = v.object({ keys: v.pipe(v.array(PeerIdSchema), v.maxLength(LIMITS.maxWatchKeys)) });
+/** An invite's relay tag (shared/crypto/invite.ts inviteTag): 16 bytes as base64url. */
+export const InviteTagSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{21}[AQgw]$/, 'must be a 22-char base64url invite tag'));
+const InviteTagsSchema = v.pipe(v.array(InviteTagSchema), v.maxLength(LIMITS.maxInviteTags));
+
+/**
+ * Replaces the connection's watch list. `keys`: whose presence it wants, and to whom it consents to be visible;
+ * `accept`: tags of its own open invites; `present`: tags of invites it holds, not yet answered.
+ * The relay shows key S to key V only if S watches V or accepts a tag V presents (signaling/presence.ts).
+ */
+export const PresenceWatchSchema = v.object({
+  keys: v.pipe(v.array(PeerIdSchema), v.maxLength(LIMITS.maxWatchKeys)),
+  accept: v.optional(InviteTagsSchema),
+  present: v.optional(InviteTagsSchema),
+});
 export type PresenceWatch = v.InferOutput<typeof PresenceWatchSchema>;
 export interface PresenceChange {
   key: string;

@@ -13,6 +13,7 @@ import {
 import { newChallenge, verifyProof, type PendingChallenge } from './auth.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import { createPresence, type PresenceNote } from './presence.js';
 import { fullBucket, take } from './rate-limit.js';
 import type { MailboxStore } from './store/store.js';
 import { iceServersFor } from './turn.js';
@@ -36,25 +37,16 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     serveClient: false,
     cors: { origin: true }, // <bw-feed> is embedded on other sites; auth is by signature, not by cookie
   });
-  /** key → its authenticated sockets */
-  const online = new Map<string, Set<RelaySocket>>();
-  /** key → sockets that asked to hear when it comes and goes (held in memory only) */
-  const watchers = new Map<string, Set<RelaySocket>>();
-
-  const addTo = <K, V>(m: Map<K, Set<V>>, k: K, val: V) => (m.get(k) ?? m.set(k, new Set()).get(k)!).add(val);
-  const removeFrom = <K, V>(m: Map<K, Set<V>>, k: K, val: V) => {
-    const s = m.get(k);
-    if (s?.delete(val) && s.size === 0) m.delete(k);
-  };
-  const announce = (key: string, isOnline: boolean) => {
-    for (const w of watchers.get(key) ?? []) w.emit('presence:change', { key, online: isOnline });
+  /** Who is online and who may see (and signal) whom; see signaling/presence.ts. */
+  const presence = createPresence<RelaySocket>();
+  const tell = (notes: readonly PresenceNote<RelaySocket>[]) => {
+    for (const n of notes) n.to.emit('presence:change', { key: n.key, online: n.online });
   };
 
   io.on('connection', (raw) => {
     const socket = raw as RelaySocket;
     let challenge: PendingChallenge | undefined;
     let key: string | undefined;
-    const watching = new Set<string>();
     const bucket = fullBucket(config.rateLimit, now());
     {
       const c = newChallenge(now(), config.authTimeoutMs);
@@ -102,9 +94,7 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
       challenge = undefined; // single use, whatever the outcome
       key = verifyProof(pending, msg, now());
       clearTimeout(authTimer);
-      const first = !online.has(key);
-      addTo(online, key, socket);
-      if (first) announce(key, true);
+      tell(presence.join(socket, key));
       const waiting = store.count(key, now());
       if (waiting > 0) queueMicrotask(() => socket.emit('mailbox:ready', { count: waiting })); // after the ack: the client is logged in by then
       log.debug('authenticated', { key });
@@ -112,20 +102,16 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     });
 
     on('signal:send', SignalSendSchema, true, (msg, me) => {
-      const targets = online.get(msg.to);
-      if (!targets) throw new BwError('offline', 'that peer is not connected to this relay');
-      for (const t of targets) t.emit('signal:recv', { from: me, data: msg.data });
+      // A key that does not consent to `me` is indistinguishable from one that is offline (signaling/presence.ts).
+      if (!presence.canReach(me, msg.to)) throw new BwError('offline', 'that peer is not connected to this relay');
+      for (const t of presence.socketsOf(msg.to)) t.emit('signal:recv', { from: me, data: msg.data });
       return {};
     });
 
     on('presence:watch', PresenceWatchSchema, true, (msg) => {
-      for (const k of watching) if (!msg.keys.includes(k)) removeFrom(watchers, k, socket);
-      watching.clear();
-      for (const k of msg.keys) {
-        watching.add(k);
-        addTo(watchers, k, socket);
-      }
-      return { online: msg.keys.filter((k) => online.has(k)) };
+      const { online, notes } = presence.watch(socket, msg);
+      tell(notes);
+      return { online };
     });
 
     on('mailbox:put', MailboxPutSchema, true, async (msg, me) => {
@@ -134,7 +120,7 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
       if (toB64u(header.recipient) !== msg.to) throw new BwError('bad-frame', 'envelope recipient must match "to"');
       const [res] = await store.putMany([{ to: msg.to, from: me, env: msg.env, expires: now() + config.mailboxTtlSeconds * 1000 }]);
       if (!res || 'error' in res) throw res?.error ?? new BwError('internal', 'store returned nothing');
-      for (const t of online.get(msg.to) ?? []) t.emit('mailbox:ready', { count: 1 });
+      for (const t of presence.socketsOf(msg.to)) t.emit('mailbox:ready', { count: 1 });
       return { id: res.id };
     });
 
@@ -144,11 +130,7 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
 
     socket.on('disconnect', () => {
       clearTimeout(authTimer);
-      for (const k of watching) removeFrom(watchers, k, socket);
-      if (key) {
-        removeFrom(online, key, socket);
-        if (!online.has(key)) announce(key, false);
-      }
+      if (key) tell(presence.leave(socket));
     });
   });
 
@@ -160,7 +142,7 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
 
   return {
     io,
-    stats: () => ({ online: online.size, sockets: io.engine.clientsCount }),
+    stats: () => ({ online: presence.onlineKeys(), sockets: io.engine.clientsCount }),
     async close() {
       clearInterval(purgeTimer);
       await new Promise<void>((r) => io.close(() => r()));

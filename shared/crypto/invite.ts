@@ -6,7 +6,7 @@ import { concat, equalBytes, fromB64u, fromB64uLen, fromUtf8, toB64u, utf8 } fro
 import { parse } from '../validate.js';
 import { LIMITS, type FriendRequest } from '../protocol.js';
 import { defaultRng, KEY_LEN, MAX_NAME_LEN, sign, SIG_LEN, verifySig, type Identity, type PublicIdentity, type Rng } from './identity.js';
-import { LABEL, signedMessage } from './kdf.js';
+import { deriveKey, LABEL, signedMessage } from './kdf.js';
 import { pairKeys } from './pairwise.js';
 
 export const INVITE_PREFIX = 'bw1.';
@@ -29,6 +29,15 @@ export interface Invite extends PublicIdentity {
   relay: string;
   expires: number;
   token: Uint8Array;
+}
+
+/**
+ * The invite's tag for the relay (signaling/presence.ts): the inviter accepts it, whoever holds the invite presents it,
+ * and the relay lets the holder see the inviter and send it a friend request. One-way (HKDF) from the token, so the
+ * relay matches the two without learning the token that the encrypted friend request proves.
+ */
+export function inviteTag(token: Uint8Array): string {
+  return toB64u(deriveKey(token, LABEL.inviteTag, new Uint8Array(0), 16));
 }
 
 /** Makes a signed invite code: `bw1.` ‖ base64url(JSON card) ‖ `.` ‖ base64url(Ed25519 signature). */

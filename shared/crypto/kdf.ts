@@ -13,6 +13,7 @@ export const LABEL = {
   pairRequest: 'brainwaves/v1/pair/friend-request',
   postSig: 'brainwaves/v1/post-signature',
   inviteSig: 'brainwaves/v1/invite-signature',
+  inviteTag: 'brainwaves/v1/invite-relay-tag',
   authSig: 'brainwaves/v1/relay-auth-signature',
   fingerprint: 'brainwaves/v1/fingerprint',
   safetyNumber: 'brainwaves/v1/safety-number',

@@ -2,7 +2,7 @@
 // test/node/vectors.test.ts (Node) and test/browser/crypto.test.ts (Chromium), so both prove the same bytes.
 import { openPost, readHeader, sealPost } from '../../shared/crypto/envelope.js';
 import { fingerprint, generateIdentity, safetyNumber, type Identity } from '../../shared/crypto/identity.js';
-import { createFriendRequest, createInvite, openFriendRequest, readInvite } from '../../shared/crypto/invite.js';
+import { createFriendRequest, createInvite, inviteTag, openFriendRequest, readInvite } from '../../shared/crypto/invite.js';
 import { pairKeys } from '../../shared/crypto/pairwise.js';
 import type { FriendRequest } from '../../shared/protocol.js';
 import { fromHex, queueRng, toHex, type Check } from './util.js';
@@ -32,7 +32,8 @@ export interface Vectors {
   }[];
   fingerprint: { name: string; identity: Keys; fingerprint: string }[];
   safetyNumber: { name: string; a: Keys; b: Keys; safetyNumber: string }[];
-  invite: { name: string; identity: Keys; relay: string; now: number; ttlMs: number; token: string; code: string }[];
+  /** relayTag: the invite's presence tag (base64url), computed independently of this code (Python's hmac/hashlib HKDF). */
+  invite: { name: string; identity: Keys; relay: string; now: number; ttlMs: number; token: string; code: string; relayTag: string }[];
   friendRequest: { name: string; inviter: Keys; requester: Keys; inviteCode: string; now: number; nonce: string; request: FriendRequest }[];
 }
 
@@ -124,6 +125,7 @@ function inviteChecks(v: Vectors['invite'][number], where: string, out: Check[])
   out.push({ what: `${where}: token`, actual: toHex(read.token), expected: v.token });
   out.push({ what: `${where}: signing key`, actual: toHex(read.sigPub), expected: v.identity.sigPub });
   out.push({ what: `${where}: agreement key`, actual: toHex(read.dhPub), expected: v.identity.dhPub });
+  out.push({ what: `${where}: relay tag`, actual: inviteTag(read.token), expected: v.relayTag });
 }
 
 function friendRequestChecks(v: Vectors['friendRequest'][number], where: string, out: Check[]): void {

@@ -5,7 +5,9 @@ import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
 import { pairKeys } from '../../shared/crypto/pairwise.js';
 import { sealPost } from '../../shared/crypto/envelope.js';
 import { toB64u } from '../../shared/bytes.js';
-import { call, connectAs, connectRaw, nextEvent, proveFor, startHarness, type Harness } from './relay-harness.js';
+import { inviteTag } from '../../shared/crypto/invite.js';
+import { LIMITS } from '../../shared/protocol.js';
+import { call, connectAs, connectRaw, nextEvent, proveFor, startHarness, type ClientSocket, type Harness } from './relay-harness.js';
 
 function envelopeFrom(from: ReturnType<typeof generateIdentity>, to: ReturnType<typeof generateIdentity>, seq = 1): string {
   const [s] = sealPost(from, { seq, ts: 1, body: `post ${seq}` }, [{ sigPub: to.sigPub, wrapKey: pairKeys(from, to).wrap }]);
@@ -84,15 +86,25 @@ describe('signaling and presence', () => {
   before(async () => (h = await startHarness()));
   after(() => h.close());
 
-  test('a signal reaches an online peer with the sender stamped by the relay', async () => {
+  /** Every presence:change a socket hears, in order. */
+  const heard = (socket: ClientSocket) => {
+    const got: { key: string; online: boolean }[] = [];
+    socket.on('presence:change', (m) => got.push(m));
+    return got;
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 100));
+  const sdp = { kind: 'sdp', signal: { type: 'offer', sdp: 'x' } };
+
+  test('a signal reaches an online peer that watches the sender, with the sender stamped by the relay', async () => {
     const a = await connectAs(h.url, 'a');
     const b = await connectAs(h.url, 'b');
+    assert.equal((await call(b.socket, 'presence:watch', { keys: [a.key] })).ok, true);
     const got = nextEvent(b.socket, 'signal:recv');
-    const res = await call(a.socket, 'signal:send', { to: b.key, data: { kind: 'sdp', signal: { type: 'offer', sdp: 'x' } } });
+    const res = await call(a.socket, 'signal:send', { to: b.key, data: sdp });
     assert.equal(res.ok, true);
     const msg = await got;
     assert.equal(msg.from, a.key);
-    assert.deepEqual(msg.data, { kind: 'sdp', signal: { type: 'offer', sdp: 'x' } });
+    assert.deepEqual(msg.data, sdp);
     a.socket.close();
     b.socket.close();
   });
@@ -104,18 +116,82 @@ describe('signaling and presence', () => {
     a.socket.close();
   });
 
-  test('presence: watch returns who is online and announces arrivals and departures', async () => {
+  test('a stranger can neither see nor signal an online key: both answer as if it were offline', async () => {
+    const b = await connectAs(h.url, 'b');
+    const stranger = await connectAs(h.url, 'stranger');
+    const friend = await connectAs(h.url, 'friend');
+    const bHeard = heard(b.socket);
+    await call(b.socket, 'presence:watch', { keys: [friend.key] });
+    assert.deepEqual((await call(stranger.socket, 'presence:watch', { keys: [b.key] })).online, []);
+    const refused = await call(stranger.socket, 'signal:send', { to: b.key, data: sdp });
+    assert.equal(refused.code, 'offline');
+    assert.equal(refused.message, (await call(stranger.socket, 'signal:send', { to: peerId(generateIdentity('z').sigPub), data: sdp })).message);
+    // …while b's friend, whom b watches, sees it and reaches it.
+    assert.deepEqual((await call(friend.socket, 'presence:watch', { keys: [b.key] })).online, [b.key]);
+    assert.equal((await call(friend.socket, 'signal:send', { to: b.key, data: sdp })).ok, true);
+    await settle();
+    assert.deepEqual(bHeard, [{ key: friend.key, online: true }], 'b hears its friend arrive in its watch list, and nothing of the stranger');
+    for (const x of [b, stranger, friend]) x.socket.close();
+  });
+
+  test('presence: friends who watch each other hear arrivals and departures, exactly once each', async () => {
     const a = await connectAs(h.url, 'a');
+    const aHeard = heard(a.socket);
     const bId = generateIdentity('b');
-    const res = await call(a.socket, 'presence:watch', { keys: [peerId(bId.sigPub)] });
-    assert.deepEqual(res.online, []);
-    const arrival = nextEvent(a.socket, 'presence:change');
+    const bKey = peerId(bId.sigPub);
+    assert.deepEqual((await call(a.socket, 'presence:watch', { keys: [bKey] })).online, []);
     const { socket: bs, challenge } = await connectRaw(h.url);
     await call(bs, 'auth:prove', proveFor(bId, bId.sigPub, challenge.nonce));
-    assert.deepEqual(await arrival, { key: peerId(bId.sigPub), online: true });
+    await settle();
+    assert.deepEqual(aHeard, [], 'b is online but has not said it watches a');
+    const arrival = nextEvent(a.socket, 'presence:change');
+    assert.deepEqual((await call(bs, 'presence:watch', { keys: [a.key] })).online, [a.key]);
+    assert.deepEqual(await arrival, { key: bKey, online: true });
     const departure = nextEvent(a.socket, 'presence:change');
     bs.close();
-    assert.deepEqual(await departure, { key: peerId(bId.sigPub), online: false });
+    assert.deepEqual(await departure, { key: bKey, online: false });
+    await settle();
+    assert.deepEqual(aHeard, [{ key: bKey, online: true }, { key: bKey, online: false }]);
+    a.socket.close();
+  });
+
+  test('unwatching a friend hides me from them at once: they hear me leave and can no longer signal me', async () => {
+    const a = await connectAs(h.url, 'a');
+    const c = await connectAs(h.url, 'c');
+    await call(a.socket, 'presence:watch', { keys: [c.key] });
+    await call(c.socket, 'presence:watch', { keys: [a.key] });
+    assert.equal((await call(c.socket, 'signal:send', { to: a.key, data: sdp })).ok, true);
+    const gone = nextEvent(c.socket, 'presence:change');
+    await call(a.socket, 'presence:watch', { keys: [] }); // a removed c
+    assert.deepEqual(await gone, { key: a.key, online: false });
+    assert.equal((await call(c.socket, 'signal:send', { to: a.key, data: sdp })).code, 'offline');
+    a.socket.close();
+    c.socket.close();
+  });
+
+  test('an invite tag lets its holder see the inviter and send the friend request; a wrong tag does not', async () => {
+    const inviter = await connectAs(h.url, 'inviter');
+    const holder = await connectAs(h.url, 'holder');
+    const guesser = await connectAs(h.url, 'guesser');
+    const tag = inviteTag(new Uint8Array(16).fill(7));
+    await call(guesser.socket, 'presence:watch', { keys: [inviter.key], present: [inviteTag(new Uint8Array(16).fill(8))] });
+    assert.deepEqual((await call(holder.socket, 'presence:watch', { keys: [inviter.key], present: [tag] })).online, []);
+    const seen = nextEvent(holder.socket, 'presence:change');
+    await call(inviter.socket, 'presence:watch', { keys: [], accept: [tag] }); // the inviter made the invite
+    assert.deepEqual(await seen, { key: inviter.key, online: true });
+    const got = nextEvent(inviter.socket, 'signal:recv');
+    assert.equal((await call(holder.socket, 'signal:send', { to: inviter.key, data: { kind: 'friend-request', k: 'k', d: 'd', box: 'b' } })).ok, true);
+    assert.equal((await got).from, holder.key);
+    assert.equal((await call(guesser.socket, 'signal:send', { to: inviter.key, data: sdp })).code, 'offline');
+    assert.deepEqual((await call(guesser.socket, 'presence:watch', { keys: [inviter.key], present: [inviteTag(new Uint8Array(16).fill(8))] })).online, []);
+    for (const x of [inviter, holder, guesser]) x.socket.close();
+  });
+
+  test('a malformed invite tag or too many of them is a bad frame', async () => {
+    const a = await connectAs(h.url, 'a');
+    assert.equal((await call(a.socket, 'presence:watch', { keys: [], accept: ['not a tag'] })).code, 'bad-frame');
+    const many = Array.from({ length: LIMITS.maxInviteTags + 1 }, (_, i) => inviteTag(new Uint8Array(16).fill(i)));
+    assert.equal((await call(a.socket, 'presence:watch', { keys: [], present: many })).code, 'bad-frame');
     a.socket.close();
   });
 });
