@@ -25,6 +25,8 @@ export interface SessionState {
   relay: RelayStatus;
   relayDetail?: string;
   direct: number;
+  /** Another tab of this browser has this identity open; this one waits and takes over when that one closes. */
+  elsewhere?: boolean;
 }
 
 export interface SessionOptions {
@@ -64,6 +66,8 @@ export class Session extends EventTarget {
   #flushDelay = 1000;
   /** Incoming relay and channel messages are handled one at a time, in arrival order. */
   #inbox: Promise<void> = Promise.resolve();
+  /** Ends the tab's hold on this identity (see #claim). */
+  #closed = new AbortController();
 
   constructor(opts: SessionOptions) {
     super();
@@ -77,8 +81,12 @@ export class Session extends EventTarget {
     return this.#state;
   }
 
-  /** Loads everything from IndexedDB first (the feed shows offline), then goes online if there is an identity. */
+  /**
+   * Loads everything from IndexedDB first (the feed shows offline), then goes online if there is an identity.
+   * Waits first, showing `elsewhere`, while another tab of this browser has the same database open.
+   */
   async start(): Promise<void> {
+    if (!(await this.#claim())) return;
     const row = await loadIdentity(this.#db);
     for (const f of await this.#db.friends.toArray()) this.#friends.set(f.key, f);
     for (const b of await this.#db.blocked.toArray()) this.#blocked.add(b.key);
@@ -184,6 +192,7 @@ export class Session extends EventTarget {
   }
 
   close(): void {
+    this.#closed.abort();
     clearTimeout(this.#flushTimer);
     this.#mesh?.close();
     this.#relay?.close();
@@ -463,6 +472,33 @@ export class Session extends EventTarget {
   #requireMe(): Identity {
     if (!this.#me) throw new BwError('unauthenticated', 'create an identity first');
     return this.#me;
+  }
+
+  /**
+   * One tab per identity: two would both answer a friend's connection offers and both number new posts from the
+   * same sequence (one of them then refused by friends as a replay). A Web Lock per database, held until close()
+   * or the tab goes away; a second tab waits for it. False if closed while waiting.
+   */
+  async #claim(): Promise<boolean> {
+    const locks = globalThis.navigator?.locks;
+    if (!locks) return true; // no Web Locks (very old browser): run as before
+    const name = `brainwaves:${this.#opts.dbName}`;
+    const closed = this.#closed.signal;
+    const held = new Promise<void>((release) => closed.addEventListener('abort', () => release(), { once: true }));
+    const hold = (got: (ok: boolean) => void) => (lock: Lock | null) => {
+      got(!!lock);
+      return lock ? held : undefined;
+    };
+    if (await new Promise<boolean>((got) => void locks.request(name, { ifAvailable: true }, hold(got)))) return true;
+    await this.#refresh({ elsewhere: true });
+    try {
+      await new Promise<boolean>((got, fail) => void locks.request(name, { signal: closed }, hold(got)).catch(fail));
+    } catch (e) {
+      if (closed.aborted) return false;
+      throw e;
+    }
+    this.#state = { ...this.#state, elsewhere: false };
+    return true;
   }
 
   async #refresh(patch: Partial<SessionState> = {}): Promise<void> {

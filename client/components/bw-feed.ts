@@ -185,6 +185,7 @@ export class BwFeed extends LitElement {
   override render() {
     if (this.#ctl.error) return html`<section><div class="error" role="alert">${this.#ctl.error}</div></section>`;
     const s = this.#ctl.state;
+    if (s?.elsewhere) return html`<section part="elsewhere" role="status">BrainWaves is open in another tab of this browser. This tab takes over when that one closes.</section>`;
     if (!s?.ready) return html`<section class="muted">Loading…</section>`;
     if (!s.me) return html`<section><bw-onboarding .error=${this._error} ?busy=${this._busy} @bw-create-identity=${this.#create} @bw-import-identity=${this.#import}></bw-onboarding></section>`;
     const relayText = { connected: 'Relay connected', connecting: 'Connecting to relay…', offline: 'Relay offline' }[s.relay];

@@ -34,6 +34,25 @@ describe('<bw-feed>', () => {
     again.remove();
   });
 
+  it('a second <bw-feed> on the same identity waits, says so, and takes over when the first goes away', async () => {
+    const db = freshDb();
+    const first = await feedWithIdentity('Cy', db);
+    const second = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${db}></bw-feed>`);
+    await waitUntil(() => inner(second, '[part=elsewhere]'), 'the second one says the identity is open elsewhere');
+    expect(inner(second, '[part=elsewhere]')!.textContent).to.match(/open in another tab/);
+    expect(inner(second, '[part=me]'), 'and shows no feed of its own').to.equal(null);
+    // Another identity's store is not held up by it.
+    const other = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${freshDb()}></bw-feed>`);
+    await waitUntil(() => inner(other, 'bw-onboarding'), 'a different database opens at once');
+    other.remove();
+
+    first.remove();
+    await waitUntil(() => inner(second, '[part=me]'), 'the waiting one takes over once the first has closed');
+    expect(inner(second, '[part=me]')!.textContent).to.match(/Cy/);
+    expect(inner(second, '[part=elsewhere]')).to.equal(null);
+    second.remove();
+  });
+
   it('refuses a malformed invite code with a clear message', async () => {
     const el = await feedWithIdentity('Bo');
     const invite = inner(el, 'bw-invite')!;
