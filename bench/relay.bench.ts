@@ -210,7 +210,7 @@ async function rowsPerSecond(rows: readonly Row[], step: number, run: (chunk: re
 /** Our store as the relay uses it: one putMany per mailbox:put, all of a wave grouped into one commit. */
 async function oursOnce(rows: readonly Row[]): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-bench-mailbox-'));
-  const store = openSqliteStore({ dataDir: dir, queueQuota: DEFAULTS.queueQuota });
+  const store = openSqliteStore({ dataDir: dir, queueQuota: DEFAULTS.queueQuota, senderQuota: DEFAULTS.senderQuota });
   try {
     return await rowsPerSecond(rows, MAILBOX_WAVE, async (wave) => {
       for (const [r] of await Promise.all(wave.map((row) => store.putMany([row])))) {
@@ -229,7 +229,7 @@ async function oursOnce(rows: readonly Row[]): Promise<number> {
  */
 async function rawOnce(rows: readonly Row[], rowsPerTx: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-bench-raw-'));
-  openSqliteStore({ dataDir: dir, queueQuota: DEFAULTS.queueQuota }).close();
+  openSqliteStore({ dataDir: dir, queueQuota: DEFAULTS.queueQuota, senderQuota: DEFAULTS.senderQuota }).close();
   const db = new Database(join(dir, 'mailbox.db'));
   try {
     db.pragma('journal_mode = WAL');

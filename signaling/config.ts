@@ -18,6 +18,8 @@ export interface Config {
   readonly turnTtlSeconds: number;
   readonly maxFrameBytes: number;
   readonly queueQuota: number;
+  /** Stored posts from one sender to one recipient: a flooder fills its own share, not the recipient's whole queue. */
+  readonly senderQuota: number;
   readonly mailboxTtlSeconds: number;
   /** Frames per second per connection (token bucket, burst = 2× rate). */
   readonly rateLimit: number;
@@ -36,6 +38,7 @@ export const DEFAULTS: Config = {
   turnTtlSeconds: 3600,
   maxFrameBytes: LIMITS.maxFrameBytes,
   queueQuota: 10_000,
+  senderQuota: 1_000,
   mailboxTtlSeconds: 30 * 24 * 3600,
   // A client coming online signals every online friend at once (offer, answer, several ICE candidates each).
   rateLimit: 200,
@@ -62,6 +65,7 @@ const OPTIONS: Option[] = [
   { key: 'turnTtlSeconds', flag: '--turn-ttl', env: 'BW_TURN_TTL', kind: 'int', help: 'TURN credential lifetime, seconds' },
   { key: 'maxFrameBytes', flag: '--max-frame-bytes', env: 'BW_MAX_FRAME_BYTES', kind: 'int', help: 'largest Socket.IO frame accepted' },
   { key: 'queueQuota', flag: '--queue-quota', env: 'BW_QUEUE_QUOTA', kind: 'int', help: 'stored posts per recipient' },
+  { key: 'senderQuota', flag: '--sender-quota', env: 'BW_SENDER_QUOTA', kind: 'int', help: 'stored posts from one sender to one recipient' },
   { key: 'mailboxTtlSeconds', flag: '--mailbox-ttl', env: 'BW_MAILBOX_TTL', kind: 'int', help: 'seconds a stored post is kept' },
   { key: 'rateLimit', flag: '--rate-limit', env: 'BW_RATE_LIMIT', kind: 'int', help: 'frames per second per connection' },
   { key: 'logLevel', flag: '--log-level', env: 'BW_LOG_LEVEL', kind: 'string', help: 'debug | info | warn | error | silent' },
@@ -79,8 +83,8 @@ function convert(o: Option, raw: string): unknown {
     case 'list':
       return raw.split(',').map((s) => s.trim()).filter(Boolean);
     case 'int': {
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < 0) throw new BwError('bad-frame', `${o.flag} must be a whole number, got "${raw}"`);
+      const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN; // not Number(raw) alone: '' and ' ' would be 0
+      if (!Number.isSafeInteger(n)) throw new BwError('bad-frame', `${o.flag} must be a whole number, got "${raw}"`);
       return n;
     }
     case 'json':

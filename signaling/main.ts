@@ -20,7 +20,7 @@ function main(): void {
     return;
   }
   const log = createLogger(config.logLevel);
-  const store = openSqliteStore({ dataDir: config.dataDir, queueQuota: config.queueQuota });
+  const store = openSqliteStore({ dataDir: config.dataDir, queueQuota: config.queueQuota, senderQuota: config.senderQuota });
   let relay: ReturnType<typeof createRelay> | undefined;
   const httpServer = createServer((req, res) => void serve(req, res));
   const serve = staticHandler(config.staticDir, () => relay?.stats() ?? {});

@@ -10,6 +10,8 @@ export interface SqliteOptions {
   dataDir: string;
   /** Rows per recipient before puts are refused with 'quota'. */
   queueQuota: number;
+  /** Rows from one sender to one recipient before that sender's puts are refused with 'quota'. */
+  senderQuota: number;
 }
 
 type Row = { to: string; from: string; env: string; expires: number };
@@ -39,20 +41,37 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
     );
     CREATE INDEX IF NOT EXISTS mailbox_by_recipient ON mailbox (recipient, id);
     CREATE INDEX IF NOT EXISTS mailbox_by_expiry ON mailbox (expires);
+    -- Makes the per-sender count a range seek, and is a covering index for the per-recipient count (no table reads).
+    CREATE INDEX IF NOT EXISTS mailbox_by_sender ON mailbox (recipient, sender, expires);
   `);
   const insert = db.prepare('INSERT INTO mailbox (recipient, sender, env, expires) VALUES (?, ?, ?, ?)');
   const countStmt = db.prepare('SELECT COUNT(*) AS n FROM mailbox WHERE recipient = ? AND expires > ?');
+  const senderCountStmt = db.prepare('SELECT COUNT(*) AS n FROM mailbox WHERE recipient = ? AND sender = ? AND expires > ?');
   const fetchStmt = db.prepare('SELECT id, sender AS "from", env FROM mailbox WHERE recipient = ? AND id > ? AND expires > ? ORDER BY id LIMIT ?');
   const del = db.prepare('DELETE FROM mailbox WHERE recipient = ? AND id = ?');
   const purge = db.prepare('DELETE FROM mailbox WHERE expires <= ?');
 
+  /**
+   * Two limits, both checked here in the commit's transaction: a sender's share of one recipient's queue first (so a
+   * flooder is told about its own share), then the recipient's whole queue. Each count is read at most once per
+   * group commit and then kept up to date in a Map as rows of the batch are stored; refused rows are not counted.
+   */
   const writeBatch = db.transaction((rows: readonly Row[]): Result[] => {
-    const counts = new Map<string, number>();
+    const perRecipient = new Map<string, number>();
+    const perSender = new Map<string, number>(); // keyed by `${to}\n${from}`
     const now = Date.now();
     return rows.map((r) => {
-      const n = counts.get(r.to) ?? (countStmt.get(r.to, now) as { n: number }).n;
+      const pair = `${r.to}\n${r.from}`;
+      let s = perSender.get(pair);
+      if (s === undefined) perSender.set(pair, (s = (senderCountStmt.get(r.to, r.from, now) as { n: number }).n));
+      if (s >= opts.senderQuota) {
+        return { error: new BwError('quota', `you have ${opts.senderQuota} posts waiting for this recipient; the rest wait until they fetch`) };
+      }
+      let n = perRecipient.get(r.to);
+      if (n === undefined) perRecipient.set(r.to, (n = (countStmt.get(r.to, now) as { n: number }).n));
       if (n >= opts.queueQuota) return { error: new BwError('quota', `mailbox for this recipient is full (${opts.queueQuota} posts)`) };
-      counts.set(r.to, n + 1);
+      perSender.set(pair, s + 1);
+      perRecipient.set(r.to, n + 1);
       return { id: Number(insert.run(r.to, r.from, r.env, r.expires).lastInsertRowid) };
     });
   });

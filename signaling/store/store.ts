@@ -10,7 +10,9 @@ export interface StoredItem {
 export interface MailboxStore {
   /**
    * Stores rows durably; resolves only once they are on disk, in order, with their ids.
-   * Throws BwError('quota') for a row whose recipient queue is full (other rows still stored).
+   * A refused row gets { error: BwError('quota') } in its place (the other rows are still stored): when its sender
+   * already has `senderQuota` unexpired rows waiting for that recipient, or when the recipient's whole queue holds
+   * `queueQuota`. Each has its own message. Rows earlier in the same call or group commit count toward both limits.
    */
   putMany(rows: readonly { to: string; from: string; env: string; expires: number }[]): Promise<({ id: number } | { error: import('../../shared/errors.js').BwError })[]>;
   /** Up to `limit` unexpired rows for `to` with id > after, oldest first. */

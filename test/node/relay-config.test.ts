@@ -16,6 +16,25 @@ test('defaults, env and flags: flags win over env', () => {
   assert.match(helpText(), /--turn-secret/);
 });
 
+test('--sender-quota / BW_SENDER_QUOTA: a whole number, default 1000, listed in --help', () => {
+  assert.equal(DEFAULTS.senderQuota, 1000);
+  const fromEnv = parseConfig([], { BW_SENDER_QUOTA: '50' });
+  assert.ok(fromEnv !== 'help');
+  assert.equal(fromEnv.senderQuota, 50);
+  assert.equal(fromEnv.queueQuota, DEFAULTS.queueQuota, 'the recipient quota is a separate setting');
+  const fromFlag = parseConfig(['--sender-quota', '7'], { BW_SENDER_QUOTA: '50' });
+  assert.ok(fromFlag !== 'help');
+  assert.equal(fromFlag.senderQuota, 7);
+  const inline = parseConfig(['--sender-quota=0'], {});
+  assert.ok(inline !== 'help');
+  assert.equal(inline.senderQuota, 0);
+  assert.match(helpText(), /--sender-quota <value> +stored posts from one sender to one recipient \[env BW_SENDER_QUOTA, default 1000\]/);
+  for (const bad of ['x', '1.5', '-1', '', ' ', '1e3', '0x10']) {
+    assert.throws(() => parseConfig(['--sender-quota', bad], {}), (e) => e instanceof BwError && e.code === 'bad-frame' && /--sender-quota/.test(e.message), `flag "${bad}"`);
+  }
+  assert.throws(() => parseConfig([], { BW_SENDER_QUOTA: 'lots' }), (e) => e instanceof BwError && e.code === 'bad-frame');
+});
+
 test('bad flags are named errors', () => {
   const code = (f: () => unknown) => assert.throws(f, (e) => e instanceof BwError && e.code === 'bad-frame');
   code(() => parseConfig(['--port', 'x'], {}));

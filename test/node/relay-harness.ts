@@ -26,7 +26,7 @@ export interface Harness {
 export async function startHarness(overrides: Partial<Config> = {}, now?: () => number): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bw-relay-test-'));
   const config: Config = { ...DEFAULTS, port: 0, dataDir, staticDir: '', logLevel: 'silent', ...overrides };
-  const store = openSqliteStore({ dataDir, queueQuota: config.queueQuota });
+  const store = openSqliteStore({ dataDir, queueQuota: config.queueQuota, senderQuota: config.senderQuota });
   const httpServer = createServer();
   const relay = createRelay({ httpServer, config, store, log: createLogger('silent'), ...(now && { now }) });
   await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
