@@ -1,4 +1,5 @@
-// Owns the stand-in for `readable-stream` in the browser bundles: just the Duplex surface simple-peer 9.11 uses.
+// Owns the stand-in for `readable-stream` in the browser bundles: just the Duplex surface simple-peer 9.11.1 uses
+// (pinned exactly in package.json: a new simple-peer must be checked against these shims).
 // simple-peer subclasses Duplex for Node-style piping; the product only uses its events and send(), never a
 // stream pipe, so a full Node streams port (~17 KB gzip with its buffer/process shims) is dead weight.
 // Kept to simple-peer's own calls: push(data|null), end(), write() → _write(), _readableState.ended,
