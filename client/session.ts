@@ -135,7 +135,7 @@ export class Session extends EventTarget {
   }
 
   /** Accepts a pasted invite code or link; the inviter is told through the relay (now, or when next online). */
-  async acceptInvite(code: string): Promise<{ name: string }> {
+  async acceptInvite(code: string): Promise<{ name: string; key: string }> {
     const me = this.#requireMe();
     const inv = acceptInvite(me, code, this.#now());
     if (this.#blocked.has(peerId(inv.sigPub))) {
@@ -144,7 +144,7 @@ export class Session extends EventTarget {
     }
     await this.#addFriend(inv, 'pending');
     await this.#sendFriendRequest(inv);
-    return { name: inv.name };
+    return { name: inv.name, key: peerId(inv.sigPub) };
   }
 
   async post(body: string): Promise<PostRow> {

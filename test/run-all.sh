@@ -18,7 +18,13 @@ run() { # run NAME CMD… — streams output, remembers failure
 run build npm run -s build || true
 [ "$status" -eq 0 ] || { echo "0 passed, 1 failed"; exit 1; }
 run node node --test build/test/node/*.test.js
-run browser bash test/in-netns.sh bash -c 'npx web-test-runner && node --test --test-concurrency=1 build/test/e2e/*.test.js'
+chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  echo "== browser: Chromium not found at $chromium. Install it: apt-get update && apt-get install -y chromium (or set CHROMIUM_PATH); .ci/run does this."
+  status=1
+else
+  run browser bash test/in-netns.sh bash -c 'npx web-test-runner && node --test --test-concurrency=1 build/test/e2e/*.test.js'
+fi
 
 # node:test prints "# pass N" / "# fail N" per run; Web Test Runner ends with "N passed, N failed".
 node_pass=$(grep -aE '^# pass [0-9]+$' "$log" | awk '{s+=$3} END {print s+0}')

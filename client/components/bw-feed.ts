@@ -2,7 +2,7 @@
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import { isBwError } from '../../shared/errors.js';
 import { SessionController } from '../controllers/session-controller.js';
-import type { PostEvent } from '../session.js';
+import type { PostEvent, SessionState } from '../session.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
 import './bw-onboarding.js';
@@ -59,6 +59,7 @@ export class BwFeed extends LitElement {
   declare invite: string;
   declare _inviteCode: string;
   declare _inviteError: string;
+  /** Key of the friend whose invite I just accepted; the notice shown is #noticeText(). */
   declare _notice: string;
   declare _error: string;
   declare _busy: boolean;
@@ -162,8 +163,8 @@ export class BwFeed extends LitElement {
     this._inviteError = '';
     this._notice = '';
     return this.#run(async () => {
-      const { name } = await this.#ctl.session!.acceptInvite(e.detail.code);
-      this._notice = `${name} added. You are friends once they are online.`;
+      const { key } = await this.#ctl.session!.acceptInvite(e.detail.code);
+      this._notice = key;
       this.invite = '';
     }, (m) => (this._inviteError = m));
   };
@@ -180,6 +181,13 @@ export class BwFeed extends LitElement {
 
   #inviteLink(code: string): string {
     return new URL(`/#invite=${encodeURIComponent(code)}`, this.relay || location.origin).href;
+  }
+
+  /** The notice after accepting an invite follows that friend's state: it changes once they have answered. */
+  #noticeText(friends: SessionState['friends']): string {
+    const f = this._notice ? friends.find((x) => x.key === this._notice) : undefined;
+    if (!f) return '';
+    return f.status === 'mutual' ? `You and ${f.name} are friends now.` : `${f.name} added. You are friends once they are online.`;
   }
 
   override render() {
@@ -204,7 +212,7 @@ export class BwFeed extends LitElement {
             <button class="small" data-action="remove" title="Remove friend">Remove</button>
             <button class="small" data-action="block" title="Block">Block</button>
             <div class="muted">safety number <code>${f.safetyNumber}</code> — compare it with ${f.name} in person or on a call</div></li>`)}</ul>
-          <bw-invite .code=${this._inviteCode} .link=${this._inviteCode ? this.#inviteLink(this._inviteCode) : ''} .error=${this._inviteError} .notice=${this._notice} .initial=${this.invite}
+          <bw-invite .code=${this._inviteCode} .link=${this._inviteCode ? this.#inviteLink(this._inviteCode) : ''} .error=${this._inviteError} .notice=${this.#noticeText(s.friends)} .initial=${this.invite}
             @bw-request-invite=${this.#makeInvite} @bw-accept-invite=${this.#accept}></bw-invite>
         </details>
         <details>

@@ -45,6 +45,8 @@ export async function acceptInvite(page: Page, code: string): Promise<void> {
 export async function befriend(a: Page, b: Page, nameA: string, nameB: string): Promise<void> {
   await acceptInvite(b, await makeInvite(a));
   await Promise.all([friendRow(a, nameB, 'connected directly').waitFor({ state: 'attached' }), friendRow(b, nameA, 'connected directly').waitFor({ state: 'attached' })]);
+  // The invitee's notice follows the friendship: no longer "…once they are online".
+  await b.locator('bw-invite .ok[role=status]', { hasText: `You and ${nameA} are friends now.` }).waitFor({ state: 'attached' });
 }
 
 /** A friend's row in the friends list, optionally only once it shows `state`. */
