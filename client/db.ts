@@ -25,6 +25,8 @@ export interface FriendRow {
   added: number;
   /** While pending: the invite I accepted, to repeat the friend request until the inviter hears it. */
   invite?: { token: Uint8Array; relay: string; expires: number };
+  /** The token (base64url) of my invite that their friend request answered: revoked if I block them. */
+  answered?: string;
 }
 
 export type Via = 'self' | 'p2p' | 'relay';

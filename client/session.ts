@@ -185,9 +185,13 @@ export class Session extends EventTarget {
 
   /** Unfriends and refuses any later friend request or offer from that key. */
   async block(key: string): Promise<void> {
-    if (this.#friends.has(key)) await this.unfriend(key);
     this.#blocked.add(key);
     await this.#db.blocked.put({ key, at: this.#now() });
+    // The invite they answered would still let them see me come and go, and reach me: it is withdrawn.
+    const answered = this.#friends.get(key)?.answered;
+    if (answered) await this.#db.invites.delete(answered);
+    if (this.#friends.has(key)) await this.unfriend(key); // re-watches without them
+    else await this.#watch();
     await this.#refresh();
   }
 
@@ -294,6 +298,7 @@ export class Session extends EventTarget {
       status: existing?.status === 'mutual' ? 'mutual' : status,
       added: existing?.added ?? this.#now(),
       ...(status === 'pending' && { invite: { token: inv.token, relay: inv.relay, expires: inv.expires } }),
+      ...(status === 'mutual' && { answered: toB64u(inv.token) }),
     };
     await this.#db.friends.put(row);
     this.#friends.set(key, row);
@@ -335,6 +340,7 @@ export class Session extends EventTarget {
         if (f && f.status !== 'mutual') {
           f.status = 'mutual';
           await this.#db.friends.update(key, { status: 'mutual' });
+          await this.#watch(); // their invite is answered: stop presenting its tag to the relay
         }
         // Catch-up: tell them how far I hold their posts; they resend what I lack (and learn what I got).
         this.#sendChannel(key, { t: 'sync', since: await this.#cursorFor(key) });

@@ -1,4 +1,5 @@
-// End to end, three Chromium users and the real relay: direct, mailbox, catch-up without the relay, unfriend, and an embedding site.
+// End to end, three Chromium users and the real relay: direct, mailbox, catch-up without the relay, unfriend, an embedding
+// site, and block.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -37,7 +38,7 @@ after(async () => {
   host?.close();
 });
 
-test('three users: direct, mailbox, catch-up from each other, unfriend; and <bw-feed> on another site', { timeout: 120_000 }, async () => {
+test('three users: direct, mailbox, catch-up from each other, unfriend; <bw-feed> on another site; block', { timeout: 120_000 }, async () => {
   const url = relay.url;
   const alice = await openUser(browser, url, 'Alice');
   const bob = await openUser(browser, url, 'Bob');
@@ -113,7 +114,8 @@ test('three users: direct, mailbox, catch-up from each other, unfriend; and <bw-
   await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
   const hostUrl = `http://localhost:${(host.address() as AddressInfo).port}/`; // a different origin from the relay
   const dave = await openUser(browser, hostUrl, 'Dave');
-  await acceptInvite(dave, await makeInvite(alice2));
+  const forDave = await makeInvite(alice2);
+  await acceptInvite(dave, forDave);
   await friendRow(dave, 'Alice', 'connected directly').waitFor({ state: 'attached' });
   const p4 = `hello embedded Dave ${Date.now()}`;
   await post(alice2, p4);
@@ -126,6 +128,31 @@ test('three users: direct, mailbox, catch-up from each other, unfriend; and <bw-
   const inside = await dave.locator('bw-compose button[name=post]').evaluate((b) => getComputedStyle(b).backgroundColor);
   assert.equal(inside, 'rgb(200, 80, 0)');
   assert.equal(await dave.locator('bw-feed [part=status]').evaluate((e) => getComputedStyle(e).outlineStyle), 'dashed');
+
+  // 6. Alice blocks Dave: to him she now looks offline (the relay hides her), her next post is sealed for Bob alone,
+  //    and the invite he answered is withdrawn: answering it again gets him nowhere, and her page never hears of it.
+  let heard = '';
+  alice2.on('console', (m) => /friend request/.test(m.text()) && (heard ||= m.text()));
+  await openFriends(alice2);
+  await friendRow(alice2, 'Dave').locator('button[data-action=block]').click();
+  await friendRow(alice2, 'Dave').waitFor({ state: 'detached' });
+  await friendRow(dave, 'Alice', 'offline').waitFor({ state: 'attached' });
+  const p5 = `after blocking Dave ${Date.now()}`;
+  await post(alice2, p5);
+  await feedItem(bob, p5).waitFor();
+  assert.match((await feedItem(alice2, p5).locator('[part=meta]').textContent()) ?? '', /· (sent directly|delivered)$/, 'one recipient: Bob');
+  await openFriends(dave);
+  await friendRow(dave, 'Alice').locator('button[data-action=remove]').click();
+  await friendRow(dave, 'Alice').waitFor({ state: 'detached' });
+  await acceptInvite(dave, forDave);
+  await friendRow(dave, 'Alice', 'waiting for them to accept').waitFor({ state: 'attached' });
+  // Bob, still Alice's friend, sees her online throughout: the relay is up and Alice is there; only Dave is shut out.
+  await friendRow(bob, 'Alice', 'connected directly').waitFor({ state: 'attached' });
+  await alice2.waitForTimeout(1000); // time for a friend request to arrive, were it let through
+  assert.equal(await friendRow(dave, 'Alice', 'offline').count(), 1, 'to Dave, Alice still looks offline');
+  assert.equal(heard, '', 'no friend request from Dave reached Alice');
+  assert.equal(await friendRow(alice2, 'Dave').count(), 0, 'a blocked key does not become a friend again');
+  assert.equal(await feedItem(dave, p5).count(), 0);
 
   for (const [name, page] of [['alice', alice2], ['bob', bob], ['carol', carol], ['dave-embedded', dave]] as const) {
     await page.screenshot({ path: join(ARTIFACTS, `three-users-${name}.png`), fullPage: true });
