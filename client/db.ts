@@ -21,6 +21,9 @@ export interface FriendRow {
   dhPub: Uint8Array;
   /** PairKeys.wrap, derived once at befriending. */
   wrapKey: Uint8Array;
+  /** PairKeys.mailboxOut / mailboxIn (base64url), derived once: to leave posts in their mailbox; theirs in mine. */
+  mailboxOut?: string;
+  mailboxIn?: string;
   status: FriendStatus;
   added: number;
   /** While pending: the invite I accepted, to repeat the friend request until the inviter hears it. */

@@ -2,7 +2,7 @@
 import { BwError, isBwError } from '../shared/errors.js';
 import { fromB64u, toB64u } from '../shared/bytes.js';
 import { generateIdentity, fingerprint, peerId, safetyNumber, type Identity } from '../shared/crypto/identity.js';
-import { pairKeys } from '../shared/crypto/pairwise.js';
+import { mailboxAllowTag, pairKeys } from '../shared/crypto/pairwise.js';
 import { acceptInvite, createFriendRequest, createInvite, inviteTag, openFriendRequest, type Invite } from '../shared/crypto/invite.js';
 import { checkBody, openPost, sealPost, MAX_BODY_CHARS } from '../shared/crypto/envelope.js';
 import { exportBackup, importBackup } from '../shared/crypto/backup.js';
@@ -44,6 +44,12 @@ export interface PostEvent {
 }
 
 const FEED_LIMIT = 200;
+
+/** The keys a friendship keeps, derived once (one X25519) at befriending. */
+function pairFields(me: Identity, friend: Pick<FriendRow, 'sigPub' | 'dhPub'>): Pick<FriendRow, 'wrapKey' | 'mailboxOut' | 'mailboxIn'> {
+  const k = pairKeys(me, friend);
+  return { wrapKey: k.wrap, mailboxOut: toB64u(k.mailboxOut), mailboxIn: toB64u(k.mailboxIn) };
+}
 
 /**
  * Events: 'change' (state changed), 'post' (CustomEvent<PostEvent>: a friend's post arrived).
@@ -88,7 +94,14 @@ export class Session extends EventTarget {
   async start(): Promise<void> {
     if (!(await this.#claim())) return;
     const row = await loadIdentity(this.#db);
-    for (const f of await this.#db.friends.toArray()) this.#friends.set(f.key, f);
+    for (const f of await this.#db.friends.toArray()) {
+      // Rows from before mailbox capabilities: derived once here, then kept.
+      if (row && (!f.mailboxOut || !f.mailboxIn)) {
+        Object.assign(f, pairFields(row, f));
+        await this.#db.friends.put(f);
+      }
+      this.#friends.set(f.key, f);
+    }
     for (const b of await this.#db.blocked.toArray()) this.#blocked.add(b.key);
     for (const [author, seq] of (await this.#db.posts.toCollection().primaryKeys()) as unknown as [string, number][]) this.#seen.add(`${author}:${seq}`);
     if (row) this.#me = row;
@@ -209,7 +222,9 @@ export class Session extends EventTarget {
   async #deliver(to: string, seq: number, env: string): Promise<Delivery> {
     if (this.#sendChannel(to, { t: 'post', env })) return 'direct';
     try {
-      await this.#relay!.call('mailbox:put', { to, env });
+      const cap = this.#friends.get(to)?.mailboxOut;
+      if (!cap) throw new BwError('not-friend', 'no mailbox capability for that key');
+      await this.#relay!.call('mailbox:put', { to, env, cap });
       return 'relay';
     } catch (e) {
       console.warn('[bw] mailbox put failed, queued', isBwError(e) ? e.code : e);
@@ -294,7 +309,7 @@ export class Session extends EventTarget {
       name: inv.name,
       sigPub: inv.sigPub,
       dhPub: inv.dhPub,
-      wrapKey: pairKeys(me, inv).wrap,
+      ...pairFields(me, inv),
       status: existing?.status === 'mutual' ? 'mutual' : status,
       added: existing?.added ?? this.#now(),
       ...(status === 'pending' && { invite: { token: inv.token, relay: inv.relay, expires: inv.expires } }),
@@ -449,6 +464,9 @@ export class Session extends EventTarget {
       accept: mine.map((i) => inviteTag(fromB64u(i.token, 'invite token'))),
       present: held.map((i) => inviteTag(i.token)),
     });
+    // …and who may leave posts in my mailbox: my friends, by the hash of the capability each of them holds.
+    const tags = [...this.#friends.values()].flatMap((f) => (f.mailboxIn ? [mailboxAllowTag(fromB64u(f.mailboxIn, 'mailbox capability'), f.sigPub)] : []));
+    await this.#relay.call('mailbox:allow', { tags });
     for (const k of online) await this.#onPresence(k, true);
   }
 

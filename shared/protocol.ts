@@ -94,7 +94,16 @@ export interface PresenceChange {
 
 // ---- mailbox (sealed posts for offline friends) ------------------------------------------------------
 
-export const MailboxPutSchema = v.object({ to: PeerIdSchema, env: EnvelopeB64Schema });
+/** A mailbox capability (shared/crypto/pairwise.ts): 16 bytes, base64url. */
+export const MailboxCapSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{21}[AQgw]$/, 'must be a 22-char base64url mailbox capability'));
+/** Its allow-list entry: SHA-256, base64url (43 chars). */
+export const MailboxAllowTagSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'must be a 43-char base64url allow tag'));
+
+/** `cap` proves the recipient allows this sender (it is on their mailbox:allow list); strangers are refused. */
+export const MailboxPutSchema = v.object({ to: PeerIdSchema, env: EnvelopeB64Schema, cap: MailboxCapSchema });
+/** Replaces my mailbox allow list: one tag per friend who may leave posts for me (kept by the relay). */
+export const MailboxAllowSchema = v.object({ tags: v.pipe(v.array(MailboxAllowTagSchema), v.maxLength(LIMITS.maxWatchKeys)) });
+export type MailboxAllow = v.InferOutput<typeof MailboxAllowSchema>;
 export type MailboxPut = v.InferOutput<typeof MailboxPutSchema>;
 export const MailboxFetchSchema = v.object({
   after: v.pipe(v.number(), v.integer(), v.minValue(0)),
@@ -127,6 +136,7 @@ export interface ClientToServer {
   'auth:prove': (msg: AuthProve, ack: Cb<{ iceServers: IceServer[] }>) => void;
   'signal:send': (msg: SignalSend, ack: Cb) => void;
   'presence:watch': (msg: PresenceWatch, ack: Cb<{ online: string[] }>) => void;
+  'mailbox:allow': (msg: MailboxAllow, ack: Cb<{ count: number }>) => void;
   'mailbox:put': (msg: MailboxPut, ack: Cb<{ id: number }>) => void;
   'mailbox:fetch': (msg: MailboxFetch, ack: Cb<{ items: MailboxItem[] }>) => void;
   'mailbox:ack': (msg: MailboxAck, ack: Cb<{ deleted: number }>) => void;

@@ -5,9 +5,10 @@ import type * as v from 'valibot';
 import { BwError, toFailure } from '../shared/errors.js';
 import { fromB64u, toB64u } from '../shared/bytes.js';
 import { readHeader } from '../shared/crypto/envelope.js';
+import { mailboxAllowTag } from '../shared/crypto/pairwise.js';
 import { parse } from '../shared/validate.js';
 import {
-  AuthProveSchema, MailboxAckSchema, MailboxFetchSchema, MailboxPutSchema, PresenceWatchSchema, SignalSendSchema,
+  AuthProveSchema, MailboxAckSchema, MailboxAllowSchema, MailboxFetchSchema, MailboxPutSchema, PresenceWatchSchema, SignalSendSchema,
   type ClientToServer, type ServerToClient,
 } from '../shared/protocol.js';
 import { newChallenge, verifyProof, type PendingChallenge } from './auth.js';
@@ -27,7 +28,7 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-const EVENTS = new Set<string>(['auth:prove', 'signal:send', 'presence:watch', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack']);
+const EVENTS = new Set<string>(['auth:prove', 'signal:send', 'presence:watch', 'mailbox:allow', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack']);
 
 export function createRelay(opts: { httpServer: HttpServer; config: Config; store: MailboxStore; log: Logger; now?: () => number }): Relay {
   const { config, store, log } = opts;
@@ -114,10 +115,19 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
       return { online };
     });
 
+    on('mailbox:allow', MailboxAllowSchema, true, (msg, me) => {
+      store.setAllowed(me, msg.tags);
+      return { count: new Set(msg.tags).size };
+    });
+
     on('mailbox:put', MailboxPutSchema, true, async (msg, me) => {
       const header = readHeader(fromB64u(msg.env, 'envelope'));
       if (toB64u(header.author) !== me) throw new BwError('bad-frame', 'envelope author must be the sender');
       if (toB64u(header.recipient) !== msg.to) throw new BwError('bad-frame', 'envelope recipient must match "to"');
+      // Only a sender the recipient allows: a pairwise capability (shared/crypto/pairwise.ts) bound to the sender's key.
+      if (!store.isAllowed(msg.to, mailboxAllowTag(fromB64u(msg.cap, 'mailbox capability'), header.author))) {
+        throw new BwError('not-friend', 'this recipient does not take posts from you');
+      }
       const [res] = await store.putMany([{ to: msg.to, from: me, env: msg.env, expires: now() + config.mailboxTtlSeconds * 1000 }]);
       if (!res || 'error' in res) throw res?.error ?? new BwError('internal', 'store returned nothing');
       for (const t of presence.socketsOf(msg.to)) t.emit('mailbox:ready', { count: 1 });

@@ -14,7 +14,7 @@ export interface PostView {
   delivery?: Record<string, string>;
 }
 
-const LABELS: Record<string, string> = { direct: 'sent directly', relay: 'waiting on relay', queued: 'queued (offline)', delivered: 'delivered' };
+const LABELS: Record<string, string> = { direct: 'sent directly', relay: 'waiting on relay', queued: 'queued on this device', delivered: 'delivered' };
 
 function deliveryText(d: Record<string, string> | undefined): string {
   const vals = Object.values(d ?? {});

@@ -11,6 +11,8 @@ export const LABEL = {
   pairSalt: 'brainwaves/v1/pair-salt',
   pairWrap: 'brainwaves/v1/pair/post-key-wrap',
   pairRequest: 'brainwaves/v1/pair/friend-request',
+  pairMailbox: 'brainwaves/v1/pair/mailbox-capability',
+  mailboxAllow: 'brainwaves/v1/mailbox-allow-tag',
   postSig: 'brainwaves/v1/post-signature',
   inviteSig: 'brainwaves/v1/invite-signature',
   inviteTag: 'brainwaves/v1/invite-relay-tag',

@@ -43,6 +43,12 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
     CREATE INDEX IF NOT EXISTS mailbox_by_expiry ON mailbox (expires);
     -- Makes the per-sender count a range seek, and is a covering index for the per-recipient count (no table reads).
     CREATE INDEX IF NOT EXISTS mailbox_by_sender ON mailbox (recipient, sender, expires);
+    -- Who may leave posts for whom: hashes of pairwise capabilities, never keys (shared/crypto/pairwise.ts).
+    CREATE TABLE IF NOT EXISTS mailbox_allow (
+      recipient TEXT NOT NULL,
+      tag       TEXT NOT NULL,
+      PRIMARY KEY (recipient, tag)
+    ) WITHOUT ROWID;
   `);
   const insert = db.prepare('INSERT INTO mailbox (recipient, sender, env, expires) VALUES (?, ?, ?, ?)');
   const countStmt = db.prepare('SELECT COUNT(*) AS n FROM mailbox WHERE recipient = ? AND expires > ?');
@@ -50,6 +56,13 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
   const fetchStmt = db.prepare('SELECT id, sender AS "from", env FROM mailbox WHERE recipient = ? AND id > ? AND expires > ? ORDER BY id LIMIT ?');
   const del = db.prepare('DELETE FROM mailbox WHERE recipient = ? AND id = ?');
   const purge = db.prepare('DELETE FROM mailbox WHERE expires <= ?');
+  const clearAllowed = db.prepare('DELETE FROM mailbox_allow WHERE recipient = ?');
+  const addAllowed = db.prepare('INSERT OR IGNORE INTO mailbox_allow (recipient, tag) VALUES (?, ?)');
+  const allowed = db.prepare('SELECT 1 FROM mailbox_allow WHERE recipient = ? AND tag = ?').pluck();
+  const setAllowed = db.transaction((recipient: string, tags: readonly string[]) => {
+    clearAllowed.run(recipient);
+    for (const t of tags) addAllowed.run(recipient, t);
+  });
 
   /**
    * Two limits, both checked here in the commit's transaction: a sender's share of one recipient's queue first (so a
@@ -107,6 +120,8 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
     fetch: (to, after, limit, now) => fetchStmt.all(to, after, now, limit) as StoredItem[],
     ack: (to, ids) => db.transaction(() => ids.reduce((n, id) => n + del.run(to, id).changes, 0))(),
     count: (to, now) => (countStmt.get(to, now) as { n: number }).n,
+    setAllowed: (recipient, tags) => setAllowed(recipient, tags),
+    isAllowed: (recipient, tag) => allowed.get(recipient, tag) !== undefined,
     purgeExpired: (now) => purge.run(now).changes,
     close() {
       if (queue.length) flush();

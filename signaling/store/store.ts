@@ -20,6 +20,10 @@ export interface MailboxStore {
   /** Deletes acknowledged rows; only `to`'s own rows can be deleted. */
   ack(to: string, ids: readonly number[]): number;
   count(to: string, now: number): number;
+  /** Replaces `recipient`'s allow list: the SHA-256 tags of the mailbox capabilities it accepts (durable). */
+  setAllowed(recipient: string, tags: readonly string[]): void;
+  /** Whether `recipient` has `tag` on its allow list. */
+  isAllowed(recipient: string, tag: string): boolean;
   /** Deletes expired rows; returns how many. */
   purgeExpired(now: number): number;
   close(): void;

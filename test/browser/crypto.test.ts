@@ -128,7 +128,12 @@ describe('invites and friend requests', () => {
     expect(card.dhPub).to.deep.equal(bob.dhPub);
     expect(card.name).to.equal('Bob Builder');
     expect(card.token, 'alice gets her token back').to.deep.equal(token);
-    expect(pairKeys(alice, card)).to.deep.equal(pairKeys(bob, inviteAtBob));
+    const atA = pairKeys(alice, card);
+    const atB = pairKeys(bob, inviteAtBob);
+    expect([atA.wrap, atA.request]).to.deep.equal([atB.wrap, atB.request]);
+    expect(atA.mailboxOut, 'what alice shows for bob’s mailbox is what bob allows').to.deep.equal(atB.mailboxIn);
+    expect(atA.mailboxIn).to.deep.equal(atB.mailboxOut);
+    expect(atA.mailboxOut).to.not.deep.equal(atA.mailboxIn);
     expect(safetyNumber(alice, card)).to.equal(safetyNumber(bob, inviteAtBob));
     // The box is authenticated: a flipped byte is refused, not misread.
     const box = fromB64u(req.box);

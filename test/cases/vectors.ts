@@ -3,7 +3,7 @@
 import { openPost, readHeader, sealPost } from '../../shared/crypto/envelope.js';
 import { fingerprint, generateIdentity, safetyNumber, type Identity } from '../../shared/crypto/identity.js';
 import { createFriendRequest, createInvite, inviteTag, openFriendRequest, readInvite } from '../../shared/crypto/invite.js';
-import { pairKeys } from '../../shared/crypto/pairwise.js';
+import { mailboxAllowTag, pairKeys } from '../../shared/crypto/pairwise.js';
 import type { FriendRequest } from '../../shared/protocol.js';
 import { fromHex, queueRng, toHex, type Check } from './util.js';
 
@@ -28,6 +28,9 @@ export interface Vectors {
     nonce: string;
     pairWrapKey: string;
     pairRequestKey: string;
+    /** Author → recipient mailbox capability and the recipient's allow tag for it; computed with node:crypto, not @noble. */
+    pairMailboxCap: string;
+    mailboxAllowTag: string;
     envelope: string;
   }[];
   fingerprint: { name: string; identity: Keys; fingerprint: string }[];
@@ -91,6 +94,9 @@ function envelopeChecks(v: Vectors['envelope'][number], where: string, out: Chec
   out.push({ what: `${where}: pair wrap key (author side)`, actual: toHex(pair.wrap), expected: v.pairWrapKey });
   out.push({ what: `${where}: pair wrap key (recipient side)`, actual: toHex(pairKeys(recipient, author).wrap), expected: v.pairWrapKey });
   out.push({ what: `${where}: pair request key`, actual: toHex(pair.request), expected: v.pairRequestKey });
+  out.push({ what: `${where}: mailbox capability (author side)`, actual: toHex(pair.mailboxOut), expected: v.pairMailboxCap });
+  out.push({ what: `${where}: mailbox capability (recipient side)`, actual: toHex(pairKeys(recipient, author).mailboxIn), expected: v.pairMailboxCap });
+  out.push({ what: `${where}: mailbox allow tag`, actual: mailboxAllowTag(pair.mailboxOut, author.sigPub), expected: v.mailboxAllowTag });
 
   const sealed = sealPost(author, { seq: v.seq, ts: v.ts, body: v.body }, [{ sigPub: recipient.sigPub, wrapKey: pair.wrap }], queueRng(fromHex(v.contentKey), fromHex(v.nonce)));
   out.push({ what: `${where}: one envelope sealed`, actual: sealed.length, expected: 1 });

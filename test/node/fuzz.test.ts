@@ -7,7 +7,8 @@ import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { parse } from '../../shared/validate.js';
 import * as protocol from '../../shared/protocol.js';
 import { peerId } from '../../shared/crypto/identity.js';
-import { openFriendRequest } from '../../shared/crypto/invite.js';
+import { inviteTag, openFriendRequest } from '../../shared/crypto/invite.js';
+import { mailboxAllowTag, pairKeys } from '../../shared/crypto/pairwise.js';
 // The mutators, fixtures and the envelope/invite/backup properties are shared with the Chromium suite.
 import { bwErrorsOnly, DEFAULT_FUZZ_SEED, fuzzBackups, fuzzEnvelopes, fuzzFixtures, fuzzInvites, FUZZ_NOW, mutateBytes, mutateString, randomString } from '../cases/fuzz.js';
 import { Xorshift } from './helpers.js';
@@ -140,8 +141,12 @@ describe('fuzz', () => {
       FriendRequestSchema: REQUEST,
       SignalDataSchema: REQUEST,
       SignalSendSchema: { to: key, data: sdp },
-      PresenceWatchSchema: { keys: [key, peerId(bob.sigPub)] },
-      MailboxPutSchema: { to: key, env },
+      PresenceWatchSchema: { keys: [key, peerId(bob.sigPub)], accept: [inviteTag(new Uint8Array(16))], present: [inviteTag(new Uint8Array(16).fill(1))] },
+      InviteTagSchema: inviteTag(new Uint8Array(16)),
+      MailboxCapSchema: toB64u(pairKeys(alice, bob).mailboxOut),
+      MailboxAllowTagSchema: mailboxAllowTag(pairKeys(alice, bob).mailboxIn, bob.sigPub),
+      MailboxAllowSchema: { tags: [mailboxAllowTag(pairKeys(alice, bob).mailboxIn, bob.sigPub)] },
+      MailboxPutSchema: { to: key, env, cap: toB64u(pairKeys(alice, bob).mailboxOut) },
       MailboxFetchSchema: { after: 0, limit: 50 },
       MailboxAckSchema: { ids: [1, 2, 3] },
       MailboxItemSchema: { id: 7, from: key, env },

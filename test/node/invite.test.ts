@@ -134,7 +134,13 @@ describe('friend requests', () => {
 
   test('both sides derive the same pair keys and the same safety number', () => {
     const card = openFriendRequest(alice, createFriendRequest(bob, inviteAtBob, NOW), NOW);
-    assert.deepEqual(pairKeys(alice, card), pairKeys(bob, inviteAtBob));
+    const atA = pairKeys(alice, card);
+    const atB = pairKeys(bob, inviteAtBob);
+    assert.deepEqual([atA.wrap, atA.request], [atB.wrap, atB.request]);
+    // Mailbox capabilities are directional: what Alice shows for Bob's mailbox is what Bob allows, and differs from hers.
+    assert.deepEqual(atA.mailboxOut, atB.mailboxIn);
+    assert.deepEqual(atA.mailboxIn, atB.mailboxOut);
+    assert.notDeepEqual(atA.mailboxOut, atA.mailboxIn);
     const atAlice = safetyNumber(alice, card);
     const atBob = safetyNumber(bob, inviteAtBob);
     assert.equal(atAlice, atBob);

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { toB64u, fromB64u } from '../../shared/bytes.js';
-import { generateIdentity, peerId, sign, type Identity } from '../../shared/crypto/identity.js';
+import { generateIdentity, peerId, sign, type Identity, type PublicIdentity } from '../../shared/crypto/identity.js';
+import { mailboxAllowTag, pairKeys } from '../../shared/crypto/pairwise.js';
 import { LABEL, signedMessage } from '../../shared/crypto/kdf.js';
 import type { Ack, AuthChallenge, ClientToServer, ServerToClient } from '../../shared/protocol.js';
 import { DEFAULTS, type Config } from '../../signaling/config.js';
@@ -62,8 +63,9 @@ export function call<E extends keyof ClientToServer>(s: ClientSocket, event: E, 
 }
 
 /** A fresh identity, connected and authenticated. */
-export async function connectAs(url: string, name = 'user'): Promise<{ socket: ClientSocket; id: Identity; key: string }> {
-  const id = generateIdentity(name);
+/** Connects and authenticates as a new identity called `name`, or as the identity given. */
+export async function connectAs(url: string, who: string | Identity = 'user'): Promise<{ socket: ClientSocket; id: Identity; key: string }> {
+  const id = typeof who === 'string' ? generateIdentity(who) : who;
   const { socket, challenge } = await connectRaw(url);
   const res = await call(socket, 'auth:prove', proveFor(id, id.sigPub, challenge.nonce));
   if (!res.ok) throw new Error(`auth failed: ${res.code}`);
@@ -72,4 +74,14 @@ export async function connectAs(url: string, name = 'user'): Promise<{ socket: C
 
 export function nextEvent<E extends keyof ServerToClient>(s: ClientSocket, event: E): Promise<Parameters<ServerToClient[E]>[0]> {
   return new Promise((resolve) => s.once(event, resolve as never));
+}
+
+/** The capability `sender` presents to leave a post in `recipient`'s mailbox. */
+export const capFor = (sender: Identity, recipient: PublicIdentity): string => toB64u(pairKeys(sender, recipient).mailboxOut);
+
+/** `recipient` (connected) lets each of `senders` leave it posts: its whole allow list, replaced. */
+export async function allow(recipient: { socket: ClientSocket; id: Identity }, senders: readonly PublicIdentity[]): Promise<void> {
+  const tags = senders.map((s) => mailboxAllowTag(pairKeys(recipient.id, s).mailboxIn, s.sigPub));
+  const res = await call(recipient.socket, 'mailbox:allow', { tags });
+  if (!res.ok) throw new Error(`mailbox:allow refused: ${res.code}`);
 }

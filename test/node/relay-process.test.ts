@@ -8,7 +8,7 @@ import { sealPost } from '../../shared/crypto/envelope.js';
 import { toB64u } from '../../shared/bytes.js';
 import { ERROR_CODES } from '../../shared/errors.js';
 import { startRelay, type RelayProcess } from '../e2e/relay-process.js';
-import { call, connectAs, connectRaw, type ClientSocket } from './relay-harness.js';
+import { allow, call, capFor, connectAs, connectRaw, type ClientSocket } from './relay-harness.js';
 
 const running: RelayProcess[] = [];
 after(async () => {
@@ -25,7 +25,11 @@ test('every acknowledged post survives kill -9 and is delivered exactly once', {
   const relay = await start({ args: ['--rate-limit', '100000'] });
   const alice = await connectAs(relay.url, 'alice');
   const bob = generateIdentity('bob');
+  const bobOnline = await connectAs(relay.url, bob);
+  await allow(bobOnline, [alice.id]); // then offline while Alice posts
+  bobOnline.socket.close();
   const wrapKey = pairKeys(alice.id, bob).wrap;
+  const cap = capFor(alice.id, bob);
   const N = 300;
   const envs = new Map<number, string>();
   // Fire all puts at once (they share group commits) and kill the relay as soon as half are acknowledged.
@@ -33,7 +37,7 @@ test('every acknowledged post survives kill -9 and is delivered exactly once', {
   const puts = Array.from({ length: N }, (_, i) => {
     const [s] = sealPost(alice.id, { seq: i + 1, ts: i, body: `durable ${i}` }, [{ sigPub: bob.sigPub, wrapKey }]);
     const env = toB64u(s!.envelope);
-    return call(alice.socket, 'mailbox:put', { to: peerId(bob.sigPub), env }).then(
+    return call(alice.socket, 'mailbox:put', { to: peerId(bob.sigPub), env, cap }).then(
       (res) => {
         if (res.ok) {
           envs.set(res.id as number, env);
@@ -76,7 +80,7 @@ test('every acknowledged post survives kill -9 and is delivered exactly once', {
 function* junk(seed: number, count: number): Generator<[string, unknown]> {
   let x = seed >>> 0 || 1;
   const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0) / 2 ** 32);
-  const events = ['auth:prove', 'signal:send', 'presence:watch', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack', 'nope', '', 'x'.repeat(300)];
+  const events = ['auth:prove', 'signal:send', 'presence:watch', 'mailbox:allow', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack', 'nope', '', 'x'.repeat(300)];
   const values = (d: number): unknown => {
     const k = Math.floor(rnd() * 10);
     if (d > 3) return null;

@@ -7,7 +7,7 @@ import { sealPost } from '../../shared/crypto/envelope.js';
 import { toB64u } from '../../shared/bytes.js';
 import { inviteTag } from '../../shared/crypto/invite.js';
 import { LIMITS } from '../../shared/protocol.js';
-import { call, connectAs, connectRaw, nextEvent, proveFor, startHarness, type ClientSocket, type Harness } from './relay-harness.js';
+import { allow, call, capFor, connectAs, connectRaw, nextEvent, proveFor, startHarness, type ClientSocket, type Harness } from './relay-harness.js';
 
 function envelopeFrom(from: ReturnType<typeof generateIdentity>, to: ReturnType<typeof generateIdentity>, seq = 1): string {
   const [s] = sealPost(from, { seq, ts: 1, body: `post ${seq}` }, [{ sigPub: to.sigPub, wrapKey: pairKeys(from, to).wrap }]);
@@ -204,9 +204,10 @@ describe('mailbox', () => {
   test('put → fetch → ack → gone; only the recipient can fetch or ack', async () => {
     const a = await connectAs(h.url, 'a');
     const b = await connectAs(h.url, 'b');
+    await allow(b, [a.id]);
     const env = envelopeFrom(a.id, b.id);
     const ready = nextEvent(b.socket, 'mailbox:ready');
-    const put = await call(a.socket, 'mailbox:put', { to: b.key, env });
+    const put = await call(a.socket, 'mailbox:put', { to: b.key, env, cap: capFor(a.id, b.id) });
     assert.equal(put.ok, true);
     await ready;
     const mallory = await connectAs(h.url, 'm');
@@ -219,24 +220,57 @@ describe('mailbox', () => {
     for (const s of [a, b, mallory]) s.socket.close();
   });
 
+  test('only senders on the recipient\'s allow list may leave posts; a removed friend is refused at once', async () => {
+    const a = await connectAs(h.url, 'a');
+    const b = await connectAs(h.url, 'b');
+    const stranger = await connectAs(h.url, 'stranger');
+    const put = (from: typeof a, cap: string) => call(from.socket, 'mailbox:put', { to: b.key, env: envelopeFrom(from.id, b.id), cap });
+    // Nothing allowed yet: not even a real friend's capability works.
+    assert.equal((await put(a, capFor(a.id, b.id))).code, 'not-friend');
+    await allow(b, [a.id]);
+    assert.equal((await put(a, capFor(a.id, b.id))).ok, true);
+    const refused = await put(stranger, capFor(stranger.id, b.id));
+    assert.equal(refused.code, 'not-friend');
+    assert.match(String(refused.message), /does not take posts from you/);
+    // Someone else's capability for b (were it to leak), or a's capability for someone else, does not work either.
+    assert.equal((await put(stranger, capFor(a.id, b.id))).code, 'not-friend', 'a capability is bound to its sender');
+    assert.equal((await put(a, capFor(a.id, stranger.id))).code, 'not-friend');
+    await allow(b, []); // b removed a
+    assert.equal((await put(a, capFor(a.id, b.id))).code, 'not-friend');
+    for (const s of [a, b, stranger]) s.socket.close();
+  });
+
   test('the envelope must name the sender as author and match the recipient', async () => {
     const a = await connectAs(h.url, 'a');
     const b = await connectAs(h.url, 'b');
     const forged = envelopeFrom(b.id, a.id); // authored by b, sent by a
-    assert.equal((await call(a.socket, 'mailbox:put', { to: a.key, env: forged })).code, 'bad-frame');
+    assert.equal((await call(a.socket, 'mailbox:put', { to: a.key, env: forged, cap: capFor(b.id, a.id) })).code, 'bad-frame');
     const misaddressed = envelopeFrom(a.id, b.id);
-    assert.equal((await call(a.socket, 'mailbox:put', { to: peerId(generateIdentity('z').sigPub), env: misaddressed })).code, 'bad-frame');
+    assert.equal((await call(a.socket, 'mailbox:put', { to: peerId(generateIdentity('z').sigPub), env: misaddressed, cap: capFor(a.id, b.id) })).code, 'bad-frame');
     a.socket.close();
     b.socket.close();
   });
 
   test('a full queue refuses with quota, keeping what it acknowledged', async () => {
     const a = await connectAs(h.url, 'a');
-    const b = generateIdentity('b');
-    const key = peerId(b.sigPub);
-    for (let i = 1; i <= 3; i++) assert.equal((await call(a.socket, 'mailbox:put', { to: key, env: envelopeFrom(a.id, b, i) })).ok, true);
-    const over = await call(a.socket, 'mailbox:put', { to: key, env: envelopeFrom(a.id, b, 4) });
+    const b = await connectAs(h.url, 'b');
+    await allow(b, [a.id]);
+    b.socket.close(); // b is offline while its queue fills
+    const cap = capFor(a.id, b.id);
+    for (let i = 1; i <= 3; i++) assert.equal((await call(a.socket, 'mailbox:put', { to: b.key, env: envelopeFrom(a.id, b.id, i), cap })).ok, true);
+    const over = await call(a.socket, 'mailbox:put', { to: b.key, env: envelopeFrom(a.id, b.id, 4), cap });
     assert.equal(over.code, 'quota');
+    a.socket.close();
+  });
+
+  test('a malformed capability or allow list is a bad frame', async () => {
+    const a = await connectAs(h.url, 'a');
+    const b = generateIdentity('b');
+    assert.equal((await call(a.socket, 'mailbox:put', { to: peerId(b.sigPub), env: envelopeFrom(a.id, b), cap: 'nope' })).code, 'bad-frame');
+    assert.equal((await call(a.socket, 'mailbox:put', { to: peerId(b.sigPub), env: envelopeFrom(a.id, b) })).code, 'bad-frame');
+    assert.equal((await call(a.socket, 'mailbox:allow', { tags: ['short'] })).code, 'bad-frame');
+    const tooMany = Array.from({ length: LIMITS.maxWatchKeys + 1 }, () => capFor(a.id, b).padEnd(42, 'A') + 'A');
+    assert.equal((await call(a.socket, 'mailbox:allow', { tags: tooMany })).code, 'bad-frame');
     a.socket.close();
   });
 });

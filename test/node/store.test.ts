@@ -182,3 +182,20 @@ test('a database made before the per-sender index opens, gains the index, and co
   check.close();
   assert.ok(indexes.some((i) => i.name === 'mailbox_by_sender'), `indexes: ${indexes.map((i) => i.name).join(', ')}`);
 });
+
+test('allow lists: replaced whole, kept per recipient, and durable across close and reopen', () => {
+  const { store, dataDir } = open();
+  assert.equal(store.isAllowed(bob, 'tag-a'), false, 'nothing is allowed before a list is set');
+  store.setAllowed(bob, ['tag-a', 'tag-b', 'tag-a']);
+  store.setAllowed(carol, ['tag-c']);
+  assert.deepEqual([store.isAllowed(bob, 'tag-a'), store.isAllowed(bob, 'tag-b'), store.isAllowed(bob, 'tag-c')], [true, true, false]);
+  assert.equal(store.isAllowed(carol, 'tag-a'), false, "one recipient's list is not another's");
+  store.setAllowed(bob, ['tag-b']); // bob removed a friend
+  assert.deepEqual([store.isAllowed(bob, 'tag-a'), store.isAllowed(bob, 'tag-b')], [false, true]);
+  store.close();
+  const again = open(dataDir).store;
+  assert.deepEqual([again.isAllowed(bob, 'tag-a'), again.isAllowed(bob, 'tag-b'), again.isAllowed(carol, 'tag-c')], [false, true, true]);
+  again.setAllowed(bob, []);
+  assert.equal(again.isAllowed(bob, 'tag-b'), false, 'an empty list allows no one');
+  again.close();
+});
