@@ -59,10 +59,18 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
   const clearAllowed = db.prepare('DELETE FROM mailbox_allow WHERE recipient = ?');
   const addAllowed = db.prepare('INSERT OR IGNORE INTO mailbox_allow (recipient, tag) VALUES (?, ?)');
   const allowed = db.prepare('SELECT 1 FROM mailbox_allow WHERE recipient = ? AND tag = ?').pluck();
-  const setAllowed = db.transaction((recipient: string, tags: readonly string[]) => {
+  const allowedOf = db.prepare('SELECT tag FROM mailbox_allow WHERE recipient = ?').pluck();
+  const replaceAllowed = db.transaction((recipient: string, tags: ReadonlySet<string>) => {
     clearAllowed.run(recipient);
     for (const t of tags) addAllowed.run(recipient, t);
   });
+  /** Clients send their list on every connect; an unchanged one costs a read, not a synchronous fsync. */
+  const setAllowed = (recipient: string, tags: readonly string[]) => {
+    const next = new Set(tags);
+    const now = allowedOf.all(recipient) as string[];
+    if (now.length === next.size && now.every((t) => next.has(t))) return;
+    replaceAllowed(recipient, next);
+  };
 
   /**
    * Two limits, both checked here in the commit's transaction: a sender's share of one recipient's queue first (so a
