@@ -275,10 +275,21 @@ export class Session extends EventTarget {
     const row: PostRow = { author: peerId(post.author), seq: post.seq, ts: post.ts, body: post.body, via, received: this.#now() };
     this.#seen.add(`${row.author}:${row.seq}`);
     await this.#db.posts.put(row);
+    await this.#markMutual(row.author); // they seal posts for me: they hold me as a friend (relay-only mode learns it here)
     await this.#refresh();
     this.dispatchEvent(new CustomEvent<PostEvent>('post', { detail: { post: row } }));
     this.#sendChannel(row.author, { t: 'ack', seq: row.seq });
     return row;
+  }
+
+  /** A pending friend has shown they hold me as a friend (a channel opened, or a post of theirs verified). */
+  async #markMutual(key: string): Promise<void> {
+    const f = this.#friends.get(key);
+    if (!f || f.status === 'mutual') return;
+    f.status = 'mutual';
+    await this.#db.friends.update(key, { status: 'mutual' });
+    await this.#watch(); // their invite is answered: stop presenting its tag to the relay
+    await this.#refresh();
   }
 
   async #drainMailbox(): Promise<void> {
@@ -351,12 +362,7 @@ export class Session extends EventTarget {
     this.#mesh = createMesh(myKey, {
       signal: (to, signal) => void this.#relay?.call('signal:send', { to, data: { kind: 'sdp', signal } }).catch((e) => console.warn('[bw] signal not sent', e.code ?? e)),
       open: (key) => this.#serial(async () => {
-        const f = this.#friends.get(key);
-        if (f && f.status !== 'mutual') {
-          f.status = 'mutual';
-          await this.#db.friends.update(key, { status: 'mutual' });
-          await this.#watch(); // their invite is answered: stop presenting its tag to the relay
-        }
+        await this.#markMutual(key);
         // Catch-up: tell them how far I hold their posts; they resend what I lack (and learn what I got).
         this.#sendChannel(key, { t: 'sync', since: await this.#cursorFor(key) });
         await this.#flushOutbox();

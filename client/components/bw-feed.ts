@@ -67,7 +67,7 @@ export class BwFeed extends LitElement {
   declare _backupError: string;
   #lastStatus = '';
 
-  readonly #ctl = new SessionController(this, () => ({ relay: this.relay, dbName: this.dbName, direct: !this.noDirect }));
+  readonly #ctl = new SessionController(this, () => ({ relay: this.relay, dbName: this.dbName, direct: !this.noDirect }), (e) => this.#onPost(e));
 
   constructor() {
     super();
@@ -82,16 +82,6 @@ export class BwFeed extends LitElement {
     this._busy = false;
     this._backup = '';
     this._backupError = '';
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.#ctl.session?.addEventListener('post', this.#onPost);
-  }
-
-  override disconnectedCallback(): void {
-    this.#ctl.session?.removeEventListener('post', this.#onPost);
-    super.disconnectedCallback();
   }
 
   readonly #onPost = (e: Event) => {

@@ -1,6 +1,9 @@
-// Owns the Session's lifecycle for a Lit host: opens it on connect, closes it on disconnect, re-renders on change.
+// Owns the Session's lifecycle for a Lit host: opens it before the first render, reopens it when the options
+// (relay, db-name, no-direct) change, closes it on disconnect, and re-renders on change.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { Session, type SessionOptions, type SessionState } from '../session.js';
+
+const keyOf = (o: SessionOptions) => JSON.stringify([o.relay, o.dbName, o.direct ?? true]);
 
 export class SessionController implements ReactiveController {
   session?: Session;
@@ -8,10 +11,15 @@ export class SessionController implements ReactiveController {
   readonly #host: ReactiveControllerHost & EventTarget;
   readonly #options: () => SessionOptions;
   readonly #onChange = () => this.#host.requestUpdate();
+  /** Hears the session's 'post' events (a friend's post arrived), whichever session is open. */
+  readonly #onPost: (e: Event) => void;
+  #connected = false;
+  #key?: string;
 
-  constructor(host: ReactiveControllerHost & EventTarget, options: () => SessionOptions) {
+  constructor(host: ReactiveControllerHost & EventTarget, options: () => SessionOptions, onPost: (e: Event) => void = () => {}) {
     this.#host = host;
     this.#options = options;
+    this.#onPost = onPost;
     host.addController(this);
   }
 
@@ -20,18 +28,43 @@ export class SessionController implements ReactiveController {
   }
 
   hostConnected(): void {
-    const s = new Session(this.#options());
+    this.#connected = true;
+    this.#host.requestUpdate();
+  }
+
+  /**
+   * Runs before every render. Opening here, not in hostConnected, lets attributes set right after the element is
+   * upgraded (a page script, a framework) count: the element may be upgraded before its page sets `no-direct`.
+   */
+  hostUpdate(): void {
+    if (!this.#connected) return;
+    const options = this.#options();
+    const key = keyOf(options);
+    if (key === this.#key) return;
+    this.#close();
+    this.#key = key;
+    this.error = undefined;
+    const s = new Session(options);
     this.session = s;
     s.addEventListener('change', this.#onChange);
+    s.addEventListener('post', this.#onPost);
     s.start().catch((e: Error) => {
+      if (this.session !== s) return;
       this.error = `Could not open local storage: ${e.message}`;
       this.#host.requestUpdate();
     });
   }
 
   hostDisconnected(): void {
+    this.#connected = false;
+    this.#close();
+  }
+
+  #close(): void {
     this.session?.removeEventListener('change', this.#onChange);
+    this.session?.removeEventListener('post', this.#onPost);
     this.session?.close();
     this.session = undefined;
+    this.#key = undefined;
   }
 }

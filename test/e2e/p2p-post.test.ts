@@ -1,4 +1,5 @@
-// End to end: two real Chromium users and the real relay; a post travels over the WebRTC data channel.
+// End to end: two real Chromium users and the real relay; a post travels over the WebRTC data channel, or, in
+// relay-only mode, through the mailbox.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './browser.js';
 import { startRelay, type RelayProcess } from './relay-process.js';
-import { befriend, openUser, post } from './flow.js';
+import { acceptInvite, befriend, feedItem, friendRow, makeInvite, openUser, post } from './flow.js';
 
 let relay: RelayProcess;
 let browser: Browser;
@@ -42,4 +43,20 @@ test('identity → befriend → post arrives in the friend’s feed over the dat
   const db = new Database(join(relay.dataDir, 'mailbox.db'), { readonly: true });
   assert.equal((db.prepare('SELECT COUNT(*) AS n FROM mailbox').get() as { n: number }).n, 0);
   db.close();
+});
+
+test('relay-only mode: no data channel; posts go through the mailbox and the friendship still completes', { timeout: 60_000 }, async () => {
+  const alice = await openUser(browser, relay.url, 'Alice');
+  const carol = await openUser(browser, `${relay.url}/?direct=off`, 'Carol');
+  await acceptInvite(carol, await makeInvite(alice));
+  await friendRow(alice, 'Carol', 'online').waitFor({ state: 'attached' });
+  await friendRow(carol, 'Alice', 'waiting for them to accept').waitFor({ state: 'attached' });
+
+  const body = `to relay-only Carol ${Date.now()}`;
+  await post(alice, body);
+  await feedItem(carol, body).waitFor({ timeout: 5_000 });
+  assert.equal(await feedItem(carol, body).getAttribute('data-via'), 'relay', 'never over a data channel');
+  // Alice's post, sealed for Carol and verified, shows Carol that Alice holds her as a friend.
+  await friendRow(carol, 'Alice', 'online').filter({ hasNotText: 'waiting' }).waitFor({ state: 'attached' });
+  assert.equal(await carol.locator('bw-feed').getAttribute('data-direct'), '0');
 });
