@@ -53,6 +53,21 @@ describe('<bw-feed>', () => {
     second.remove();
   });
 
+  it('attributes set after the element is upgraded count: changing db-name reopens on the other store', async () => {
+    const db = freshDb();
+    const first = await feedWithIdentity('Eve', db);
+    first.remove();
+    const el = document.createElement('bw-feed') as BwFeed;
+    el.setAttribute('relay', DEAD_RELAY);
+    document.body.append(el); // upgraded and connected with db-name "default"…
+    el.setAttribute('db-name', db); // …then given its store, as a page script or a framework would
+    await waitUntil(() => inner(el, '[part=me]'), 'opens the store named after the upgrade, not "default"');
+    expect(inner(el, '[part=me]')!.textContent).to.match(/Eve/);
+    el.setAttribute('db-name', freshDb());
+    await waitUntil(() => inner(el, 'bw-onboarding'), 'a new db-name reopens on that (empty) store');
+    el.remove();
+  });
+
   it('refuses a malformed invite code with a clear message', async () => {
     const el = await feedWithIdentity('Bo');
     const invite = inner(el, 'bw-invite')!;
