@@ -21,8 +21,17 @@ export const LIMITS = {
 } as const;
 
 const b64u = (maxChars: number) => v.pipe(v.string(), v.maxLength(maxChars), v.regex(/^[A-Za-z0-9_-]*$/, 'must be base64url'));
+/**
+ * Exactly 16 or 32 bytes as unpadded base64url (22 or 43 chars): the last character may carry only the leftover
+ * bits (2 of its 6 for 16 bytes, 4 for 32), so each value has exactly one spelling.
+ */
+const fixedB64u = (bytes: 16 | 32, what: string) => {
+  const chars = Math.ceil((bytes * 4) / 3);
+  const last = bytes === 16 ? '[AQgw]' : '[AEIMQUYcgkosw048]';
+  return v.pipe(v.string(), v.regex(new RegExp(`^[A-Za-z0-9_-]{${chars - 1}}${last}$`), `must be a ${chars}-char base64url ${what}`));
+};
 /** An Ed25519 public key as base64url (32 bytes → 43 chars). */
-export const PeerIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'must be a 43-char base64url key'));
+export const PeerIdSchema = fixedB64u(32, 'key');
 export const EnvelopeB64Schema = b64u(LIMITS.maxEnvelopeChars);
 
 // ---- relay auth --------------------------------------------------------------------------------
@@ -73,7 +82,7 @@ export interface SignalRecv {
 }
 
 /** An invite's relay tag (shared/crypto/invite.ts inviteTag): 16 bytes as base64url. */
-export const InviteTagSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{21}[AQgw]$/, 'must be a 22-char base64url invite tag'));
+export const InviteTagSchema = fixedB64u(16, 'invite tag');
 const InviteTagsSchema = v.pipe(v.array(InviteTagSchema), v.maxLength(LIMITS.maxInviteTags));
 
 /**
@@ -95,9 +104,9 @@ export interface PresenceChange {
 // ---- mailbox (sealed posts for offline friends) ------------------------------------------------------
 
 /** A mailbox capability (shared/crypto/pairwise.ts): 16 bytes, base64url. */
-export const MailboxCapSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{21}[AQgw]$/, 'must be a 22-char base64url mailbox capability'));
+export const MailboxCapSchema = fixedB64u(16, 'mailbox capability');
 /** Its allow-list entry: SHA-256, base64url (43 chars). */
-export const MailboxAllowTagSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'must be a 43-char base64url allow tag'));
+export const MailboxAllowTagSchema = fixedB64u(32, 'allow tag');
 
 /** `cap` proves the recipient allows this sender (it is on their mailbox:allow list); strangers are refused. */
 export const MailboxPutSchema = v.object({ to: PeerIdSchema, env: EnvelopeB64Schema, cap: MailboxCapSchema });
