@@ -69,16 +69,16 @@ export function createPresence<S>(): Presence<S> {
     for (const s of byKey.get(subject) ?? NONE) {
       const e = entries.get(s)!;
       for (const k of e.watching) out.add(k);
-      for (const tag of e.accept) for (const p of presenters.get(tag) ?? NONE) out.add(entries.get(p)!.key);
+      for (const k of keysUnder(presenters, e.accept)) out.add(k);
     }
     out.delete(subject);
     return out;
   }
 
-  /** Keys of the connections accepting any of `tags`. */
-  function acceptingKeys(tags: Iterable<string>): Set<string> {
+  /** Keys of the connections filed in a tag index (presenters or acceptors) under any of `tags`. */
+  function keysUnder(index: Map<string, Set<S>>, tags: Iterable<string>): Set<string> {
     const out = new Set<string>();
-    for (const tag of tags) for (const a of acceptors.get(tag) ?? NONE) out.add(entries.get(a)!.key);
+    for (const tag of tags) for (const c of index.get(tag) ?? NONE) out.add(entries.get(c)!.key);
     return out;
   }
 
@@ -87,7 +87,7 @@ export function createPresence<S>(): Presence<S> {
    * changed. The subjects it can affect: its own key, and whoever accepts a tag it presents, before or after.
    */
   function change(s: S, key: string, presentsAfter: Iterable<string>, mutate: () => void): PresenceNote<S>[] {
-    const subjects = new Set([key, ...acceptingKeys(entries.get(s)?.present ?? NONE), ...acceptingKeys(presentsAfter)]);
+    const subjects = new Set([key, ...keysUnder(acceptors, entries.get(s)?.present ?? NONE), ...keysUnder(acceptors, presentsAfter)]);
     const before = new Map([...subjects].map((k) => [k, viewersOf(k)]));
     mutate();
     const notes: PresenceNote<S>[] = [];
@@ -143,8 +143,7 @@ export function createPresence<S>(): Presence<S> {
       if (from === to) return false;
       for (const s of byKey.get(to) ?? NONE) {
         const e = entries.get(s)!;
-        if (e.watching.has(from)) return true;
-        for (const tag of e.accept) for (const p of presenters.get(tag) ?? NONE) if (entries.get(p)!.key === from) return true;
+        if (e.watching.has(from) || keysUnder(presenters, e.accept).has(from)) return true;
       }
       return false;
     },
