@@ -21,9 +21,10 @@ export interface FriendRow {
   dhPub: Uint8Array;
   /** PairKeys.wrap, derived once at befriending. */
   wrapKey: Uint8Array;
-  /** PairKeys.mailboxOut / mailboxIn (base64url), derived once: to leave posts in their mailbox; theirs in mine. */
+  /** PairKeys.mailboxOut (base64url), derived once: what I show the relay to leave posts in their mailbox. */
   mailboxOut?: string;
-  mailboxIn?: string;
+  /** mailboxAllowTag of their capability for mine, derived once: my allow-list entry for them. */
+  mailboxAllow?: string;
   status: FriendStatus;
   added: number;
   /** While pending: the invite I accepted, to repeat the friend request until the inviter hears it. */

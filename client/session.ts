@@ -46,9 +46,9 @@ export interface PostEvent {
 const FEED_LIMIT = 200;
 
 /** The keys a friendship keeps, derived once (one X25519) at befriending. */
-function pairFields(me: Identity, friend: Pick<FriendRow, 'sigPub' | 'dhPub'>): Pick<FriendRow, 'wrapKey' | 'mailboxOut' | 'mailboxIn'> {
+function pairFields(me: Identity, friend: Pick<FriendRow, 'sigPub' | 'dhPub'>): Pick<FriendRow, 'wrapKey' | 'mailboxOut' | 'mailboxAllow'> {
   const k = pairKeys(me, friend);
-  return { wrapKey: k.wrap, mailboxOut: toB64u(k.mailboxOut), mailboxIn: toB64u(k.mailboxIn) };
+  return { wrapKey: k.wrap, mailboxOut: toB64u(k.mailboxOut), mailboxAllow: mailboxAllowTag(k.mailboxIn, friend.sigPub) };
 }
 
 /**
@@ -96,7 +96,7 @@ export class Session extends EventTarget {
     const row = await loadIdentity(this.#db);
     for (const f of await this.#db.friends.toArray()) {
       // Rows from before mailbox capabilities: derived once here, then kept.
-      if (row && (!f.mailboxOut || !f.mailboxIn)) {
+      if (row && (!f.mailboxOut || !f.mailboxAllow)) {
         Object.assign(f, pairFields(row, f));
         await this.#db.friends.put(f);
       }
@@ -471,7 +471,7 @@ export class Session extends EventTarget {
       present: held.map((i) => inviteTag(i.token)),
     });
     // …and who may leave posts in my mailbox: my friends, by the hash of the capability each of them holds.
-    const tags = [...this.#friends.values()].flatMap((f) => (f.mailboxIn ? [mailboxAllowTag(fromB64u(f.mailboxIn, 'mailbox capability'), f.sigPub)] : []));
+    const tags = [...this.#friends.values()].flatMap((f) => (f.mailboxAllow ? [f.mailboxAllow] : []));
     await this.#relay.call('mailbox:allow', { tags });
     for (const k of online) await this.#onPresence(k, true);
   }
