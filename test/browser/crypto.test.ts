@@ -10,7 +10,7 @@ import { pairKeys } from '../../shared/crypto/pairwise.js';
 import { fromB64u, toB64u, utf8 } from '../../shared/bytes.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import { contextFor, envelopeRejections, OFF_CONTENT, OFF_NONCE, OFF_RECIPIENT, OFF_WRAP, recipient, sealOne } from '../cases/envelope.js';
-import { inviteRejections } from '../cases/invite.js';
+import { INVITE_NOW, INVITE_RELAY, inviteCast, inviteRejections } from '../cases/invite.js';
 import { backupRejections, TEST_SCRYPT_N } from '../cases/backup.js';
 import { DEFAULT_FUZZ_SEED, fuzzBackups, fuzzEnvelopes, fuzzFixtures, fuzzInvites } from '../cases/fuzz.js';
 import { MIN_VECTORS, vectorGroups, type Vectors } from '../cases/vectors.js';
@@ -27,12 +27,9 @@ const vectors = await (async () => {
 
 /** Iterations per property here; the Node suite runs 3000 of each with the same seed. */
 const FUZZ_ITERATIONS = 500;
-const NOW = 1_700_000_000_000;
-const RELAY = 'wss://relay.example/bw';
-const alice = generateIdentity('Alice A.');
-const bob = generateIdentity('Bob Builder');
-const carol = generateIdentity('Carol');
-const mallory = generateIdentity('Mallory');
+const NOW = INVITE_NOW;
+const RELAY = INVITE_RELAY;
+const { alice, bob, carol, mallory } = inviteCast();
 
 /** One `it` per rejection case, named by its expected code and what it is. */
 function rejectionTests(cases: RejectionCase[], mustCover: readonly ErrorCode[]): void {

@@ -1,11 +1,22 @@
 // Invite-code case tables (malformed, schema-failing, tampered) and the invite rejection table, shared by
 // test/node/invite.test.ts and the Chromium suite.
 import { acceptInvite, createInvite, extractInviteCode, INVITE_PREFIX, readInvite } from '../../shared/crypto/invite.js';
-import { sign, type Identity } from '../../shared/crypto/identity.js';
+import { generateIdentity, sign, type Identity } from '../../shared/crypto/identity.js';
 import { LABEL, signedMessage } from '../../shared/crypto/kdf.js';
 import { fromB64u, fromUtf8, toB64u, utf8 } from '../../shared/bytes.js';
 import { LIMITS } from '../../shared/protocol.js';
 import type { RejectionCase } from './util.js';
+
+/** The clock and relay both invite suites use. */
+export const INVITE_NOW = 1_700_000_000_000;
+export const INVITE_RELAY = 'wss://relay.example/bw';
+/** The cast of the invite suites (fresh keys each call); 'Bob Builder' is the name the wire must not show. */
+export const inviteCast = (): Record<'alice' | 'bob' | 'carol' | 'mallory', Identity> => ({
+  alice: generateIdentity('Alice A.'),
+  bob: generateIdentity('Bob Builder'),
+  carol: generateIdentity('Carol'),
+  mallory: generateIdentity('Mallory'),
+});
 
 /** Splits a code into its decoded card JSON and its signature part. */
 export function partsOf(code: string): { card: Record<string, unknown>; sig: string } {

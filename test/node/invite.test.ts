@@ -13,22 +13,19 @@ import {
   readInvite,
   type Invite,
 } from '../../shared/crypto/invite.js';
-import { fingerprint, generateIdentity, safetyNumber } from '../../shared/crypto/identity.js';
+import { fingerprint, safetyNumber } from '../../shared/crypto/identity.js';
 import { LABEL } from '../../shared/crypto/kdf.js';
 import { pairKeys } from '../../shared/crypto/pairwise.js';
 import { concat, fromB64u, toB64u, utf8 } from '../../shared/bytes.js';
 import { parse } from '../../shared/validate.js';
 import { FriendRequestSchema, LIMITS, type FriendRequest } from '../../shared/protocol.js';
 // The case tables are shared with the Chromium suite (test/browser/crypto.test.ts).
-import { inviteRejections, malformedInviteCodes, partsOf, recode, schemaEdits, signedCode, tamperedInviteCodes } from '../cases/invite.js';
+import { INVITE_NOW, INVITE_RELAY, inviteCast, inviteRejections, malformedInviteCodes, partsOf, recode, schemaEdits, signedCode, tamperedInviteCodes } from '../cases/invite.js';
 import { throwsCode } from './helpers.js';
 
-const NOW = 1_700_000_000_000;
-const RELAY = 'wss://relay.example/bw';
-const alice = generateIdentity('Alice A.');
-const bob = generateIdentity('Bob Builder');
-const carol = generateIdentity('Carol');
-const mallory = generateIdentity('Mallory');
+const NOW = INVITE_NOW;
+const RELAY = INVITE_RELAY;
+const { alice, bob, carol, mallory } = inviteCast();
 
 function withBox(req: FriendRequest, edit: (box: Uint8Array) => Uint8Array): FriendRequest {
   return { ...req, box: toB64u(edit(fromB64u(req.box))) };
