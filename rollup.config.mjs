@@ -1,10 +1,16 @@
 // @ts-check
-// Bundles the client (compiled by tsc into build/) into dist/: the page's app.js and the embeddable bw-feed.js.
-import { readFileSync } from 'node:fs';
+// Bundles the client (compiled by tsc into build/) into dist/: the page (index.html, app.<hash>.js, page.<hash>.css)
+// and the embeddable bw-feed.<hash>.js (+ a stable bw-feed.js alias). build/tools/dist.js then finishes dist/.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
+import { renderPage } from './build/tools/page.js';
+
+// Content-hashed names are cached forever by browsers, so old builds would pile up in dist/ and be served: start clean.
+rmSync('dist', { recursive: true, force: true });
 
 /** @type {Record<string, string>} */
 const SUBSTITUTES = {
@@ -41,20 +47,43 @@ const bundle = (input, file) => ({
   },
 });
 
+/** Emits the page's stylesheet, then writes index.html once the hashed files exist on disk (SRI is over their final bytes). */
+const page = () => {
+  /** @type {string} */
+  let cssRef = '';
+  return {
+    name: 'page',
+    buildStart() {
+      cssRef = this.emitFile({ type: 'asset', name: 'page.css', source: readFileSync('client/page.css', 'utf8') });
+    },
+    /** @param {import('rollup').NormalizedOutputOptions} out @param {import('rollup').OutputBundle} bundle */
+    writeBundle(out, bundle) {
+      const dir = out.dir ?? 'dist';
+      const app = Object.values(bundle).find((f) => f.type === 'chunk' && f.isEntry);
+      const css = this.getFileName(cssRef);
+      if (!app) throw new Error('no entry chunk for the page');
+      const html = renderPage(
+        readFileSync('client/index.html', 'utf8'),
+        { app: { name: app.fileName, bytes: readFileSync(join(dir, app.fileName)) }, css: { name: css, bytes: readFileSync(join(dir, css)) } },
+        process.env.BW_RELAY_URL ?? '',
+      );
+      writeFileSync(join(dir, 'index.html'), html);
+    },
+  };
+};
+
+/** Content-hashed names (cached as immutable by the relay and any static host). */
+const hashed = { dir: 'dist', format: /** @type {const} */ ('es'), sourcemap: true, intro: 'var global = globalThis;', entryFileNames: '[name].[hash].js', assetFileNames: '[name].[hash][extname]' };
+
 export default [
+  { ...bundle('build/client/app.js', 'dist/app.js'), output: { ...hashed, entryFileNames: 'app.[hash].js' }, plugins: [...plugins(), page()] },
   {
-    ...bundle('build/client/app.js', 'dist/app.js'),
-    plugins: [
-      ...plugins(),
-      {
-        name: 'page',
-        generateBundle() {
-          this.emitFile({ type: 'asset', fileName: 'index.html', source: readFileSync('client/index.html', 'utf8') });
-        },
-      },
+    ...bundle('build/client/embed.js', 'dist/bw-feed.js'),
+    output: [
+      { ...hashed, entryFileNames: 'bw-feed.[hash].js' }, // for embed snippets with an SRI hash
+      { file: 'dist/bw-feed.js', format: 'es', intro: 'var global = globalThis;' }, // a stable name that always has the newest build
     ],
   },
-  bundle('build/client/embed.js', 'dist/bw-feed.js'),
   // simple-peer exactly as the bundles above carry it (shims included), for the browser tests to import.
   { ...bundle('simple-peer', 'build/test-vendor/simple-peer.js'), plugins: plugins().slice(0, -1) },
 ];

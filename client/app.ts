@@ -1,8 +1,14 @@
-// Owns the full client page's entry: mounts <bw-feed> on the relay's own origin and hands it an invite link's code.
+// Owns the full client page's entry: points <bw-feed> at the page's relay and hands it an invite link's code.
 import './components/bw-feed.js';
 import './components/bw-qr.js'; // the page shows invites as QR codes; the embed leaves it out to stay small
 
 const el = document.querySelector('bw-feed');
+// The relay is a setting of the page (client/index.html's bw-relay meta), so the page can live on any static host.
+const relay = document.querySelector<HTMLMetaElement>('meta[name="bw-relay"]')?.content ?? '';
+if (el && relay) {
+  el.setAttribute('relay', relay);
+  el.setAttribute('invite-base', location.origin + location.pathname); // invites open this page, not the relay's
+}
 const hash = new URLSearchParams(location.hash.slice(1));
 if (el && hash.get('invite')) el.setAttribute('invite', hash.get('invite')!);
 // ?direct=off: relay-only mode, for people who must not reveal their IP address to friends.

@@ -19,6 +19,9 @@ export const ERROR_CODES = [
   'quota', // recipient mailbox full
   'wrong-passphrase', // key backup passphrase does not open the backup
   'unavailable', // relay or peer unreachable
+  'bad-request', // an HTTP request the relay cannot parse (malformed request line or headers)
+  'bad-method', // an HTTP method the relay does not serve on that path
+  'not-found', // no such file or endpoint on the relay
   'internal', // a bug on the answering side; details are logged there, not sent
 ] as const;
 

@@ -24,6 +24,9 @@ export interface Config {
   /** Frames per second per connection (token bucket, burst = 2× rate). */
   readonly rateLimit: number;
   readonly authTimeoutMs: number;
+  /** PEM certificate chain and private key files; both set = serve HTTPS/WSS, neither = plain HTTP. */
+  readonly tlsCert: string;
+  readonly tlsKey: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -43,6 +46,8 @@ export const DEFAULTS: Config = {
   // A client coming online signals every online friend at once (offer, answer, several ICE candidates each).
   rateLimit: 200,
   authTimeoutMs: 10_000,
+  tlsCert: '',
+  tlsKey: '',
   logLevel: 'info',
 };
 
@@ -68,6 +73,8 @@ const OPTIONS: Option[] = [
   { key: 'senderQuota', flag: '--sender-quota', env: 'BW_SENDER_QUOTA', kind: 'int', help: 'stored posts from one sender to one recipient' },
   { key: 'mailboxTtlSeconds', flag: '--mailbox-ttl', env: 'BW_MAILBOX_TTL', kind: 'int', help: 'seconds a stored post is kept' },
   { key: 'rateLimit', flag: '--rate-limit', env: 'BW_RATE_LIMIT', kind: 'int', help: 'frames per second per connection' },
+  { key: 'tlsCert', flag: '--tls-cert', env: 'BW_TLS_CERT', kind: 'string', help: 'PEM certificate chain file: serve HTTPS (reloaded on SIGHUP)' },
+  { key: 'tlsKey', flag: '--tls-key', env: 'BW_TLS_KEY', kind: 'string', help: 'PEM private key file for --tls-cert' },
   { key: 'logLevel', flag: '--log-level', env: 'BW_LOG_LEVEL', kind: 'string', help: 'debug | info | warn | error | silent' },
 ];
 
@@ -112,5 +119,6 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   }
   const level = parse(v.picklist(['debug', 'info', 'warn', 'error', 'silent']), out.logLevel, '--log-level');
   if (out.turnUrls && (out.turnUrls as string[]).length && !out.turnSecret) throw new BwError('bad-frame', '--turn-urls needs --turn-secret');
+  if (!out.tlsCert !== !out.tlsKey) throw new BwError('bad-frame', '--tls-cert and --tls-key go together: give both or neither');
   return Object.freeze({ ...(out as unknown as Config), logLevel: level });
 }

@@ -1,16 +1,33 @@
-// Owns the relay's command-line entry: parse config, open the store, listen, shut down gracefully on SIGTERM/SIGINT.
-import { createServer } from 'node:http';
-import { isBwError } from '../shared/errors.js';
-import { helpText, parseConfig } from './config.js';
+// Owns the relay's command-line entry: parse config, open the store, listen (HTTP or HTTPS), shut down gracefully on SIGTERM/SIGINT.
+import { readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
+import { BwError, isBwError } from '../shared/errors.js';
+import { helpText, parseConfig, type Config } from './config.js';
+import { clientHandler, createRelayServer, guardServer, type TlsFiles } from './http.js';
 import { createLogger } from './log.js';
 import { createRelay } from './server.js';
-import { staticHandler } from './static.js';
+import { loadSite } from './static.js';
 import { openSqliteStore } from './store/sqlite.js';
+
+/** Reads the PEM files named by --tls-cert / --tls-key; undefined when TLS is off. */
+function readTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): TlsFiles | undefined {
+  if (!config.tlsCert) return undefined;
+  const read = (path: string, flag: string) => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new BwError('bad-frame', `${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  return { cert: read(config.tlsCert, '--tls-cert'), key: read(config.tlsKey, '--tls-key') };
+}
 
 function main(): void {
   let config;
+  let tls: TlsFiles | undefined;
   try {
     config = parseConfig(process.argv.slice(2), process.env);
+    if (config !== 'help') tls = readTls(config);
   } catch (e) {
     process.stderr.write(`brainwaves-relay: ${isBwError(e) ? e.message : String(e)}\n`);
     process.exit(2);
@@ -20,11 +37,17 @@ function main(): void {
     return;
   }
   const log = createLogger(config.logLevel);
+  // The last line of defence behind the guards (signaling/guard.ts): a bug in a library callback is logged, and
+  // the relay keeps serving everyone else. Its state that matters (the mailbox) is in SQLite, not in memory.
+  process.on('uncaughtException', (e) => log.error('uncaught exception', { err: String(e?.stack ?? e) }));
+  process.on('unhandledRejection', (e) => log.error('unhandled rejection', { err: String((e as Error)?.stack ?? e) }));
+
   const store = openSqliteStore({ dataDir: config.dataDir, queueQuota: config.queueQuota, senderQuota: config.senderQuota });
   let relay: ReturnType<typeof createRelay> | undefined;
-  const httpServer = createServer((req, res) => void serve(req, res));
-  const serve = staticHandler(config.staticDir, () => relay?.stats() ?? {});
+  const site = loadSite(config.staticDir);
+  const httpServer = createRelayServer({ tls, log, onRequest: clientHandler(site, () => relay?.stats() ?? {}, log) });
   relay = createRelay({ httpServer, config, store, log });
+  guardServer(httpServer, log); // after Socket.IO has attached its own listeners
   httpServer.on('error', (e: NodeJS.ErrnoException) => {
     log.error('cannot listen', { host: config.host, port: config.port, code: e.code, err: e.message });
     process.exit(1);
@@ -33,9 +56,21 @@ function main(): void {
     const addr = httpServer.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    log.info('relay listening', { url: `http://${host}:${port}/`, dataDir: config.dataDir });
-    if (config.staticDir) process.stderr.write(`\n  BrainWaves is running. Open http://${host}:${port}/ in two browser windows (two profiles) to try it.\n\n`);
+    const url = `${tls ? 'https' : 'http'}://${host}:${port}/`;
+    log.info('relay listening', { url, dataDir: config.dataDir, files: site.size });
+    if (site.size) process.stderr.write(`\n  BrainWaves is running. Open ${url} in two browser windows (two profiles) to try it.\n\n`);
   });
+  if (tls) {
+    // Certificates renew (Let's Encrypt: every 60–90 days); SIGHUP loads the new files without dropping anyone.
+    process.on('SIGHUP', () => {
+      try {
+        (httpServer as unknown as HttpsServer).setSecureContext(readTls(config)!);
+        log.info('tls certificate reloaded', { cert: config.tlsCert });
+      } catch (e) {
+        log.error('tls certificate reload failed; keeping the old one', { err: (e as Error).message });
+      }
+    });
+  }
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

@@ -13,6 +13,7 @@ import {
 } from '../shared/protocol.js';
 import { newChallenge, verifyProof, type PendingChallenge } from './auth.js';
 import type { Config } from './config.js';
+import { guarded } from './guard.js';
 import type { Logger } from './log.js';
 import { createPresence, type PresenceNote } from './presence.js';
 import { fullBucket, take } from './rate-limit.js';
@@ -44,7 +45,8 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     for (const n of notes) n.to.emit('presence:change', { key: n.key, online: n.online });
   };
 
-  io.on('connection', (raw) => {
+  // A throw anywhere in setting up a connection drops that connection, never the relay (signaling/guard.ts).
+  io.on('connection', guarded(log, 'socket.io connection', (raw) => {
     const socket = raw as RelaySocket;
     let challenge: PendingChallenge | undefined;
     let key: string | undefined;
@@ -138,16 +140,16 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
 
     on('mailbox:ack', MailboxAckSchema, true, (msg, me) => ({ deleted: store.ack(me, msg.ids) }));
 
-    socket.on('disconnect', () => {
+    socket.on('disconnect', guarded(log, 'socket.io disconnect', () => {
       clearTimeout(authTimer);
       if (key) tell(presence.leave(socket));
-    });
-  });
+    }));
+  }, (_e, raw) => raw.disconnect(true)));
 
-  const purgeTimer = setInterval(() => {
+  const purgeTimer = setInterval(guarded(log, 'mailbox purge', () => {
     const n = store.purgeExpired(now());
     if (n) log.info('purged expired posts', { count: n });
-  }, 60_000);
+  }), 60_000);
   purgeTimer.unref();
 
   return {

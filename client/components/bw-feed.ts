@@ -19,6 +19,7 @@ const message = (e: unknown) => (isBwError(e) ? e.message : `Something went wron
  * @attr relay - relay base URL, e.g. `https://relay.example:8787`; empty = this page's origin
  * @attr db-name - local database name (default `default`); distinct names keep identities apart
  * @attr invite - an invite code or link to pre-fill (the page passes `#invite=` from its URL)
+ * @attr invite-base - the page invite links open (default: the relay's own page)
  * @attr no-direct - never connect directly (friends do not learn this browser's IP); posts go via the relay
  * @event bw-post - `{ author, authorName, seq, ts, body, via }` a friend's post arrived
  * @event bw-status - `{ relay, direct, friends }` connection status changed
@@ -32,6 +33,7 @@ export class BwFeed extends LitElement {
     relay: { type: String },
     dbName: { type: String, attribute: 'db-name' },
     noDirect: { type: Boolean, attribute: 'no-direct' },
+    inviteBase: { type: String, attribute: 'invite-base' },
     invite: { type: String },
     _inviteCode: { state: true },
     _inviteError: { state: true },
@@ -56,6 +58,7 @@ export class BwFeed extends LitElement {
   declare relay: string;
   declare dbName: string;
   declare noDirect: boolean;
+  declare inviteBase: string;
   declare invite: string;
   declare _inviteCode: string;
   declare _inviteError: string;
@@ -74,6 +77,7 @@ export class BwFeed extends LitElement {
     this.relay = '';
     this.dbName = 'default';
     this.noDirect = false;
+    this.inviteBase = '';
     this.invite = '';
     this._inviteCode = '';
     this._inviteError = '';
@@ -170,7 +174,8 @@ export class BwFeed extends LitElement {
   };
 
   #inviteLink(code: string): string {
-    return new URL(`/#invite=${encodeURIComponent(code)}`, this.relay || location.origin).href;
+    const hash = `#invite=${encodeURIComponent(code)}`;
+    return this.inviteBase ? new URL(hash, this.inviteBase).href : new URL(`/${hash}`, this.relay || location.origin).href;
   }
 
   /** The notice after accepting an invite follows that friend's state: it changes once they have answered. */

@@ -26,7 +26,7 @@ export async function startRelay(opts: { dataDir?: string; args?: string[] } = {
     child.once('exit', (code) => reject(new Error(`relay exited with ${code}: ${buf}`)));
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)\/"/.exec(buf);
+      const m = /"url":"(https?:\/\/127\.0\.0\.1:\d+)\/"/.exec(buf);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
