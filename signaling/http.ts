@@ -1,5 +1,5 @@
 // Owns the relay's HTTP edge: the plain or TLS server with its limits and timeouts, one guarded dispatcher for every request and upgrade, /healthz, and named answers to malformed requests.
-import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { guarded } from './guard.js';
@@ -27,11 +27,21 @@ export function createRelayServer(opts: { tls?: TlsFiles; log: Logger; onRequest
     const reply = err.code === 'HPE_HEADER_OVERFLOW' ? failure(431, 'oversize', 'request line and headers must fit in 16 KiB')
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? failure(408, 'bad-request', 'request took too long')
       : failure(400, 'bad-request', 'malformed HTTP request');
-    const body = String(reply.body);
-    socket.end(`HTTP/1.1 ${reply.status} ${reply.status === 431 ? 'Request Header Fields Too Large' : reply.status === 408 ? 'Request Timeout' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(rawReply(reply));
+  });
+  // CONNECT (a proxy tunnel) would otherwise be closed without a word.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => undefined);
+    socket.end(rawReply(failure(405, 'bad-method', 'this is not a proxy')));
   });
   if (opts.tls) server.on('tlsClientError', (err: NodeJS.ErrnoException) => opts.log.debug('tls handshake failed', { code: err.code }));
   return server;
+}
+
+/** A reply written straight onto a socket, for requests Node's parser never turned into a request object. */
+function rawReply(reply: Reply): string {
+  const body = String(reply.body);
+  return `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
 /**
@@ -45,7 +55,8 @@ export function guardServer(server: Server, log: Logger): void {
     if (!listeners.length) continue;
     server.removeAllListeners(event);
     server.on(event, guarded(log, `http ${event}`, (...args: unknown[]) => {
-      for (const l of listeners) l.apply(server, args);
+      const pending = listeners.map((l) => l.apply(server, args) as unknown).filter((r) => r instanceof Promise);
+      return pending.length ? Promise.all(pending) : undefined;
     }, (_e, _req, resOrSocket) => {
       if (event === 'upgrade') return void (resOrSocket as Duplex).destroy();
       const res = resOrSocket as ServerResponse;

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { ErrorCode } from '../shared/errors.js';
 import { COMMON_HEADERS, PAGE_HEADERS } from '../shared/page-policy.js';
 
@@ -34,7 +34,7 @@ interface Asset {
 /** The built client as served: file name (flat, as in dist/) → asset. Empty when there is no client. */
 export type Site = ReadonlyMap<string, Asset>;
 
-/** Reads every file of `dir` once. Precompressed `x.br` / `x.gz` from the build are used; missing gzip is made here. */
+/** Reads every file of `dir` once. Precompressed `x.br` / `x.gz` from the build are used; missing ones are made here. */
 export function loadSite(dir: string): Site {
   const site = new Map<string, Asset>();
   if (!dir || !existsSync(dir)) return site;
@@ -43,7 +43,8 @@ export function loadSite(dir: string): Site {
     const identity = readFileSync(join(dir, name));
     const bodies: Asset['bodies'] = { identity };
     if (COMPRESSIBLE.test(name) && identity.length > 512) {
-      if (existsSync(join(dir, `${name}.br`))) bodies.br = readFileSync(join(dir, `${name}.br`));
+      // Quality 5 when the build did not precompress: a second of brotli-11 per start is not worth it here.
+      bodies.br = existsSync(join(dir, `${name}.br`)) ? readFileSync(join(dir, `${name}.br`)) : brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
       bodies.gzip = existsSync(join(dir, `${name}.gz`)) ? readFileSync(join(dir, `${name}.gz`)) : gzipSync(identity);
     }
     const html = extname(name) === '.html';
