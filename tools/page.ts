@@ -8,15 +8,20 @@ import { pageCsp, relayConnectSources } from '../shared/page-policy.js';
 export const sri = (bytes: Uint8Array | string): string => `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
 
 /** A relay base URL: http(s), an origin with no path, query or fragment; '' means the page's own origin. */
-const RelayUrlSchema = v.union([
-  v.literal(''),
-  v.pipe(
-    v.string(),
-    v.url('the relay URL must be an absolute URL'),
-    v.check((s) => /^https?:$/.test(new URL(s).protocol), 'the relay URL must start with http:// or https://'),
-    v.transform((s) => new URL(s).origin),
-  ),
-]);
+const isRelayUrl = (s: string): boolean => {
+  if (s === '') return true;
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && /^[\w.:[\]-]+$/.test(u.host);
+  } catch {
+    return false;
+  }
+};
+const RelayUrlSchema = v.pipe(
+  v.string(),
+  v.check(isRelayUrl, 'must be empty or an http:// or https:// address such as https://relay.example'),
+  v.transform((s) => (s ? new URL(s).origin : '')),
+);
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 

@@ -14,7 +14,11 @@ export async function reopen(ctx: BrowserContext, url: string, name: string, log
 }
 
 export async function openUser(browser: Browser, url: string, name: string, log = false): Promise<Page> {
-  const page = await reopen(await browser.newContext(), url, name, log);
+  return createIdentity(await reopen(await browser.newContext(), url, name, log), name);
+}
+
+/** Onboards a fresh page as `name` and waits for the relay. */
+export async function createIdentity(page: Page, name: string): Promise<Page> {
   await page.locator('bw-onboarding input[name=name]').fill(name);
   await page.locator('bw-onboarding button[type=submit]', { hasText: 'Create' }).click();
   await page.locator('bw-feed[data-relay=connected]').waitFor();

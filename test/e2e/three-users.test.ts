@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { sri } from '../../tools/page.js';
 import { launchChromium } from './browser.js';
 import { startRelay, type RelayProcess } from './relay-process.js';
 import { acceptInvite, befriend, feedItem, friendRow, makeInvite, openFriends, openUser, post, reopen } from './flow.js';
@@ -111,7 +112,9 @@ test('three users: direct, mailbox, catch-up from each other, unfriend; <bw-feed
   assert.equal(await feedItem(carol, p3).count(), 0, 'a removed friend must not receive the post');
 
   // 5. A host site on another origin embeds <bw-feed> with one script tag; it befriends Alice and gets her posts.
-  const hostHtml = readFileSync(new URL('../../../test/e2e/host.html', import.meta.url), 'utf8').replaceAll('RELAY', url);
+  const embed = readdirSync('dist').find((n) => /^bw-feed\.[\w-]+\.js$/.test(n))!;
+  const hostHtml = readFileSync(new URL('../../../test/e2e/host.html', import.meta.url), 'utf8')
+    .replaceAll('RELAY', url).replace('EMBED', embed).replace('INTEGRITY', sri(readFileSync(join('dist', embed))));
   host = createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(hostHtml));
   await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
   const hostUrl = `http://localhost:${(host.address() as AddressInfo).port}/`; // a different origin from the relay
