@@ -6,12 +6,14 @@ import { p2pBench } from './p2p.bench.js';
 import { bundleBench } from './bundle.bench.js';
 import { feedBench } from './feed.bench.js';
 import { relayBench } from './relay.bench.js';
+import { pageLoadBench } from './page-load.bench.js';
 
 const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['seal', sealBench],
   ['p2p', p2pBench],
   ['feed', feedBench],
   ['bundle', bundleBench],
+  ['page', pageLoadBench],
   ['relay', relayBench],
 ];
 
@@ -23,6 +25,8 @@ const TARGETS: Record<string, string> = {
   post_latency_relay_p50_ms: '< 50 ms',
   bw_feed_bundle_gzip_kb: '≤ 100 KB',
   feed_first_paint_10k_ms: '< 200 ms',
+  page_first_load_kb: '≤ 110 KB (first visit, every asset, HTTPS)',
+  page_repeat_load_kb: '≤ 5 KB (repeat visit)',
   relay_forward_ratio: '≥ 0.8 × bare Socket.IO (weaker of 100 and 1,000 clients)',
   relay_p99_ratio: '≤ 1.25 × bare p99 (1,000 clients)',
   relay_connected_clients: '≥ 10,000',

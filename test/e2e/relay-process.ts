@@ -1,6 +1,7 @@
 // Owns starting the real relay as a child process on a free loopback port, and stopping it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, createPublicKey } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -43,4 +44,16 @@ export async function startRelay(opts: { dataDir?: string; args?: string[] } = {
       await once(child, 'exit');
     },
   };
+}
+
+/** A one-day self-signed P-256 certificate for 127.0.0.1, made with openssl, for `--tls-cert` / `--tls-key`. */
+export function selfSignedCert(): { cert: string; key: string; spki: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-tls-'));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  // Chromium's --ignore-certificate-errors-spki-list takes this (base64 SHA-256 of the public key) to trust it fully.
+  const spki = createHash('sha256').update(createPublicKey(readFileSync(cert)).export({ type: 'spki', format: 'der' })).digest('base64');
+  return { cert, key, spki };
 }

@@ -1,25 +1,21 @@
 // The relay over TLS (--tls-cert / --tls-key) with a certificate this test makes itself: HTTPS page, WSS login, and clear refusals of a bad setup.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { io } from 'socket.io-client';
 import { generateIdentity } from '../../shared/crypto/identity.js';
-import { startRelay, type RelayProcess } from '../e2e/relay-process.js';
+import { selfSignedCert, startRelay, type RelayProcess } from '../e2e/relay-process.js';
 import { call, proveFor, type ClientSocket } from './relay-harness.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'bw-tls-'));
-const cert = join(dir, 'cert.pem');
-const key = join(dir, 'key.pem');
+// Made by openssl (in Debian's base; .ci/run installs it if not).
+const { cert, key } = selfSignedCert();
+const dir = dirname(cert);
 let relay: RelayProcess;
 
 before(async () => {
-  // A one-day self-signed P-256 certificate for 127.0.0.1 (openssl is in Debian's base; .ci/run installs it if not).
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
   relay = await startRelay({ args: ['--tls-cert', cert, '--tls-key', key] });
 });
 after(() => relay?.stop());
