@@ -54,7 +54,7 @@ export function loadSite(dir: string): Site {
       headers: {
         ...COMMON_HEADERS,
         ...(html ? PAGE_HEADERS : {}),
-        'content-type': TYPES[extname(name)] ?? 'application/octet-stream',
+        'content-type': TYPES[extname(name)] ?? (name === 'SHA256SUMS' ? 'text/plain; charset=utf-8' : 'application/octet-stream'),
         'cache-control': HASHED.test(name) ? IMMUTABLE : 'no-cache',
         // Other sites load bw-feed.js as a cross-origin module script (fetched with CORS).
         ...(html ? {} : { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' }),
