@@ -2,9 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { BwError } from '../shared/errors.js';
 import { fromB64u, fromB64uLen, toB64u } from '../shared/bytes.js';
-import { SIG_LEN, verifySig } from '../shared/crypto/identity.js';
+import { SIG_LEN } from '../shared/crypto/identity.js';
 import { LABEL, signedMessage } from '../shared/crypto/kdf.js';
 import { PROTOCOL_VERSION, type AuthChallenge, type AuthProve } from '../shared/protocol.js';
+import { verifySigNative } from './ed25519-native.js';
 
 export interface PendingChallenge {
   nonce: Uint8Array;
@@ -28,7 +29,7 @@ export function verifyProof(pending: PendingChallenge | undefined, proof: AuthPr
   if (now > pending.expires) throw new BwError('expired', 'challenge expired; reconnect for a new one');
   const key = fromB64uLen(proof.key, 32, 'key');
   const sig = fromB64u(proof.sig, 'signature');
-  if (sig.length !== SIG_LEN || !verifySig(sig, authMessage(pending.nonce), key)) {
+  if (sig.length !== SIG_LEN || !verifySigNative(sig, authMessage(pending.nonce), key)) {
     throw new BwError('bad-signature', 'challenge signature does not verify for this key');
   }
   return proof.key;
