@@ -8,7 +8,7 @@ import { createPrivateKey, sign as osslSign } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { verifySig } from '../../shared/crypto/identity.js';
-import { SMALL_ORDER_Y, verifySigNative } from '../../signaling/ed25519-native.js';
+import { SMALL_ORDER_Y, verifySigNative, verifySigNativeAsync } from '../../signaling/ed25519-native.js';
 import { DEFAULT_FUZZ_SEED } from '../cases/fuzz.js';
 import { fromHex, toHex, Xorshift } from './helpers.js';
 
@@ -48,10 +48,11 @@ describe('ed25519 verify vectors', () => {
     assert.ok(vs.some((v) => !v.opensslAlone && v.valid), 'a vector OpenSSL alone refuses and strict verification accepts');
   });
   for (const v of vectors.verify) {
-    test(v.name, () => {
+    test(v.name, async () => {
       const [sig, msg, pub] = [fromHex(v.sig), fromHex(v.msg), fromHex(v.pub)];
       assert.equal(verifySig(sig, msg, pub), v.valid, `vector "${v.name}": verifySig (@noble, strict)`);
       assert.equal(verifySigNative(sig, msg, pub), v.valid, `vector "${v.name}": verifySigNative (node:crypto + prechecks)`);
+      assert.equal(await verifySigNativeAsync(sig, msg, pub), v.valid, `vector "${v.name}": verifySigNativeAsync (threadpool)`);
     });
   }
 });
@@ -133,7 +134,7 @@ function randomCase(r: Xorshift): { what: string; sig: Uint8Array; msg: Uint8Arr
   }
 }
 
-test(`property: verifySigNative agrees with verifySig on ${CASES} random cases (seed ${SEED})`, () => {
+test(`property: verifySigNative and verifySigNativeAsync agree with verifySig on ${CASES} random cases (seed ${SEED})`, async () => {
   const r = new Xorshift(SEED);
   const seen = new Map<string, number>();
   for (let i = 0; i < CASES; i++) {
@@ -141,7 +142,9 @@ test(`property: verifySigNative agrees with verifySig on ${CASES} random cases (
     const expected = verifySig(c.sig, c.msg, c.pub);
     const key = `${c.what}: ${expected ? 'valid' : 'invalid'}`;
     seen.set(key, (seen.get(key) ?? 0) + 1);
-    assert.equal(verifySigNative(c.sig, c.msg, c.pub), expected, `seed ${SEED} case ${i} (${c.what}): sig ${toHex(c.sig)} msg ${toHex(c.msg)} pub ${toHex(c.pub)}`);
+    const where = `seed ${SEED} case ${i} (${c.what}): sig ${toHex(c.sig)} msg ${toHex(c.msg)} pub ${toHex(c.pub)}`;
+    assert.equal(verifySigNative(c.sig, c.msg, c.pub), expected, `${where}: verifySigNative`);
+    assert.equal(await verifySigNativeAsync(c.sig, c.msg, c.pub), expected, `${where}: verifySigNativeAsync`);
   }
   // The generator must reach both verdicts where they can differ, or the property proves little.
   for (const must of ['valid: valid', 'mixed-order R: valid', 'mixed-order A: valid', 'S + L: invalid', 'signature bit flipped: invalid']) {
