@@ -36,9 +36,25 @@ export interface ForwardStats {
   serverCpuUsPerMsg: number;
 }
 
+/** One login storm: n clients connecting (and, on our relay, authenticating) as fast as a window of `concurrency` allows. */
+export interface StormStats {
+  kind: ServerKind;
+  connected: number;
+  failed: number;
+  seconds: number;
+  /** Clients fully in (connected; on our relay, auth:prove acked ok) per second of the storm. */
+  perS: number;
+  /** CPU in cores while storming: the server near 1 means it was the bottleneck (it is single-threaded). */
+  serverCores: number;
+  driverCores: number;
+  /** Server CPU time per client let in: its cost, whichever side limited the rate. */
+  serverCpuUsPerClient: number;
+}
+
 /** Parent → driver. */
 export type DriverRequest =
   | { op: 'idle'; url: string; kind: ServerKind; n: number; concurrency: number; capMs: number }
+  | { op: 'storm'; url: string; kind: ServerKind; pid: number; n: number; concurrency: number; capMs: number }
   | { op: 'release' }
   | {
       op: 'forward';
@@ -59,6 +75,7 @@ export type DriverRequest =
 export type DriverReply =
   | { op: 'held'; held: number; failed: number; ms: number }
   | { op: 'released'; count: number }
+  | { op: 'stormed'; stats: StormStats }
   | { op: 'forwarded'; stats: ForwardStats[] }
   | { op: 'error'; message: string };
 
@@ -93,7 +110,7 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   });
 
 /** One client: connected over WebSocket and, for our relay, authenticated (auth:challenge → auth:prove). */
-async function connectOne(url: string, kind: ServerKind, timeoutMs: number): Promise<Client> {
+async function connectOne(url: string, kind: ServerKind, timeoutMs: number, identity?: { key: string; secret: KeyObject }): Promise<Client> {
   const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: timeoutMs });
   try {
     if (kind === 'bare') {
@@ -103,7 +120,7 @@ async function connectOne(url: string, kind: ServerKind, timeoutMs: number): Pro
       }), timeoutMs, 'connect');
       return { socket, id: socket.id! };
     }
-    const { key, secret } = newKey();
+    const { key, secret } = identity ?? newKey();
     const challenge = await withTimeout(new Promise<{ nonce: string }>((resolve, reject) => {
       socket.once('auth:challenge', resolve);
       socket.once('connect_error', reject);
@@ -139,6 +156,60 @@ async function connectMany(url: string, kind: ServerKind, n: number, concurrency
   }
   if (failed) process.stderr.write(`relay-load-driver: ${failed} of ${n} ${kind} clients failed to connect (first: ${firstError})\n`);
   return { clients, failed };
+}
+
+/** Identities made before a storm and kept for the next, so key generation is not part of any storm's time. */
+const stormKeys: { key: string; secret: KeyObject }[] = [];
+
+/**
+ * A login storm, as after a relay restart: n clients connect at once, `concurrency` in flight at a time (a sliding
+ * window, not batches, so one slow handshake does not idle the rest); on our relay each also answers its challenge,
+ * signing with node:crypto (~30 µs, so the clients' signing is not what limits the rate). Everyone stays connected
+ * until the storm is over, then is disconnected.
+ */
+async function storm(req: Extract<DriverRequest, { op: 'storm' }>): Promise<Extract<DriverReply, { op: 'stormed' }>> {
+  if (req.kind === 'relay') while (stormKeys.length < req.n) stormKeys.push(newKey());
+  const clients: Client[] = [];
+  let failed = 0;
+  let firstError = '';
+  let next = 0;
+  const t0 = performance.now();
+  const deadline = t0 + req.capMs;
+  const server0 = cpuSecondsOf(req.pid);
+  const driver0 = process.cpuUsage();
+  const lane = async () => {
+    while (next < req.n && performance.now() < deadline) {
+      const i = next++;
+      try {
+        clients.push(await connectOne(req.url, req.kind, Math.max(1000, Math.min(15_000, deadline - performance.now())), stormKeys[i]));
+      } catch (e) {
+        failed++;
+        firstError ||= String((e as Error)?.message ?? e);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(req.concurrency, req.n) }, lane));
+    const seconds = (performance.now() - t0) / 1000;
+    const serverCpuS = cpuSecondsOf(req.pid) - server0;
+    const driverCpu = process.cpuUsage(driver0);
+    if (failed) process.stderr.write(`relay-load-driver: storm: ${failed} of ${req.n} ${req.kind} clients failed (first: ${firstError})\n`);
+    return {
+      op: 'stormed',
+      stats: {
+        kind: req.kind,
+        connected: clients.length,
+        failed,
+        seconds: round(seconds, 3),
+        perS: Math.round(clients.length / seconds),
+        serverCores: round(serverCpuS / seconds, 2),
+        driverCores: round((driverCpu.user + driverCpu.system) / 1e6 / seconds, 2),
+        serverCpuUsPerClient: Math.round((serverCpuS * 1e6) / Math.max(1, clients.length)),
+      },
+    };
+  } finally {
+    disconnectAll(clients);
+  }
 }
 
 /** USER_HZ: 100 on every Linux architecture Node runs on (`getconf CLK_TCK`). */
@@ -310,6 +381,8 @@ async function handle(req: DriverRequest): Promise<DriverReply | undefined> {
     }
     case 'forward':
       return forward(req);
+    case 'storm':
+      return storm(req);
     case 'exit':
       disconnectAll(held);
       process.disconnect?.();

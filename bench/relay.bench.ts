@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { DEFAULTS } from '../signaling/config.js';
 import { openSqliteStore } from '../signaling/store/sqlite.js';
-import type { DriverReply, DriverRequest, ForwardStats, ServerKind } from './relay-load-driver.js';
+import type { DriverReply, DriverRequest, ForwardStats, ServerKind, StormStats } from './relay-load-driver.js';
 import { round } from './stats.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -37,6 +37,14 @@ const FORWARD_MAX_MESSAGES = 2_000_000;
 const IDLE_CLIENTS = 10_000;
 const IDLE_CONCURRENCY = 200;
 const IDLE_CAP_MS = 60_000;
+
+/** The login storm (loginBench): every client logs in at once, as after a relay restart. */
+const STORM_CLIENTS = 10_000;
+/** Handshakes in flight at once: enough to keep the server busy, few enough not to overflow its accept backlog. */
+const STORM_CONCURRENCY = 500;
+const STORM_CAP_MS = 60_000;
+/** Bare and ours take turns, this many storms each; the best of each is kept, so a burst of other load hits neither alone. */
+const STORM_ROUNDS = 2;
 
 const MAILBOX_ROWS = 20_000;
 /** putMany calls fired together: one group commit each, the same rows per transaction as the raw batches. */
@@ -182,6 +190,60 @@ async function forwardRun(driver: Driver, servers: { server: ServerProc; kind: S
   }
   await sleep(1000); // the disconnects are the servers' work; keep them out of the next run
   return stats;
+}
+
+/** One storm of STORM_CLIENTS against one server; the clients are disconnected at its end. */
+async function stormOnce(driver: Driver, server: ServerProc, kind: ServerKind): Promise<StormStats> {
+  const { stats } = await driver.ask({ op: 'storm', url: server.url, kind, pid: server.pid, n: STORM_CLIENTS, concurrency: STORM_CONCURRENCY, capMs: STORM_CAP_MS }, 'stormed', STORM_CAP_MS + 60_000);
+  process.stderr.write(`bench: login: ${kind} storm: ${stats.connected} of ${STORM_CLIENTS} in ${stats.seconds} s = ${stats.perS}/s (${stats.failed} failed); server ${stats.serverCpuUsPerClient} µs CPU/client, ${stats.serverCores} cores, driver ${stats.driverCores} cores\n`);
+  if (stats.serverCores < 0.9) process.stderr.write(`bench: login: warning: the ${kind} server used only ${stats.serverCores} cores; the clients (or other load) limited this storm\n`);
+  if (stats.connected < STORM_CLIENTS) throw new Error(`login storm: only ${stats.connected} of ${STORM_CLIENTS} ${kind} clients got in`);
+  await sleep(2000); // the disconnects are the server's work; keep them out of the next storm
+  return stats;
+}
+
+/**
+ * Login storm: the same STORM_CLIENTS clients log in at once to our relay (connect, auth:challenge, auth:prove
+ * with a fresh Ed25519 key each) and connect at once to a bare Socket.IO server, in turns within one run.
+ * relay_login_ratio = our logins/s ÷ bare connects/s.
+ */
+export async function loginBench(): Promise<Record<string, number>> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bw-bench-login-'));
+  const servers: ServerProc[] = [];
+  let driver: Driver | undefined;
+  try {
+    const relay = await startServer(RELAY_MAIN, ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', '', '--log-level', 'info', '--rate-limit', String(NO_RATE_LIMIT)]);
+    servers.push(relay);
+    const bare = await startServer(BARE_MAIN, []);
+    servers.push(bare);
+    driver = startDriver();
+    // Warm up both (code loaded, JIT warm, the driver's keys made) with a small storm each, not counted.
+    await driver.ask({ op: 'storm', url: bare.url, kind: 'bare', pid: bare.pid, n: 500, concurrency: 100, capMs: 20_000 }, 'stormed', 60_000);
+    await driver.ask({ op: 'storm', url: relay.url, kind: 'relay', pid: relay.pid, n: STORM_CLIENTS, concurrency: STORM_CONCURRENCY, capMs: STORM_CAP_MS }, 'stormed', STORM_CAP_MS + 60_000);
+    await sleep(2000);
+    let ours: StormStats | undefined;
+    let baseline: StormStats | undefined;
+    for (let r = 0; r < STORM_ROUNDS; r++) {
+      const b = await stormOnce(driver, bare, 'bare');
+      const o = await stormOnce(driver, relay, 'relay');
+      if (!baseline || b.perS > baseline.perS) baseline = b;
+      if (!ours || o.perS > ours.perS) ours = o;
+    }
+    return {
+      relay_login_per_s: ours!.perS,
+      relay_connect_per_s: baseline!.perS,
+      relay_login_ratio: round(ours!.perS / baseline!.perS, 3),
+      relay_login_storm_s: ours!.seconds,
+      relay_connect_storm_s: baseline!.seconds,
+      // Server CPU per client let in (the storm with the best rate): the cost itself, whichever side limited the rate.
+      relay_login_server_cpu_us: ours!.serverCpuUsPerClient,
+      bare_connect_server_cpu_us: baseline!.serverCpuUsPerClient,
+    };
+  } finally {
+    await driver?.stop();
+    for (const s of servers) await s.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 // ---- mailbox ---------------------------------------------------------------------------------------------

@@ -31,9 +31,18 @@ export interface Relay {
 
 const EVENTS = new Set<string>(['auth:prove', 'signal:send', 'presence:watch', 'mailbox:allow', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack']);
 
-export function createRelay(opts: { httpServer: HttpServer; config: Config; store: MailboxStore; log: Logger; now?: () => number }): Relay {
+export function createRelay(opts: {
+  httpServer: HttpServer;
+  config: Config;
+  store: MailboxStore;
+  log: Logger;
+  now?: () => number;
+  /** The proof check (signaling/auth.ts verifyProof); tests replace it to hold a proof in flight. */
+  verify?: typeof verifyProof;
+}): Relay {
   const { config, store, log } = opts;
   const now = opts.now ?? Date.now;
+  const verify = opts.verify ?? verifyProof;
   const io = new Server<ClientToServer, ServerToClient>(opts.httpServer, {
     maxHttpBufferSize: config.maxFrameBytes,
     serveClient: false,
@@ -77,7 +86,7 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
           if (typeof ack !== 'function') throw new BwError('bad-frame', `${event} needs an acknowledgement callback`);
           if (needsAuth && !key) throw new BwError('unauthenticated', 'answer auth:challenge with auth:prove first');
           const res = handler(parse(schema, msg, event), key!);
-          // Only async handlers (mailbox:put) wait: a promise and a microtask on every frame of the hot path
+          // Only async handlers (mailbox:put, auth:prove) wait: a promise and a microtask on every frame of the hot path
           // (signal:send) cost the relay ~8% of its CPU when forwarding (bench/relay.bench.ts).
           if (res instanceof Promise) res.then((r: object) => (ack as AckFn)({ ok: true, ...r })).catch((e: unknown) => fail(event, ack, e));
           else (ack as AckFn)({ ok: true, ...res });
@@ -91,11 +100,15 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
       if (!EVENTS.has(event)) fail(String(event).slice(0, 64), args.at(-1), new BwError('bad-frame', `unknown event "${String(event).slice(0, 64)}"`));
     });
 
-    on('auth:prove', AuthProveSchema, false, (msg) => {
+    on('auth:prove', AuthProveSchema, false, async (msg) => {
       if (key) throw new BwError('bad-frame', 'already authenticated');
       const pending = challenge;
       challenge = undefined; // single use, whatever the outcome
-      key = verifyProof(pending, msg, now());
+      const proven = await verify(pending, msg, now());
+      // The signature was checked off the event loop: a socket that closed meanwhile must not join presence,
+      // or its key would show online with no connection to ever take it off.
+      if (socket.disconnected) throw new BwError('unavailable', 'connection closed while its proof was checked');
+      key = proven;
       clearTimeout(authTimer);
       tell(presence.join(socket, key));
       const waiting = store.count(key, now());

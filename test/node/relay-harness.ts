@@ -10,6 +10,7 @@ import { generateIdentity, peerId, sign, type Identity, type PublicIdentity } fr
 import { mailboxAllowTag, pairKeys } from '../../shared/crypto/pairwise.js';
 import { LABEL, signedMessage } from '../../shared/crypto/kdf.js';
 import type { Ack, AuthChallenge, ClientToServer, ServerToClient } from '../../shared/protocol.js';
+import type { verifyProof } from '../../signaling/auth.js';
 import { DEFAULTS, type Config } from '../../signaling/config.js';
 import { createLogger } from '../../signaling/log.js';
 import { createRelay, type Relay } from '../../signaling/server.js';
@@ -24,12 +25,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Partial<Config> = {}, now?: () => number): Promise<Harness> {
+export async function startHarness(overrides: Partial<Config> = {}, now?: () => number, seams: { verify?: typeof verifyProof } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bw-relay-test-'));
   const config: Config = { ...DEFAULTS, port: 0, dataDir, staticDir: '', logLevel: 'silent', ...overrides };
   const store = openSqliteStore({ dataDir, queueQuota: config.queueQuota, senderQuota: config.senderQuota });
   const httpServer = createServer();
-  const relay = createRelay({ httpServer, config, store, log: createLogger('silent'), ...(now && { now }) });
+  const relay = createRelay({ httpServer, config, store, log: createLogger('silent'), ...(now && { now }), ...seams });
   await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
   const { port } = httpServer.address() as AddressInfo;
   return {

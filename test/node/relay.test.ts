@@ -7,6 +7,8 @@ import { sealPost } from '../../shared/crypto/envelope.js';
 import { toB64u } from '../../shared/bytes.js';
 import { inviteTag } from '../../shared/crypto/invite.js';
 import { LIMITS } from '../../shared/protocol.js';
+import { verifyProof } from '../../signaling/auth.js';
+import type { Socket as ServerSocket } from 'socket.io';
 import { allow, call, capFor, connectAs, connectRaw, nextEvent, proveFor, startHarness, type ClientSocket, type Harness } from './relay-harness.js';
 
 function envelopeFrom(from: ReturnType<typeof generateIdentity>, to: ReturnType<typeof generateIdentity>, seq = 1): string {
@@ -78,6 +80,37 @@ describe('auth', () => {
     assert.equal(res.code, 'expired');
     socket.close();
     await h2.close();
+  });
+
+  test('a connection that closes while its proof is being checked never shows online', async () => {
+    // The proof is checked off the event loop; hold it there until the connection is gone.
+    let checked!: () => void;
+    let release!: () => void;
+    const inFlight = new Promise<void>((r) => (checked = r));
+    const gate = new Promise<void>((r) => (release = r));
+    const h2 = await startHarness({}, undefined, {
+      verify: async (...args) => {
+        const key = await verifyProof(...args); // settled first, so only microtasks remain after release()
+        checked();
+        await gate;
+        return key;
+      },
+    });
+    try {
+      const serverSide = new Promise<ServerSocket>((r) => h2.relay.io.once('connection', r));
+      const id = generateIdentity('a');
+      const { socket, challenge } = await connectRaw(h2.url);
+      const gone = new Promise((r) => void serverSide.then((s) => s.once('disconnect', r)));
+      socket.emit('auth:prove', proveFor(id, id.sigPub, challenge.nonce), () => assert.fail('no answer on a closed connection'));
+      await inFlight;
+      socket.close();
+      await gone;
+      release();
+      await new Promise((r) => setImmediate(r)); // the handler's remaining steps are microtasks: all run by now
+      assert.equal(h2.relay.stats().online, 0, 'the closed connection\'s key is not online');
+    } finally {
+      await h2.close();
+    }
   });
 });
 
