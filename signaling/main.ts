@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { isBwError } from '../shared/errors.js';
 import { helpText, parseConfig } from './config.js';
 import { createLogger } from './log.js';
+import { createMetrics, serveMetrics } from './metrics.js';
 import { createRelay } from './server.js';
 import { staticHandler } from './static.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -24,7 +25,14 @@ function main(): void {
   let relay: ReturnType<typeof createRelay> | undefined;
   const httpServer = createServer((req, res) => void serve(req, res));
   const serve = staticHandler(config.staticDir, () => relay?.stats() ?? {});
-  relay = createRelay({ httpServer, config, store, log });
+  const metrics = config.metricsPort === 'off' ? undefined : createMetrics({ stats: () => relay?.stats() ?? { online: 0, sockets: 0 }, depth: () => store.depth(Date.now()) });
+  relay = createRelay({ httpServer, config, store, log, ...(metrics && { observe: metrics.observer }) });
+  if (metrics) {
+    serveMetrics(metrics.registry, config, log, (e) => {
+      log.error('cannot listen for metrics', { host: config.metricsHost, port: config.metricsPort, code: e.code, err: e.message });
+      process.exit(1);
+    });
+  }
   httpServer.on('error', (e: NodeJS.ErrnoException) => {
     log.error('cannot listen', { host: config.host, port: config.port, code: e.code, err: e.message });
     process.exit(1);

@@ -28,10 +28,18 @@ export interface Relay {
   close(): Promise<void>;
 }
 
+/** What the relay reports as it works (signaling/metrics.ts turns it into Prometheus metrics); a no-op by default. */
+export interface RelayObserver {
+  /** One answered frame: `event` is a known event name or 'unknown'; `result` is 'ok' or the BwError code; `seconds` until the answer. */
+  frame(event: string, result: string, seconds: number): void;
+}
+const NO_OBSERVER: RelayObserver = { frame() {} };
+
 const EVENTS = new Set<string>(['auth:prove', 'signal:send', 'presence:watch', 'mailbox:allow', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack']);
 
-export function createRelay(opts: { httpServer: HttpServer; config: Config; store: MailboxStore; log: Logger; now?: () => number }): Relay {
+export function createRelay(opts: { httpServer: HttpServer; config: Config; store: MailboxStore; log: Logger; now?: () => number; observe?: RelayObserver }): Relay {
   const { config, store, log } = opts;
+  const observe = opts.observe ?? NO_OBSERVER;
   const now = opts.now ?? Date.now;
   const io = new Server<ClientToServer, ServerToClient>(opts.httpServer, {
     maxHttpBufferSize: config.maxFrameBytes,
@@ -59,8 +67,9 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     }, config.authTimeoutMs);
     authTimer.unref();
 
-    const fail = (event: string, ack: unknown, e: unknown) => {
+    const fail = (event: string, ack: unknown, e: unknown, t0 = performance.now()) => {
       const f = toFailure(e);
+      observe.frame(EVENTS.has(event) ? event : 'unknown', f.code, (performance.now() - t0) / 1000);
       if (f.code === 'internal') log.error('handler failed', { event, err: String((e as Error)?.stack ?? e) });
       else log.debug('frame refused', { event, code: f.code, message: f.message });
       if (typeof ack === 'function') (ack as AckFn)(f);
@@ -70,6 +79,7 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     /** Every event goes through here: rate limit, auth gate, schema, then the handler; errors become acks. */
     function on<S extends v.GenericSchema>(event: keyof ClientToServer, schema: S, needsAuth: boolean, handler: (msg: v.InferOutput<S>, me: string) => object | Promise<object>) {
       socket.on(event, ((msg: unknown, ack: unknown) => {
+        const t0 = performance.now();
         try {
           if (!take(bucket, now(), config.rateLimit)) throw new BwError('rate-limited', `over ${config.rateLimit} frames per second; slow down`);
           if (typeof ack !== 'function') throw new BwError('bad-frame', `${event} needs an acknowledgement callback`);
@@ -77,10 +87,10 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
           const res = handler(parse(schema, msg, event), key!);
           // Only async handlers (mailbox:put) wait: a promise and a microtask on every frame of the hot path
           // (signal:send) cost the relay ~8% of its CPU when forwarding (bench/relay.bench.ts).
-          if (res instanceof Promise) res.then((r: object) => (ack as AckFn)({ ok: true, ...r })).catch((e: unknown) => fail(event, ack, e));
-          else (ack as AckFn)({ ok: true, ...res });
+          if (res instanceof Promise) res.then((r: object) => (observe.frame(event, 'ok', (performance.now() - t0) / 1000), (ack as AckFn)({ ok: true, ...r }))).catch((e: unknown) => fail(event, ack, e, t0));
+          else (observe.frame(event, 'ok', (performance.now() - t0) / 1000), (ack as AckFn)({ ok: true, ...res }));
         } catch (e) {
-          fail(event, ack, e);
+          fail(event, ack, e, t0);
         }
       }) as never);
     }
