@@ -1,5 +1,6 @@
 // Owns the relay's composition root: wires config, auth, presence, signaling and the mailbox onto one Socket.IO server.
 import type { Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Server, type Socket } from 'socket.io';
 import type * as v from 'valibot';
 import { BwError, toFailure } from '../shared/errors.js';
@@ -154,6 +155,13 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     });
   });
 
+  // close() ends these itself: ws would wait 30 s for a close-handshake answer from a peer that is gone (test/node/shutdown.test.ts).
+  const connections = new Set<Duplex>();
+  opts.httpServer.on('connection', (c: Duplex) => {
+    connections.add(c);
+    c.once('close', () => connections.delete(c));
+  });
+
   const purgeTimer = setInterval(() => {
     const n = store.purgeExpired(now());
     if (n) log.info('purged expired posts', { count: n });
@@ -165,8 +173,10 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     stats: () => ({ online: presence.onlineKeys(), sockets: io.engine.clientsCount }),
     async close() {
       clearInterval(purgeTimer);
-      await new Promise<void>((r) => io.close(() => r()));
-      store.close();
+      const closed = new Promise<void>((r) => io.close(() => r())); // disconnects every socket.io socket at once, then waits for the server
+      for (const c of connections) c.destroy(); // clients see 'transport close' and reconnect; an unanswered put was not acknowledged
+      await closed;
+      store.close(); // commits any put still queued for the group commit, then closes the database
     },
   };
 }
