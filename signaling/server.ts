@@ -31,10 +31,13 @@ export interface Relay {
 
 /** What the relay reports as it works (signaling/metrics.ts turns it into Prometheus metrics); a no-op by default. */
 export interface RelayObserver {
-  /** One answered frame: `event` is a known event name or 'unknown'; `result` is 'ok' or the BwError code; `seconds` until the answer. */
+  /** Events whose frames are timed (reading the clock costs more than counting, so the hot path is not). */
+  readonly timed: ReadonlySet<string>;
+  /** One answered frame: `event` is a known event name or 'unknown'; `result` is 'ok' or the BwError code; `seconds` until the answer (0 if untimed). */
   frame(event: string, result: string, seconds: number): void;
 }
-const NO_OBSERVER: RelayObserver = { frame() {} };
+const NO_OBSERVER: RelayObserver = { timed: new Set(), frame() {} };
+const since = (t0: number | undefined) => (t0 === undefined ? 0 : (performance.now() - t0) / 1000);
 
 const EVENTS = new Set<string>(['auth:prove', 'signal:send', 'presence:watch', 'mailbox:allow', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack']);
 
@@ -68,9 +71,9 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     }, config.authTimeoutMs);
     authTimer.unref();
 
-    const fail = (event: string, ack: unknown, e: unknown, t0 = performance.now()) => {
+    const fail = (event: string, ack: unknown, e: unknown, t0?: number) => {
       const f = toFailure(e);
-      observe.frame(EVENTS.has(event) ? event : 'unknown', f.code, (performance.now() - t0) / 1000);
+      observe.frame(EVENTS.has(event) ? event : 'unknown', f.code, since(t0));
       if (f.code === 'internal') log.error('handler failed', { event, err: String((e as Error)?.stack ?? e) });
       else log.debug('frame refused', { event, code: f.code, message: f.message });
       if (typeof ack === 'function') (ack as AckFn)(f);
@@ -79,8 +82,9 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
 
     /** Every event goes through here: rate limit, auth gate, schema, then the handler; errors become acks. */
     function on<S extends v.GenericSchema>(event: keyof ClientToServer, schema: S, needsAuth: boolean, handler: (msg: v.InferOutput<S>, me: string) => object | Promise<object>) {
+      const timed = observe.timed.has(event);
       socket.on(event, ((msg: unknown, ack: unknown) => {
-        const t0 = performance.now();
+        const t0 = timed ? performance.now() : undefined;
         try {
           if (!take(bucket, now(), config.rateLimit)) throw new BwError('rate-limited', `over ${config.rateLimit} frames per second; slow down`);
           if (typeof ack !== 'function') throw new BwError('bad-frame', `${event} needs an acknowledgement callback`);
@@ -88,8 +92,8 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
           const res = handler(parse(schema, msg, event), key!);
           // Only async handlers (mailbox:put) wait: a promise and a microtask on every frame of the hot path
           // (signal:send) cost the relay ~8% of its CPU when forwarding (bench/relay.bench.ts).
-          if (res instanceof Promise) res.then((r: object) => (observe.frame(event, 'ok', (performance.now() - t0) / 1000), (ack as AckFn)({ ok: true, ...r }))).catch((e: unknown) => fail(event, ack, e, t0));
-          else (observe.frame(event, 'ok', (performance.now() - t0) / 1000), (ack as AckFn)({ ok: true, ...res }));
+          if (res instanceof Promise) res.then((r: object) => (observe.frame(event, 'ok', since(t0)), (ack as AckFn)({ ok: true, ...r }))).catch((e: unknown) => fail(event, ack, e, t0));
+          else (observe.frame(event, 'ok', since(t0)), (ack as AckFn)({ ok: true, ...res }));
         } catch (e) {
           fail(event, ack, e, t0);
         }

@@ -108,6 +108,11 @@ describe('relay metrics', () => {
     for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
       assert.notEqual(sample(text, name), undefined, `process metric ${name}`);
     }
+    // Counts kept between scrapes: a later scrape shows the running total.
+    assert.equal((await call(bob.socket, 'mailbox:fetch', { after: 0, limit: 10 })).ok, true);
+    const later = await h.scrape();
+    assert.equal(sample(later, 'bw_frames_total', { event: 'mailbox:fetch', result: 'ok' }), 2);
+    assert.equal(sample(later, 'bw_frames_total', { event: 'mailbox:put', result: 'ok' }), 1);
   });
 
   test('a second relay in the same process has its own registry', async () => {
