@@ -125,12 +125,12 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     if (raw === undefined) throw new BwError('bad-frame', `${flag} needs a value`);
     out[o.key] = convert(o, raw);
   }
-  const level = parse(v.picklist(['debug', 'info', 'warn', 'error', 'silent']), out.logLevel, '--log-level');
-  if (out.turnUrls && (out.turnUrls as string[]).length && !out.turnSecret) throw new BwError('bad-frame', '--turn-urls needs --turn-secret');
   if (out.metricsPort !== 'off' && !isLoopback(out.metricsHost as string) && !out.metricsToken) {
     // Metrics name how busy the relay is and when; on a reachable address they are for the operator only.
     throw new BwError('bad-frame', `--metrics-host ${String(out.metricsHost)} is not loopback: set --metrics-token (or BW_METRICS_TOKEN), or --metrics-port off`);
   }
+  const level = parse(v.picklist(['debug', 'info', 'warn', 'error', 'silent']), out.logLevel, '--log-level');
+  if (out.turnUrls && (out.turnUrls as string[]).length && !out.turnSecret) throw new BwError('bad-frame', '--turn-urls needs --turn-secret');
   return Object.freeze({ ...(out as unknown as Config), logLevel: level });
 }
 

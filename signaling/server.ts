@@ -159,18 +159,18 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     });
   });
 
+  const purgeTimer = setInterval(() => {
+    const n = store.purgeExpired(now());
+    if (n) log.info('purged expired posts', { count: n });
+  }, 60_000);
+  purgeTimer.unref();
+
   // close() ends these itself: ws would wait 30 s for a close-handshake answer from a peer that is gone (test/node/shutdown.test.ts).
   const connections = new Set<Duplex>();
   opts.httpServer.on('connection', (c: Duplex) => {
     connections.add(c);
     c.once('close', () => connections.delete(c));
   });
-
-  const purgeTimer = setInterval(() => {
-    const n = store.purgeExpired(now());
-    if (n) log.info('purged expired posts', { count: n });
-  }, 60_000);
-  purgeTimer.unref();
 
   return {
     io,
