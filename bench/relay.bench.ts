@@ -335,7 +335,7 @@ export async function relayBench(): Promise<Record<string, number>> {
   const servers: ServerProc[] = [];
   let driver: Driver | undefined;
   try {
-    const relay = await startServer(RELAY_MAIN, ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', '', '--log-level', 'info', '--rate-limit', String(NO_RATE_LIMIT)]);
+    const relay = await startServer(RELAY_MAIN, ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', '', '--log-level', 'info', '--rate-limit', String(NO_RATE_LIMIT), '--metrics-port', '0']);
     servers.push(relay);
     const bare = await startServer(BARE_MAIN, []);
     servers.push(bare);

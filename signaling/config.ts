@@ -28,6 +28,12 @@ export interface Config {
   readonly tlsCert: string;
   readonly tlsKey: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Address of the separate Prometheus /metrics listener; a non-loopback one needs metricsToken. */
+  readonly metricsHost: string;
+  /** Port of the /metrics listener (0 = any free port), or 'off' for none. */
+  readonly metricsPort: number | 'off';
+  /** When set, /metrics wants `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken: string;
 }
 
 export const DEFAULTS: Config = {
@@ -49,6 +55,9 @@ export const DEFAULTS: Config = {
   tlsCert: '',
   tlsKey: '',
   logLevel: 'info',
+  metricsHost: '127.0.0.1',
+  metricsPort: 9787,
+  metricsToken: '',
 };
 
 interface Option {
@@ -56,7 +65,7 @@ interface Option {
   flag: string;
   env: string;
   help: string;
-  kind: 'string' | 'int' | 'json' | 'list';
+  kind: 'string' | 'int' | 'json' | 'list' | 'port-or-off';
 }
 
 const OPTIONS: Option[] = [
@@ -76,6 +85,9 @@ const OPTIONS: Option[] = [
   { key: 'tlsCert', flag: '--tls-cert', env: 'BW_TLS_CERT', kind: 'string', help: 'PEM certificate chain file: serve HTTPS (reloaded on SIGHUP)' },
   { key: 'tlsKey', flag: '--tls-key', env: 'BW_TLS_KEY', kind: 'string', help: 'PEM private key file for --tls-cert' },
   { key: 'logLevel', flag: '--log-level', env: 'BW_LOG_LEVEL', kind: 'string', help: 'debug | info | warn | error | silent' },
+  { key: 'metricsHost', flag: '--metrics-host', env: 'BW_METRICS_HOST', kind: 'string', help: 'address of the Prometheus /metrics listener (not loopback: needs a token)' },
+  { key: 'metricsPort', flag: '--metrics-port', env: 'BW_METRICS_PORT', kind: 'port-or-off', help: "port of the /metrics listener (0 = any free port, 'off' = none)" },
+  { key: 'metricsToken', flag: '--metrics-token', env: 'BW_METRICS_TOKEN', kind: 'string', help: '/metrics wants "Authorization: Bearer <token>" (prefer the env)' },
 ];
 
 export function helpText(): string {
@@ -89,6 +101,9 @@ function convert(o: Option, raw: string): unknown {
       return raw;
     case 'list':
       return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'port-or-off':
+      if (raw.trim() === 'off') return 'off';
+    // falls through: otherwise a port number
     case 'int': {
       const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN; // not Number(raw) alone: '' and ' ' would be 0
       if (!Number.isSafeInteger(n)) throw new BwError('bad-frame', `${o.flag} must be a whole number, got "${raw}"`);
@@ -117,8 +132,18 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     if (raw === undefined) throw new BwError('bad-frame', `${flag} needs a value`);
     out[o.key] = convert(o, raw);
   }
+  if (out.metricsPort !== 'off' && !isLoopback(out.metricsHost as string) && !out.metricsToken) {
+    // Metrics name how busy the relay is and when; on a reachable address they are for the operator only.
+    throw new BwError('bad-frame', `--metrics-host ${String(out.metricsHost)} is not loopback: set --metrics-token (or BW_METRICS_TOKEN), or --metrics-port off`);
+  }
   const level = parse(v.picklist(['debug', 'info', 'warn', 'error', 'silent']), out.logLevel, '--log-level');
   if (out.turnUrls && (out.turnUrls as string[]).length && !out.turnSecret) throw new BwError('bad-frame', '--turn-urls needs --turn-secret');
   if (!out.tlsCert !== !out.tlsKey) throw new BwError('bad-frame', '--tls-cert and --tls-key go together: give both or neither');
   return Object.freeze({ ...(out as unknown as Config), logLevel: level });
+}
+
+/** 127.0.0.0/8, ::1 (also as ::ffff:127.x) and 'localhost': addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(h);
 }

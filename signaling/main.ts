@@ -5,6 +5,7 @@ import { BwError, isBwError } from '../shared/errors.js';
 import { helpText, parseConfig, type Config } from './config.js';
 import { clientHandler, createRelayServer, guardServer, type TlsFiles } from './http.js';
 import { createLogger } from './log.js';
+import { createMetrics, serveMetrics } from './metrics.js';
 import { createRelay } from './server.js';
 import { loadSite } from './static.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -46,8 +47,15 @@ function main(): void {
   let relay: ReturnType<typeof createRelay> | undefined;
   const site = loadSite(config.staticDir);
   const httpServer = createRelayServer({ tls, log, onRequest: clientHandler(site, () => relay?.stats() ?? {}, log) });
-  relay = createRelay({ httpServer, config, store, log });
+  const metrics = config.metricsPort === 'off' ? undefined : createMetrics({ stats: () => relay?.stats() ?? { online: 0, sockets: 0 }, depth: () => store.depth(Date.now()) });
+  relay = createRelay({ httpServer, config, store, log, ...(metrics && { observe: metrics.observer }) });
   guardServer(httpServer, log); // after Socket.IO has attached its own listeners
+  if (metrics) {
+    serveMetrics(metrics.registry, config, log, (e) => {
+      log.error('cannot listen for metrics', { host: config.metricsHost, port: config.metricsPort, code: e.code, err: e.message });
+      process.exit(1);
+    });
+  }
   httpServer.on('error', (e: NodeJS.ErrnoException) => {
     log.error('cannot listen', { host: config.host, port: config.port, code: e.code, err: e.message });
     process.exit(1);

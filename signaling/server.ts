@@ -1,5 +1,6 @@
 // Owns the relay's composition root: wires config, auth, presence, signaling and the mailbox onto one Socket.IO server.
 import type { Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Server, type Socket } from 'socket.io';
 import type * as v from 'valibot';
 import { BwError, toFailure } from '../shared/errors.js';
@@ -29,6 +30,16 @@ export interface Relay {
   close(): Promise<void>;
 }
 
+/** What the relay reports as it works (signaling/metrics.ts turns it into Prometheus metrics); a no-op by default. */
+export interface RelayObserver {
+  /** Events whose frames are timed (reading the clock costs more than counting, so the hot path is not). */
+  readonly timed: ReadonlySet<string>;
+  /** One answered frame: `event` is a known event name or 'unknown'; `result` is 'ok' or the BwError code; `seconds` until the answer (0 if untimed). */
+  frame(event: string, result: string, seconds: number): void;
+}
+const NO_OBSERVER: RelayObserver = { timed: new Set(), frame() {} };
+const since = (t0: number | undefined) => (t0 === undefined ? 0 : (performance.now() - t0) / 1000);
+
 const EVENTS = new Set<string>(['auth:prove', 'signal:send', 'presence:watch', 'mailbox:allow', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack']);
 
 export function createRelay(opts: {
@@ -39,8 +50,11 @@ export function createRelay(opts: {
   now?: () => number;
   /** The proof check (signaling/auth.ts verifyProof); tests replace it to hold a proof in flight. */
   verify?: typeof verifyProof;
+  /** Metrics (signaling/metrics.ts); a no-op by default. */
+  observe?: RelayObserver;
 }): Relay {
   const { config, store, log } = opts;
+  const observe = opts.observe ?? NO_OBSERVER;
   const now = opts.now ?? Date.now;
   const verify = opts.verify ?? verifyProof;
   const io = new Server<ClientToServer, ServerToClient>(opts.httpServer, {
@@ -70,8 +84,9 @@ export function createRelay(opts: {
     }, config.authTimeoutMs);
     authTimer.unref();
 
-    const fail = (event: string, ack: unknown, e: unknown) => {
+    const fail = (event: string, ack: unknown, e: unknown, t0?: number) => {
       const f = toFailure(e);
+      observe.frame(EVENTS.has(event) ? event : 'unknown', f.code, since(t0));
       if (f.code === 'internal') log.error('handler failed', { event, err: String((e as Error)?.stack ?? e) });
       else log.debug('frame refused', { event, code: f.code, message: f.message });
       if (typeof ack === 'function') (ack as AckFn)(f);
@@ -80,7 +95,9 @@ export function createRelay(opts: {
 
     /** Every event goes through here: rate limit, auth gate, schema, then the handler; errors become acks. */
     function on<S extends v.GenericSchema>(event: keyof ClientToServer, schema: S, needsAuth: boolean, handler: (msg: v.InferOutput<S>, me: string) => object | Promise<object>) {
+      const timed = observe.timed.has(event);
       socket.on(event, ((msg: unknown, ack: unknown) => {
+        const t0 = timed ? performance.now() : undefined;
         try {
           if (!take(bucket, now(), config.rateLimit)) throw new BwError('rate-limited', `over ${config.rateLimit} frames per second; slow down`);
           if (typeof ack !== 'function') throw new BwError('bad-frame', `${event} needs an acknowledgement callback`);
@@ -88,10 +105,10 @@ export function createRelay(opts: {
           const res = handler(parse(schema, msg, event), key!);
           // Only async handlers (mailbox:put, auth:prove) wait: a promise and a microtask on every frame of the hot path
           // (signal:send) cost the relay ~8% of its CPU when forwarding (bench/relay.bench.ts).
-          if (res instanceof Promise) res.then((r: object) => (ack as AckFn)({ ok: true, ...r })).catch((e: unknown) => fail(event, ack, e));
-          else (ack as AckFn)({ ok: true, ...res });
+          if (res instanceof Promise) res.then((r: object) => (observe.frame(event, 'ok', since(t0)), (ack as AckFn)({ ok: true, ...r }))).catch((e: unknown) => fail(event, ack, e, t0));
+          else (observe.frame(event, 'ok', since(t0)), (ack as AckFn)({ ok: true, ...res }));
         } catch (e) {
-          fail(event, ack, e);
+          fail(event, ack, e, t0);
         }
       }) as never);
     }
@@ -165,13 +182,22 @@ export function createRelay(opts: {
   }), 60_000);
   purgeTimer.unref();
 
+  // close() ends these itself: ws would wait 30 s for a close-handshake answer from a peer that is gone (test/node/shutdown.test.ts).
+  const connections = new Set<Duplex>();
+  opts.httpServer.on('connection', (c: Duplex) => {
+    connections.add(c);
+    c.once('close', () => connections.delete(c));
+  });
+
   return {
     io,
     stats: () => ({ online: presence.onlineKeys(), sockets: io.engine.clientsCount }),
     async close() {
       clearInterval(purgeTimer);
-      await new Promise<void>((r) => io.close(() => r()));
-      store.close();
+      const closed = new Promise<void>((r) => io.close(() => r())); // disconnects every socket.io socket at once, then waits for the server
+      for (const c of connections) c.destroy(); // clients see 'transport close' and reconnect; an unanswered put was not acknowledged
+      await closed;
+      store.close(); // commits any put still queued for the group commit, then closes the database
     },
   };
 }

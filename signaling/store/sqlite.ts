@@ -52,6 +52,7 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
   `);
   const insert = db.prepare('INSERT INTO mailbox (recipient, sender, env, expires) VALUES (?, ?, ?, ?)');
   const countStmt = db.prepare('SELECT COUNT(*) AS n FROM mailbox WHERE recipient = ? AND expires > ?');
+  const depthStmt = db.prepare('SELECT COUNT(*) AS n FROM mailbox WHERE expires > ?'); // a range over mailbox_by_expiry
   const senderCountStmt = db.prepare('SELECT COUNT(*) AS n FROM mailbox WHERE recipient = ? AND sender = ? AND expires > ?');
   const fetchStmt = db.prepare('SELECT id, sender AS "from", env FROM mailbox WHERE recipient = ? AND id > ? AND expires > ? ORDER BY id LIMIT ?');
   const del = db.prepare('DELETE FROM mailbox WHERE recipient = ? AND id = ?');
@@ -128,6 +129,7 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
     fetch: (to, after, limit, now) => fetchStmt.all(to, after, now, limit) as StoredItem[],
     ack: (to, ids) => db.transaction(() => ids.reduce((n, id) => n + del.run(to, id).changes, 0))(),
     count: (to, now) => (countStmt.get(to, now) as { n: number }).n,
+    depth: (now) => (depthStmt.get(now) as { n: number }).n,
     setAllowed: (recipient, tags) => setAllowed(recipient, tags),
     isAllowed: (recipient, tag) => allowed.get(recipient, tag) !== undefined,
     purgeExpired: (now) => purge.run(now).changes,

@@ -20,6 +20,8 @@ export interface MailboxStore {
   /** Deletes acknowledged rows; only `to`'s own rows can be deleted. */
   ack(to: string, ids: readonly number[]): number;
   count(to: string, now: number): number;
+  /** Unexpired rows waiting across every mailbox (the mailbox-depth metric; read on scrape, not per frame). */
+  depth(now: number): number;
   /** Replaces `recipient`'s allow list: the SHA-256 tags of the mailbox capabilities it accepts (durable). */
   setAllowed(recipient: string, tags: readonly string[]): void;
   /** Whether `recipient` has `tag` on its allow list. */

@@ -11,6 +11,8 @@ export interface RelayProcess {
   dataDir: string;
   child: ChildProcess;
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Resolves with the first match of `re` in everything the relay has written to stdout, now or later. */
+  waitFor(re: RegExp): Promise<RegExpExecArray>;
 }
 
 const MAIN = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../signaling/main.js');
@@ -18,11 +20,11 @@ const MAIN = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname,
 /** Starts build/signaling/main.js with --port 0 and waits for its "relay listening" log line. */
 export async function startRelay(opts: { dataDir?: string; args?: string[] } = {}): Promise<RelayProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'bw-relay-'));
-  const child = spawn(process.execPath, [MAIN, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', 'dist', '--log-level', 'info', ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [MAIN, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', 'dist', '--log-level', 'info', '--metrics-port', '0', ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let buf = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
     const timer = setTimeout(() => reject(new Error(`relay did not start: ${buf}`)), 15_000);
     child.once('exit', (code) => reject(new Error(`relay exited with ${code}: ${buf}`)));
     child.stdout!.on('data', (d: Buffer) => {
@@ -38,6 +40,22 @@ export async function startRelay(opts: { dataDir?: string; args?: string[] } = {
     url,
     dataDir,
     child,
+    waitFor: (re) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const m = re.exec(buf);
+          if (!m) return false;
+          child.stdout!.off('data', onData);
+          child.off('exit', onExit);
+          resolve(m);
+          return true;
+        };
+        const onData = () => void check(); // registered after startRelay's own listener, so buf already holds the chunk
+        const onExit = () => reject(new Error(`relay exited before printing ${re}: ${buf}`));
+        if (check()) return;
+        child.stdout!.on('data', onData);
+        child.once('exit', onExit);
+      }),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
