@@ -45,6 +45,19 @@ export interface PostEvent {
 
 const FEED_LIMIT = 200;
 
+/**
+ * Where a restored identity's post numbering starts. A friend refuses a post whose (author, seq) it already holds as a
+ * replay, and its catch-up cursor counts every seq up to it as delivered, so a restored browser must never reuse a
+ * number the lost one used; the receiver needs nothing more than that (author, seq) pairs stay unique. The backup
+ * cannot know how far the lost browser got (it kept posting after the backup was made, and old backups carry no
+ * counter), so the floor is the restore time in milliseconds: a counter that starts at 1 and grows by one per post is
+ * ~1.8e12 posts short of it, and one that itself started at an earlier restore's floor stays below a later restore's
+ * clock unless it posted more than once per millisecond (or the clocks disagree by more than its post count in ms).
+ * 2^53 leaves room for 285 000 years of such floors. Friends' cursors stop below the jump; posts above it are still
+ * acked one by one.
+ */
+export const restoredSeqFloor = (now: number): number => Math.max(1, Math.floor(now));
+
 /** The keys a friendship keeps, derived once (one X25519) at befriending. */
 function pairFields(me: Identity, friend: Pick<FriendRow, 'sigPub' | 'dhPub'>): Pick<FriendRow, 'wrapKey' | 'mailboxOut' | 'mailboxAllow'> {
   const k = pairKeys(me, friend);
@@ -61,6 +74,8 @@ export class Session extends EventTarget {
   readonly #direct: boolean;
   #now: () => number;
   #me?: Identity;
+  /** My next post is numbered at least this (restoredSeqFloor after a restore, else 1). */
+  #seqFloor = 1;
   #friends = new Map<string, FriendRow>();
   #online = new Set<string>();
   #seen = new Set<string>();
@@ -105,6 +120,7 @@ export class Session extends EventTarget {
     for (const b of await this.#db.blocked.toArray()) this.#blocked.add(b.key);
     for (const [author, seq] of (await this.#db.posts.toCollection().primaryKeys()) as unknown as [string, number][]) this.#seen.add(`${author}:${seq}`);
     if (row) this.#me = row;
+    this.#seqFloor = row?.seqFloor ?? 1;
     await this.#refresh({ ready: true });
     if (this.#me) this.#goOnline();
   }
@@ -126,8 +142,10 @@ export class Session extends EventTarget {
   async importIdentity(backup: string, passphrase: string): Promise<void> {
     if (this.#me) throw new BwError('bad-frame', 'this browser already has an identity');
     const id = importBackup(backup, passphrase);
-    await this.#db.identity.put({ id: 'me', ...id, created: this.#now() });
+    const seqFloor = restoredSeqFloor(this.#now());
+    await this.#db.identity.put({ id: 'me', ...id, created: this.#now(), seqFloor });
     this.#me = id;
+    this.#seqFloor = seqFloor;
     await this.#refresh();
     this.#goOnline();
   }
@@ -166,7 +184,7 @@ export class Session extends EventTarget {
     if (!body.trim()) throw new BwError('bad-frame', 'write something first');
     const myKey = peerId(me.sigPub);
     const last = await this.#db.posts.where('author').equals(myKey).last();
-    const seq = (last?.seq ?? 0) + 1;
+    const seq = Math.max((last?.seq ?? 0) + 1, this.#seqFloor);
     const ts = this.#now();
     const friends = [...this.#friends.values()];
     const sealed = sealPost(me, { seq, ts, body }, friends.map((f) => ({ sigPub: f.sigPub, wrapKey: f.wrapKey })));
@@ -185,9 +203,14 @@ export class Session extends EventTarget {
     return row;
   }
 
-  /** Removes a friend: no later post is sealed for them, queued ones are dropped, the channel closes. */
+  /**
+   * Removes a friend: no later post is sealed for them, queued ones are dropped, the channel closes, and the invite of
+   * mine they answered is withdrawn (invites are reusable until they expire: pasting it again must not re-add them).
+   */
   async unfriend(key: string): Promise<void> {
-    if (!this.#friends.delete(key)) throw new BwError('not-friend', 'that key is not a friend');
+    const f = this.#friends.get(key);
+    if (!f || !this.#friends.delete(key)) throw new BwError('not-friend', 'that key is not a friend');
+    if (f.answered) await this.#db.invites.update(f.answered, { revoked: this.#now() });
     await this.#db.friends.delete(key);
     await this.#db.outbox.where('to').equals(key).delete();
     this.#mesh?.drop(key);
@@ -349,6 +372,7 @@ export class Session extends EventTarget {
     if (peerId(card.sigPub) !== from) throw new BwError('bad-signature', 'friend request sender does not match its card');
     const invite = await this.#db.invites.get(toB64u(card.token));
     if (!invite) throw new BwError('not-friend', 'friend request answers no invite of mine');
+    if (invite.revoked) throw new BwError('revoked', 'friend request answers an invite I withdrew when I removed a friend who had used it');
     if (invite.expires <= this.#now()) throw new BwError('expired', 'friend request answers an expired invite');
     await this.#addFriend(card, 'mutual');
     if (this.#direct && this.#online.has(from)) this.#mesh?.connect(from);
@@ -463,7 +487,7 @@ export class Session extends EventTarget {
     const now = this.#now();
     const newest = <T>(rows: T[], expires: (r: T) => number) =>
       rows.filter((r) => expires(r) > now).sort((a, b) => expires(b) - expires(a)).slice(0, LIMITS.maxInviteTags);
-    const mine = newest(await this.#db.invites.toArray(), (i) => i.expires);
+    const mine = newest((await this.#db.invites.toArray()).filter((i) => !i.revoked), (i) => i.expires);
     const held = newest([...this.#friends.values()].flatMap((f) => (f.status === 'pending' && f.invite ? [f.invite] : [])), (i) => i.expires);
     const { online } = await this.#relay.call('presence:watch', {
       keys: [...this.#friends.keys()],
