@@ -49,12 +49,15 @@ export default [
       {
         name: 'page',
         generateBundle() {
-          this.emitFile({ type: 'asset', fileName: 'index.html', source: readFileSync('client/index.html', 'utf8') });
+          // The page and what it links besides bundles: the web app manifest and its icon (client/sw.ts caches them).
+          for (const f of ['index.html', 'manifest.webmanifest', 'icon.svg']) this.emitFile({ type: 'asset', fileName: f, source: readFileSync(`client/${f}`, 'utf8') });
         },
       },
     ],
   },
   bundle('build/client/embed.js', 'dist/bw-feed.js'),
+  // The service worker: a classic script at the site root, so its scope is the whole page (client/sw.ts).
+  { ...bundle('build/client/sw.js', 'dist/sw.js'), output: { file: 'dist/sw.js', format: 'iife', sourcemap: true } },
   // simple-peer exactly as the bundles above carry it (shims included), for the browser tests to import.
   { ...bundle('simple-peer', 'build/test-vendor/simple-peer.js'), plugins: plugins().slice(0, -1) },
 ];
