@@ -79,6 +79,8 @@ export class Session extends EventTarget {
   #friends = new Map<string, FriendRow>();
   #online = new Set<string>();
   #seen = new Set<string>();
+  /** Per friend, the receipt last sent them (each is sent once a session; a reload sends it again). */
+  #receipted = new Map<string, string>();
   #relay?: RelayConnection;
   #mesh?: Mesh;
   #state: SessionState = { ready: false, friends: [], blocked: [], posts: [], relay: 'offline', direct: 0 };
@@ -319,9 +321,10 @@ export class Session extends EventTarget {
     for (;;) {
       const { items } = await this.#relay!.call('mailbox:fetch', { after: 0, limit: LIMITS.maxFetchPage });
       if (!items.length) return;
+      const got: string[] = [];
       for (const item of items) {
         try {
-          await this.#receive(item.env, 'relay');
+          got.push((await this.#receive(item.env, 'relay')).author);
         } catch (e) {
           // Stored locally or unreadable for a named reason: either way it is settled, so it is acknowledged.
           if (!isBwError(e)) throw e;
@@ -329,6 +332,28 @@ export class Session extends EventTarget {
         }
       }
       await this.#relay!.call('mailbox:ack', { ids: items.map((i) => i.id) });
+      for (const author of new Set(got)) await this.#sendReceipt(author);
+    }
+  }
+
+  /**
+   * Tells a friend, through the relay, which of their newest posts I hold, so their copy shows 'delivered' without a
+   * data channel (one that came through the mailbox has nobody else to say so). Best effort: an offline friend gets
+   * it when presence next says they are online.
+   */
+  async #sendReceipt(author: string): Promise<void> {
+    if (!this.#online.has(author) || this.#relay?.status !== 'connected') return;
+    const held = (await this.#db.posts.where('author').equals(author).reverse().limit(LIMITS.maxReceiptSeqs).primaryKeys()) as unknown as [string, number][];
+    const seqs = held.map(([, seq]) => seq);
+    const sig = seqs.join(',');
+    if (!seqs.length || this.#receipted.get(author) === sig) return;
+    this.#receipted.set(author, sig);
+    try {
+      await this.#relay.call('signal:send', { to: author, data: { kind: 'receipt', seqs } });
+    } catch (e) {
+      this.#receipted.delete(author);
+      if (!isBwError(e)) throw e;
+      console.warn('[bw] receipt not sent', e.code);
     }
   }
 
@@ -384,7 +409,11 @@ export class Session extends EventTarget {
     const me = this.#requireMe();
     const myKey = peerId(me.sigPub);
     this.#mesh = createMesh(myKey, {
-      signal: (to, signal) => void this.#relay?.call('signal:send', { to, data: { kind: 'sdp', signal } }).catch((e) => console.warn('[bw] signal not sent', e.code ?? e)),
+      signal: (to, signal, lost) =>
+        void this.#relay?.call('signal:send', { to, data: { kind: 'sdp', signal } }).catch((e) => {
+          console.warn('[bw] signal not sent', e.code ?? e);
+          lost(); // e.g. the relay was restarting: that connection attempt can never complete
+        }),
       open: (key) => this.#serial(async () => {
         await this.#markMutual(key);
         // Catch-up: tell them how far I hold their posts; they resend what I lack (and learn what I got).
@@ -407,6 +436,7 @@ export class Session extends EventTarget {
         const msg = parse(SignalDataSchema, data, 'signal');
         if (msg.kind === 'friend-request') return this.#onFriendRequest(from, msg);
         if (!this.#friends.has(from)) throw new BwError('not-friend', 'connection offer from a non-friend');
+        if (msg.kind === 'receipt') return this.#markDelivered(from, (p) => msg.seqs.includes(p.seq));
         if (!this.#direct) return; // relay-only mode: the friend's offer goes unanswered and they use the mailbox
         this.#mesh!.signal(from, msg.signal);
       }),
@@ -506,6 +536,7 @@ export class Session extends EventTarget {
     if (online) {
       this.#online.add(key);
       if (f.status === 'pending' && f.invite) await this.#sendFriendRequest({ ...f, ...f.invite });
+      await this.#sendReceipt(key);
       // The pending side waits for the inviter to learn of it; the inviter's offer completes the friendship.
       if (this.#direct && isInitiator(peerId(this.#me!.sigPub), key)) this.#mesh!.connect(key);
     } else {
