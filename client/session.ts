@@ -211,7 +211,8 @@ export class Session extends EventTarget {
    */
   async unfriend(key: string): Promise<void> {
     const f = this.#friends.get(key);
-    if (!f || !this.#friends.delete(key)) throw new BwError('not-friend', 'that key is not a friend');
+    if (!f) throw new BwError('not-friend', 'that key is not a friend');
+    this.#friends.delete(key);
     if (f.answered) await this.#db.invites.update(f.answered, { revoked: this.#now() });
     await this.#db.friends.delete(key);
     await this.#db.outbox.where('to').equals(key).delete();
@@ -536,9 +537,9 @@ export class Session extends EventTarget {
     if (online) {
       this.#online.add(key);
       if (f.status === 'pending' && f.invite) await this.#sendFriendRequest({ ...f, ...f.invite });
-      await this.#sendReceipt(key);
       // The pending side waits for the inviter to learn of it; the inviter's offer completes the friendship.
       if (this.#direct && isInitiator(peerId(this.#me!.sigPub), key)) this.#mesh!.connect(key);
+      await this.#sendReceipt(key); // what I fetched from the mailbox while they were away
     } else {
       this.#online.delete(key);
       this.#mesh!.drop(key);
