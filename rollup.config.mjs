@@ -57,6 +57,8 @@ const page = () => {
     name: 'page',
     buildStart() {
       cssRef = this.emitFile({ type: 'asset', name: 'page.css', source: readFileSync('client/page.css', 'utf8') });
+      // What the page links besides bundles, at fixed names: the web app manifest and its icon (client/sw.ts caches them).
+      for (const f of ['manifest.webmanifest', 'icon.svg']) this.emitFile({ type: 'asset', fileName: f, source: readFileSync(`client/${f}`, 'utf8') });
     },
     /** @param {import('rollup').NormalizedOutputOptions} out @param {import('rollup').OutputBundle} bundle */
     writeBundle(out, bundle) {
@@ -86,6 +88,8 @@ export default [
       { file: join(DIST, 'bw-feed.js'), format: 'es', intro: 'var global = globalThis;' }, // a stable name that always has the newest build
     ],
   },
+  // The service worker: a classic script at a fixed name at the site root, so its scope is the whole page (client/sw.ts).
+  { ...bundle('build/client/sw.js', 'dist/sw.js'), output: { file: join(DIST, 'sw.js'), format: 'iife', sourcemap: true } },
   // simple-peer exactly as the bundles above carry it (shims included), for the browser tests to import.
   ...(DIST === 'dist' ? [{ ...bundle('simple-peer', 'build/test-vendor/simple-peer.js'), plugins: plugins().slice(0, -1) }] : []),
 ];

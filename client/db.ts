@@ -11,6 +11,8 @@ export interface IdentityRow {
   dhSecret: Uint8Array;
   dhPub: Uint8Array;
   created: number;
+  /** Set when restored from a backup: my next post is numbered at least this (see Session.importIdentity). */
+  seqFloor?: number;
 }
 
 export type FriendStatus = 'pending' | 'mutual';
@@ -29,7 +31,7 @@ export interface FriendRow {
   added: number;
   /** While pending: the invite I accepted, to repeat the friend request until the inviter hears it. */
   invite?: { token: Uint8Array; relay: string; expires: number };
-  /** The token (base64url) of my invite that their friend request answered: revoked if I block them. */
+  /** The token (base64url) of my invite that their friend request answered: withdrawn if I remove or block them. */
   answered?: string;
 }
 
@@ -49,6 +51,8 @@ export interface PostRow {
 export interface InviteRow {
   token: string;
   expires: number;
+  /** When I removed the friend who had answered it: a later friend request answering it is refused. */
+  revoked?: number;
 }
 
 export interface BlockedRow {
@@ -97,6 +101,7 @@ const IdentityRowSchema = v.object({
   dhSecret: bytes(32),
   dhPub: bytes(32),
   created: v.number(),
+  seqFloor: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER))),
 });
 
 /** Reads my identity, checking the stored row's shape (a corrupt row is a named error, not a crash later). */

@@ -3,7 +3,8 @@ import SimplePeer from 'simple-peer';
 import type { IceServer } from '../shared/protocol.js';
 
 export interface MeshEvents {
-  signal(to: string, signal: unknown): void;
+  /** Sends a signal to a friend; `lost()` says it could not be sent (the attempt is then replaced). */
+  signal(to: string, signal: unknown, lost: () => void): void;
   open(key: string): void;
   close(key: string): void;
   message(from: string, text: string): void;
@@ -26,6 +27,11 @@ export interface Mesh {
 export const isInitiator = (me: string, them: string): boolean => me < them;
 
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
+/**
+ * A channel not open this long after its peer was made is given up (and retried by the initiator): an offer, answer
+ * or candidate was lost on the way, e.g. in a relay restart, and simple-peer itself would wait for it forever.
+ */
+export const CONNECT_TIMEOUT_MS = 15_000;
 
 export function createMesh(me: string, on: MeshEvents, opts: { iceServers?: IceServer[] } = {}): Mesh {
   const peers = new Map<string, SimplePeer.Instance>();
@@ -39,19 +45,30 @@ export function createMesh(me: string, on: MeshEvents, opts: { iceServers?: IceS
     peers.get(key)?.destroy();
     const p = new SimplePeer({ initiator, trickle: true, config: { iceServers: iceServers as RTCIceServer[] } });
     peers.set(key, p);
-    p.on('signal', (s) => on.signal(key, s));
+    // A peer whose signal never left waits for an answer that cannot come; while it stands, connect() does nothing.
+    p.on('signal', (s) => on.signal(key, s, abandon));
+    const giveUp = setTimeout(() => open.has(key) || abandon(), CONNECT_TIMEOUT_MS);
     p.on('connect', () => {
+      clearTimeout(giveUp);
       attempts.delete(key);
       open.add(key);
       on.open(key);
     });
     p.on('data', (d: Uint8Array | string) => on.message(key, typeof d === 'string' ? d : new TextDecoder().decode(d)));
     const ended = () => {
+      clearTimeout(giveUp);
       if (peers.get(key) !== p) return;
       peers.delete(key);
       if (open.delete(key)) on.close(key);
       retry(key);
     };
+    /** This attempt failed: it is replaced (initiator, with backoff) or awaits the initiator's next offer. */
+    function abandon() {
+      if (peers.get(key) !== p) return; // a newer attempt already replaced it
+      console.warn('[bw] peer channel attempt abandoned', key.slice(0, 8));
+      ended();
+      p.destroy();
+    }
     p.on('close', ended);
     p.on('error', (e) => {
       console.warn('[bw] peer channel error', key.slice(0, 8), e.message);

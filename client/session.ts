@@ -45,6 +45,19 @@ export interface PostEvent {
 
 const FEED_LIMIT = 200;
 
+/**
+ * Where a restored identity's post numbering starts. A friend refuses a post whose (author, seq) it already holds as a
+ * replay, and its catch-up cursor counts every seq up to it as delivered, so a restored browser must never reuse a
+ * number the lost one used; the receiver needs nothing more than that (author, seq) pairs stay unique. The backup
+ * cannot know how far the lost browser got (it kept posting after the backup was made, and old backups carry no
+ * counter), so the floor is the restore time in milliseconds: a counter that starts at 1 and grows by one per post is
+ * ~1.8e12 posts short of it, and one that itself started at an earlier restore's floor stays below a later restore's
+ * clock unless it posted more than once per millisecond (or the clocks disagree by more than its post count in ms).
+ * 2^53 leaves room for 285 000 years of such floors. Friends' cursors stop below the jump; posts above it are still
+ * acked one by one.
+ */
+export const restoredSeqFloor = (now: number): number => Math.max(1, Math.floor(now));
+
 /** The keys a friendship keeps, derived once (one X25519) at befriending. */
 function pairFields(me: Identity, friend: Pick<FriendRow, 'sigPub' | 'dhPub'>): Pick<FriendRow, 'wrapKey' | 'mailboxOut' | 'mailboxAllow'> {
   const k = pairKeys(me, friend);
@@ -61,9 +74,13 @@ export class Session extends EventTarget {
   readonly #direct: boolean;
   #now: () => number;
   #me?: Identity;
+  /** My next post is numbered at least this (restoredSeqFloor after a restore, else 1). */
+  #seqFloor = 1;
   #friends = new Map<string, FriendRow>();
   #online = new Set<string>();
   #seen = new Set<string>();
+  /** Per friend, the receipt last sent them (each is sent once a session; a reload sends it again). */
+  #receipted = new Map<string, string>();
   #relay?: RelayConnection;
   #mesh?: Mesh;
   #state: SessionState = { ready: false, friends: [], blocked: [], posts: [], relay: 'offline', direct: 0 };
@@ -105,6 +122,7 @@ export class Session extends EventTarget {
     for (const b of await this.#db.blocked.toArray()) this.#blocked.add(b.key);
     for (const [author, seq] of (await this.#db.posts.toCollection().primaryKeys()) as unknown as [string, number][]) this.#seen.add(`${author}:${seq}`);
     if (row) this.#me = row;
+    this.#seqFloor = row?.seqFloor ?? 1;
     await this.#refresh({ ready: true });
     if (this.#me) this.#goOnline();
   }
@@ -126,8 +144,10 @@ export class Session extends EventTarget {
   async importIdentity(backup: string, passphrase: string): Promise<void> {
     if (this.#me) throw new BwError('bad-frame', 'this browser already has an identity');
     const id = importBackup(backup, passphrase);
-    await this.#db.identity.put({ id: 'me', ...id, created: this.#now() });
+    const seqFloor = restoredSeqFloor(this.#now());
+    await this.#db.identity.put({ id: 'me', ...id, created: this.#now(), seqFloor });
     this.#me = id;
+    this.#seqFloor = seqFloor;
     await this.#refresh();
     this.#goOnline();
   }
@@ -166,7 +186,7 @@ export class Session extends EventTarget {
     if (!body.trim()) throw new BwError('bad-frame', 'write something first');
     const myKey = peerId(me.sigPub);
     const last = await this.#db.posts.where('author').equals(myKey).last();
-    const seq = (last?.seq ?? 0) + 1;
+    const seq = Math.max((last?.seq ?? 0) + 1, this.#seqFloor);
     const ts = this.#now();
     const friends = [...this.#friends.values()];
     const sealed = sealPost(me, { seq, ts, body }, friends.map((f) => ({ sigPub: f.sigPub, wrapKey: f.wrapKey })));
@@ -185,9 +205,15 @@ export class Session extends EventTarget {
     return row;
   }
 
-  /** Removes a friend: no later post is sealed for them, queued ones are dropped, the channel closes. */
+  /**
+   * Removes a friend: no later post is sealed for them, queued ones are dropped, the channel closes, and the invite of
+   * mine they answered is withdrawn (invites are reusable until they expire: pasting it again must not re-add them).
+   */
   async unfriend(key: string): Promise<void> {
-    if (!this.#friends.delete(key)) throw new BwError('not-friend', 'that key is not a friend');
+    const f = this.#friends.get(key);
+    if (!f) throw new BwError('not-friend', 'that key is not a friend');
+    this.#friends.delete(key);
+    if (f.answered) await this.#db.invites.update(f.answered, { revoked: this.#now() });
     await this.#db.friends.delete(key);
     await this.#db.outbox.where('to').equals(key).delete();
     this.#mesh?.drop(key);
@@ -296,9 +322,10 @@ export class Session extends EventTarget {
     for (;;) {
       const { items } = await this.#relay!.call('mailbox:fetch', { after: 0, limit: LIMITS.maxFetchPage });
       if (!items.length) return;
+      const got: string[] = [];
       for (const item of items) {
         try {
-          await this.#receive(item.env, 'relay');
+          got.push((await this.#receive(item.env, 'relay')).author);
         } catch (e) {
           // Stored locally or unreadable for a named reason: either way it is settled, so it is acknowledged.
           if (!isBwError(e)) throw e;
@@ -306,6 +333,28 @@ export class Session extends EventTarget {
         }
       }
       await this.#relay!.call('mailbox:ack', { ids: items.map((i) => i.id) });
+      for (const author of new Set(got)) await this.#sendReceipt(author);
+    }
+  }
+
+  /**
+   * Tells a friend, through the relay, which of their newest posts I hold, so their copy shows 'delivered' without a
+   * data channel (one that came through the mailbox has nobody else to say so). Best effort: an offline friend gets
+   * it when presence next says they are online.
+   */
+  async #sendReceipt(author: string): Promise<void> {
+    if (!this.#online.has(author) || this.#relay?.status !== 'connected') return;
+    const held = (await this.#db.posts.where('author').equals(author).reverse().limit(LIMITS.maxReceiptSeqs).primaryKeys()) as unknown as [string, number][];
+    const seqs = held.map(([, seq]) => seq);
+    const sig = seqs.join(',');
+    if (!seqs.length || this.#receipted.get(author) === sig) return;
+    this.#receipted.set(author, sig);
+    try {
+      await this.#relay.call('signal:send', { to: author, data: { kind: 'receipt', seqs } });
+    } catch (e) {
+      this.#receipted.delete(author);
+      if (!isBwError(e)) throw e;
+      console.warn('[bw] receipt not sent', e.code);
     }
   }
 
@@ -349,6 +398,7 @@ export class Session extends EventTarget {
     if (peerId(card.sigPub) !== from) throw new BwError('bad-signature', 'friend request sender does not match its card');
     const invite = await this.#db.invites.get(toB64u(card.token));
     if (!invite) throw new BwError('not-friend', 'friend request answers no invite of mine');
+    if (invite.revoked) throw new BwError('revoked', 'friend request answers an invite I withdrew when I removed a friend who had used it');
     if (invite.expires <= this.#now()) throw new BwError('expired', 'friend request answers an expired invite');
     await this.#addFriend(card, 'mutual');
     if (this.#direct && this.#online.has(from)) this.#mesh?.connect(from);
@@ -360,7 +410,11 @@ export class Session extends EventTarget {
     const me = this.#requireMe();
     const myKey = peerId(me.sigPub);
     this.#mesh = createMesh(myKey, {
-      signal: (to, signal) => void this.#relay?.call('signal:send', { to, data: { kind: 'sdp', signal } }).catch((e) => console.warn('[bw] signal not sent', e.code ?? e)),
+      signal: (to, signal, lost) =>
+        void this.#relay?.call('signal:send', { to, data: { kind: 'sdp', signal } }).catch((e) => {
+          console.warn('[bw] signal not sent', e.code ?? e);
+          lost(); // e.g. the relay was restarting: that connection attempt can never complete
+        }),
       open: (key) => this.#serial(async () => {
         await this.#markMutual(key);
         // Catch-up: tell them how far I hold their posts; they resend what I lack (and learn what I got).
@@ -383,6 +437,7 @@ export class Session extends EventTarget {
         const msg = parse(SignalDataSchema, data, 'signal');
         if (msg.kind === 'friend-request') return this.#onFriendRequest(from, msg);
         if (!this.#friends.has(from)) throw new BwError('not-friend', 'connection offer from a non-friend');
+        if (msg.kind === 'receipt') return this.#markDelivered(from, (p) => msg.seqs.includes(p.seq));
         if (!this.#direct) return; // relay-only mode: the friend's offer goes unanswered and they use the mailbox
         this.#mesh!.signal(from, msg.signal);
       }),
@@ -463,7 +518,7 @@ export class Session extends EventTarget {
     const now = this.#now();
     const newest = <T>(rows: T[], expires: (r: T) => number) =>
       rows.filter((r) => expires(r) > now).sort((a, b) => expires(b) - expires(a)).slice(0, LIMITS.maxInviteTags);
-    const mine = newest(await this.#db.invites.toArray(), (i) => i.expires);
+    const mine = newest((await this.#db.invites.toArray()).filter((i) => !i.revoked), (i) => i.expires);
     const held = newest([...this.#friends.values()].flatMap((f) => (f.status === 'pending' && f.invite ? [f.invite] : [])), (i) => i.expires);
     const { online } = await this.#relay.call('presence:watch', {
       keys: [...this.#friends.keys()],
@@ -484,6 +539,7 @@ export class Session extends EventTarget {
       if (f.status === 'pending' && f.invite) await this.#sendFriendRequest({ ...f, ...f.invite });
       // The pending side waits for the inviter to learn of it; the inviter's offer completes the friendship.
       if (this.#direct && isInitiator(peerId(this.#me!.sigPub), key)) this.#mesh!.connect(key);
+      await this.#sendReceipt(key); // what I fetched from the mailbox while they were away
     } else {
       this.#online.delete(key);
       this.#mesh!.drop(key);

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'bad-ciphertext', // AEAD authentication failed (bit-flip, wrong key)
   'bad-invite', // invite code malformed or tampered
   'expired', // invite or challenge past its expiry
+  'revoked', // an invite its maker withdrew (they removed the friend who had answered it)
   'self-invite', // accepting one's own invite
   'not-friend', // a post or request from a key we do not hold as friend
   'replay', // a post (author, seq) already seen, or a challenge reused

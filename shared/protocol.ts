@@ -18,6 +18,8 @@ export const LIMITS = {
   maxEnvelopeChars: Math.ceil((MAX_ENVELOPE_BYTES * 4) / 3),
   maxInviteChars: 2048,
   maxFetchPage: 100,
+  /** Sequence numbers one delivery receipt names (a friend's newest posts I hold). */
+  maxReceiptSeqs: 64,
 } as const;
 
 const b64u = (maxChars: number) => v.pipe(v.string(), v.maxLength(maxChars), v.regex(/^[A-Za-z0-9_-]*$/, 'must be base64url'));
@@ -69,7 +71,16 @@ export const FriendRequestSchema = v.object({
 });
 export type FriendRequest = v.InferOutput<typeof FriendRequestSchema>;
 
-export const SignalDataSchema = v.variant('kind', [SdpSignalSchema, FriendRequestSchema]);
+/**
+ * Delivery receipt, sent through the relay (which forwards only between friends): "your posts `seqs` are stored on my
+ * side". What turns a post that went through the mailbox into 'delivered' without a data channel (relay-only mode).
+ */
+export const ReceiptSchema = v.object({
+  kind: v.literal('receipt'),
+  seqs: v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER))), v.minLength(1), v.maxLength(LIMITS.maxReceiptSeqs)),
+});
+
+export const SignalDataSchema = v.variant('kind', [SdpSignalSchema, FriendRequestSchema, ReceiptSchema]);
 export type SignalData = v.InferOutput<typeof SignalDataSchema>;
 
 export const SignalSendSchema = v.object({ to: PeerIdSchema, data: v.looseObject({ kind: v.string() }) });

@@ -2,6 +2,7 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import '../../client/components/bw-feed.js';
 import type { BwFeed } from '../../client/components/bw-feed.js';
+import { Session } from '../../client/session.js';
 
 // Port 9 on loopback: nothing listens, so the relay is "not running" (and no traffic leaves loopback).
 const DEAD_RELAY = 'http://127.0.0.1:9';
@@ -109,6 +110,36 @@ describe('<bw-feed>', () => {
     expect(inner(other, '[part=me]')!.textContent).to.match(/Dee/);
     expect(inner(other, '[part=me] code')!.textContent).to.equal(fingerprint);
     other.remove();
+  });
+
+  it('a restored identity numbers its posts past every number the lost browser used (old or new backup)', async () => {
+    // The lost browser posts three times (no friends: nothing leaves it), and its key backup was made after the first.
+    let clock = Date.UTC(2026, 0, 1);
+    const now = () => clock;
+    const lost = new Session({ relay: DEAD_RELAY, dbName: freshDb(), now });
+    await lost.start();
+    await lost.createIdentity('Eve');
+    await lost.post('one');
+    const backup = lost.exportBackup('correct horse battery staple');
+    await lost.post('two');
+    const three = await lost.post('three');
+    expect(three.seq).to.equal(3);
+    lost.close();
+
+    // Friends hold (Eve, 1..3): a restored post numbered 1, 2 or 3 would be dropped by them as a replay.
+    clock += 60_000;
+    const db = freshDb();
+    const restoring = new Session({ relay: DEAD_RELAY, dbName: db, now });
+    await restoring.start();
+    await restoring.importIdentity(backup, 'correct horse battery staple');
+    restoring.close(); // a reload before the first post: the floor is kept with the identity
+    const restored = new Session({ relay: DEAD_RELAY, dbName: db, now });
+    await restored.start();
+    const first = await restored.post('after the restore');
+    expect(first.seq, 'numbering restarted within what friends hold').to.be.above(three.seq);
+    const second = await restored.post('and again');
+    expect(second.seq).to.equal(first.seq + 1);
+    restored.close();
   });
 
   it('exposes no key material through its public surface', async () => {

@@ -7,7 +7,7 @@ import { createMesh, type Mesh, type MeshEvents } from '../../client/mesh.js';
 type Event = [kind: 'open' | 'close', key: string] | ['message', string, string];
 
 /** A mesh whose events are recorded, and a way to wait for one. */
-function recorded(me: string, deliver: (to: string, signal: unknown) => void) {
+function recorded(me: string, deliver: (to: string, signal: unknown, lost: () => void) => void) {
   const events: Event[] = [];
   const waiters: { match: (e: Event) => boolean; resolve: () => void }[] = [];
   const record = (e: Event) => {
@@ -15,7 +15,7 @@ function recorded(me: string, deliver: (to: string, signal: unknown) => void) {
     for (const w of [...waiters]) if (w.match(e)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
   };
   const on: MeshEvents = {
-    signal: (to, s) => deliver(to, s),
+    signal: (to, s, lost) => deliver(to, s, lost),
     open: (k) => record(['open', k]),
     close: (k) => record(['close', k]),
     message: (from, text) => record(['message', from, text]),
@@ -87,6 +87,21 @@ describe('peer mesh (client/mesh.ts)', () => {
     a.mesh.send('bbbb', 'again');
     await got;
     expect(b.events.at(-1)).to.deep.equal(['message', 'aaaa', 'again']);
+  });
+
+  it('an attempt whose offer could not be sent (the relay was restarting) is replaced, and the channel opens', async () => {
+    let offers = 0;
+    a = recorded('aaaa', (_to, s, lost) => {
+      // The first offer never leaves (the relay answers "unavailable"); nothing else is lost.
+      if ((s as { type?: string }).type === 'offer' && offers++ === 0) return void setTimeout(lost);
+      setTimeout(() => b.mesh.signal('aaaa', s));
+    });
+    meshes.push(a.mesh);
+    const opened = Promise.all([a.next((e) => e[0] === 'open', 'open'), b.next((e) => e[0] === 'open', 'open')]);
+    a.mesh.connect('bbbb');
+    await opened;
+    expect(offers, 'a second offer replaced the lost one').to.equal(2);
+    expect(a.mesh.isOpen('bbbb') && b.mesh.isOpen('aaaa')).to.equal(true);
   });
 });
 

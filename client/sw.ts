@@ -1,0 +1,87 @@
+// Owns the page's service worker (dist/sw.js, scope /): keeps the app shell so the feed opens while the relay is down.
+//
+// Runtime caching only, so no bundle name is written here (bundles may be renamed, e.g. content-hashed):
+// - navigations: network first, the cached page when the network fails (the relay is down or the device offline);
+// - other same-origin GETs (bundles, manifest, icon): cache first, refreshed in the background for the next load;
+// - never Socket.IO (/socket.io/), /healthz, other origins or non-GETs: those go to the network untouched.
+// On install it fetches the page and caches the same-origin scripts, styles and icons the page names, so the very
+// first visit (which this worker does not control yet) is enough to open offline afterwards.
+
+import { CACHE, shellUrls, strategyFor } from './sw-rules.js';
+
+/** The few ServiceWorkerGlobalScope members used (the project compiles against the DOM lib, not WebWorker). */
+interface ExtendableEvent extends Event {
+  waitUntil(p: Promise<unknown>): void;
+}
+interface FetchEvent extends ExtendableEvent {
+  readonly request: Request;
+  respondWith(r: Response | Promise<Response>): void;
+}
+interface WorkerScope {
+  readonly registration: { readonly scope: string };
+  readonly clients: { claim(): Promise<void> };
+  skipWaiting(): Promise<void>;
+  addEventListener(type: 'install' | 'activate', fn: (e: ExtendableEvent) => void): void;
+  addEventListener(type: 'fetch', fn: (e: FetchEvent) => void): void;
+}
+
+const sw = globalThis as unknown as WorkerScope;
+
+async function precache(): Promise<void> {
+  const cache = await caches.open(CACHE);
+  const page = new URL('./', sw.registration.scope).href;
+  const res = await fetch(page, { cache: 'no-cache' });
+  if (!res.ok) return;
+  await cache.put(page, res.clone());
+  // A bundle that fails to load now is cached at its first use instead: the install itself must not fail on it.
+  await Promise.all(shellUrls(await res.text(), page).map((u) => cache.add(u).catch(() => undefined)));
+}
+
+const isShell = (url: string) => {
+  const path = new URL(url).pathname;
+  const root = new URL(sw.registration.scope).pathname;
+  return path === root || path === `${root}index.html`;
+};
+
+async function networkFirst(req: Request): Promise<Response> {
+  const cache = await caches.open(CACHE);
+  try {
+    const res = await fetch(req);
+    // The page at the scope's root (/, /?direct=off, /index.html) is the one page, kept under the scope URL.
+    if (res.ok) await cache.put(isShell(req.url) ? new URL('./', sw.registration.scope).href : req, res.clone());
+    return res;
+  } catch (e) {
+    const hit = (await cache.match(req, { ignoreSearch: true })) ?? (await cache.match(new URL('./', sw.registration.scope).href));
+    if (hit) return hit;
+    throw e;
+  }
+}
+
+async function cacheFirst(req: Request, wait: (p: Promise<unknown>) => void): Promise<Response> {
+  const cache = await caches.open(CACHE);
+  const refresh = fetch(req).then(async (res) => {
+    if (res.ok && res.type === 'basic') await cache.put(req, res.clone());
+    return res;
+  });
+  const hit = await cache.match(req);
+  if (hit) {
+    wait(refresh.catch(() => undefined)); // the next load gets a changed file; this one is not held up
+    return hit;
+  }
+  return refresh;
+}
+
+sw.addEventListener('install', (e) => e.waitUntil(precache().then(() => sw.skipWaiting())));
+sw.addEventListener('activate', (e) =>
+  e.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('bw-shell-') && k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => sw.clients.claim()),
+  ),
+);
+sw.addEventListener('fetch', (e) => {
+  const how = strategyFor(e.request, sw.registration.scope);
+  if (how === 'page') e.respondWith(networkFirst(e.request));
+  else if (how === 'asset') e.respondWith(cacheFirst(e.request, (p) => e.waitUntil(p)));
+});
