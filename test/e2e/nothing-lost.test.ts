@@ -136,5 +136,6 @@ test('the page opens with its stored feed while the relay is down (service worke
   assert.equal(await alice.evaluate(async () => (await caches.keys()).length > 0), true);
   const cached = await alice.evaluate(async () => (await Promise.all((await caches.keys()).map(async (k) => (await (await caches.open(k)).keys()).map((r) => new URL(r.url).pathname)))).flat());
   assert.ok(cached.includes('/'), `the page is cached: ${cached.join(' ')}`);
+  for (const linked of ['/manifest.webmanifest', '/icon.svg']) assert.ok(cached.includes(linked), `${linked} (linked by the page) is cached: ${cached.join(' ')}`);
   assert.ok(!cached.some((p) => p.startsWith('/socket.io/') || p === '/healthz'), `live endpoints cached: ${cached.join(' ')}`);
 });
