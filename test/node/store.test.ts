@@ -199,3 +199,16 @@ test('allow lists: replaced whole, kept per recipient, and durable across close 
   assert.equal(again.isAllowed(bob, 'tag-b'), false, 'an empty list allows no one');
   again.close();
 });
+
+test('depth: unexpired rows across every mailbox, as the mailbox-depth metric reads it', async () => {
+  const { store } = open();
+  assert.equal(store.depth(Date.now()), 0);
+  stored(await put(store, bob, alice, 'b1'), 'to bob');
+  stored(await put(store, carol, alice, 'c1'), 'to carol');
+  stored(await put(store, carol, eve, 'c2', Date.now() + 1000), 'to carol, expiring soon');
+  assert.equal(store.depth(Date.now()), 3);
+  assert.equal(store.depth(Date.now() + 2000), 2, 'an expired row no longer counts, purged or not');
+  store.ack(carol, store.fetch(carol, 0, 10, Date.now()).map((i) => i.id));
+  assert.equal(store.depth(Date.now()), 1, 'acknowledged rows are gone');
+  store.close();
+});
