@@ -164,7 +164,7 @@ const stormKeys: { key: string; secret: KeyObject }[] = [];
 /**
  * A login storm, as after a relay restart: n clients connect at once, `concurrency` in flight at a time (a sliding
  * window, not batches, so one slow handshake does not idle the rest); on our relay each also answers its challenge,
- * signing with node:crypto (~30 µs, so the clients' signing is not what limits the rate). Everyone stays connected
+ * signing with node:crypto (~40 µs of the driver's ~600 µs per login here, so signing is not what limits the rate). Everyone stays connected
  * until the storm is over, then is disconnected.
  */
 async function storm(req: Extract<DriverRequest, { op: 'storm' }>): Promise<Extract<DriverReply, { op: 'stormed' }>> {
