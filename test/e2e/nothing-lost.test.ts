@@ -2,23 +2,13 @@
 // relay-only posts reach "delivered", a removed friend cannot come back on an old invite, and the page opens offline.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './browser.js';
-import { startRelay, type RelayProcess } from './relay-process.js';
+import { freePort, startRelay, type RelayProcess } from './relay-process.js';
 import { acceptInvite, befriend, feedItem, friendRow, makeInvite, openFriends, openUser, post } from './flow.js';
 
 let browser: Browser;
 const relays: RelayProcess[] = [];
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** A relay on a fixed port, so a restarted one is at the same address the pages know. */
 async function relayAt(port: number, dataDir?: string): Promise<RelayProcess> {

@@ -1,5 +1,7 @@
 // Owns starting the real relay as a child process on a free loopback port, and stopping it.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createHash, createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,4 +76,13 @@ export function selfSignedCert(): { cert: string; key: string; spki: string } {
   // Chromium's --ignore-certificate-errors-spki-list takes this (base64 SHA-256 of the public key) to trust it fully.
   const spki = createHash('sha256').update(createPublicKey(readFileSync(cert)).export({ type: 'spki', format: 'der' })).digest('base64');
   return { cert, key, spki };
+}
+
+/** A loopback port that was free a moment ago, for a relay that must come back at the same address. */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
 }

@@ -9,21 +9,13 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { sri } from '../../tools/page.js';
 import { launchChromium } from './browser.js';
-import { startRelay, type RelayProcess } from './relay-process.js';
+import { freePort, startRelay, type RelayProcess } from './relay-process.js';
 import { acceptInvite, befriend, feedItem, friendRow, makeInvite, openFriends, openUser, post, reopen } from './flow.js';
 
 const ARTIFACTS = 'test-artifacts';
 let relay: RelayProcess;
 let browser: Browser;
 let host: Server;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Every byte the relay has on disk: the database and its write-ahead log. */
 const relayBytes = (dir: string) => Buffer.concat(readdirSync(dir).map((f) => readFileSync(join(dir, f))));
