@@ -153,5 +153,12 @@ test('three users: direct, mailbox, catch-up from each other, unfriend; <bw-feed
 
   for (const [name, page] of [['alice', alice2], ['bob', bob], ['carol', carol], ['dave-embedded', dave]] as const) {
     await page.screenshot({ path: join(ARTIFACTS, `three-users-${name}.png`), fullPage: true });
+    // And as on a phone: 390 px wide, where nothing may need sideways scrolling.
+    const desktop = page.viewportSize();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(ARTIFACTS, `three-users-${name}-390.png`), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px at 390 px wide`);
+    if (desktop) await page.setViewportSize(desktop);
   }
 });
