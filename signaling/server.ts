@@ -15,7 +15,8 @@ import { newChallenge, verifyProof, type PendingChallenge } from './auth.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { createPresence, type PresenceNote } from './presence.js';
-import { fullBucket, take } from './rate-limit.js';
+import { pendingBytes } from './backpressure.js';
+import { EVENT_COST, freshKeyLimit, fullBucket, isFull, strike, strikeBurst, strikeRate, take, type KeyLimit } from './rate-limit.js';
 import type { MailboxStore } from './store/store.js';
 import { iceServersFor } from './turn.js';
 
@@ -27,6 +28,11 @@ export interface Relay {
   stats(): { online: number; sockets: number };
   close(): Promise<void>;
 }
+
+/** Stored expiry times are whole hours, so the database does not keep each post's put time to the millisecond. */
+export const EXPIRY_GRAIN_MS = 3600_000;
+/** The first whole hour at or after now + ttl: a post never expires early, and lives at most an hour longer. */
+export const coarseExpiry = (now: number, ttlSeconds: number): number => Math.ceil((now + ttlSeconds * 1000) / EXPIRY_GRAIN_MS) * EXPIRY_GRAIN_MS;
 
 const EVENTS = new Set<string>(['auth:prove', 'signal:send', 'presence:watch', 'mailbox:allow', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack']);
 
@@ -40,6 +46,13 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
   });
   /** Who is online and who may see (and signal) whom; see signaling/presence.ts. */
   const presence = createPresence<RelaySocket>();
+  /** One cost bucket per authenticated key, shared by all its connections; kept after they leave until it is full again. */
+  const keyLimits = new Map<string, KeyLimit>();
+  const rested = (l: KeyLimit, t: number) =>
+    !l.sockets && isFull(l.cost, t, config.keyRateLimit) && isFull(l.strikes, t, strikeRate(config.keyRateLimit), strikeBurst(config.keyRateLimit));
+  const forgetRestedKeys = (t: number) => {
+    for (const [k, l] of keyLimits) if (rested(l, t)) keyLimits.delete(k);
+  };
   const tell = (notes: readonly PresenceNote<RelaySocket>[]) => {
     for (const n of notes) n.to.emit('presence:change', { key: n.key, online: n.online });
   };
@@ -49,6 +62,8 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     let challenge: PendingChallenge | undefined;
     let key: string | undefined;
     const bucket = fullBucket(config.rateLimit, now());
+    const strikes = { tokens: strikeBurst(config.rateLimit), at: now() };
+    let limit: KeyLimit | undefined;
     {
       const c = newChallenge(now(), config.authTimeoutMs);
       challenge = c.pending;
@@ -67,11 +82,33 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
       else socket.emit('relay:error', { ...f, event });
     };
 
+    /**
+     * Charges a frame to the connection and, once authenticated, to its key (weighted by what the event costs).
+     * A refused frame is a strike; a connection or key that keeps sending after its strikes run out is disconnected.
+     */
+    const admit = (event: string) => {
+      const t = now();
+      let why = '';
+      if (!take(bucket, t, config.rateLimit)) why = `over ${config.rateLimit} frames per second on this connection; slow down`;
+      else if (limit) {
+        const cost = EVENT_COST[event as keyof typeof EVENT_COST] ?? 1;
+        if (!take(limit.cost, t, config.keyRateLimit, undefined, cost)) why = `over this key's share of the relay (${config.keyRateLimit} units per second; ${event} costs ${cost}); slow down`;
+      }
+      if (!why) return;
+      const persistent = !strike(strikes, t, config.rateLimit) || (limit && !strike(limit.strikes, t, config.keyRateLimit));
+      if (persistent && socket.connected) {
+        socket.emit('relay:error', { ok: false, code: 'rate-limited', message: 'disconnected: kept sending after being told to slow down', event });
+        log.info('disconnected a flooding connection', { key, event });
+        socket.disconnect(true);
+      }
+      throw new BwError('rate-limited', why);
+    };
+
     /** Every event goes through here: rate limit, auth gate, schema, then the handler; errors become acks. */
     function on<S extends v.GenericSchema>(event: keyof ClientToServer, schema: S, needsAuth: boolean, handler: (msg: v.InferOutput<S>, me: string) => object | Promise<object>) {
       socket.on(event, ((msg: unknown, ack: unknown) => {
         try {
-          if (!take(bucket, now(), config.rateLimit)) throw new BwError('rate-limited', `over ${config.rateLimit} frames per second; slow down`);
+          admit(event);
           if (typeof ack !== 'function') throw new BwError('bad-frame', `${event} needs an acknowledgement callback`);
           if (needsAuth && !key) throw new BwError('unauthenticated', 'answer auth:challenge with auth:prove first');
           const res = handler(parse(schema, msg, event), key!);
@@ -86,7 +123,14 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     }
 
     socket.onAny((event: string, ...args: unknown[]) => {
-      if (!EVENTS.has(event)) fail(String(event).slice(0, 64), args.at(-1), new BwError('bad-frame', `unknown event "${String(event).slice(0, 64)}"`));
+      if (!EVENTS.has(event)) {
+        try {
+          admit(event);
+        } catch (e) {
+          return fail(String(event).slice(0, 64), args.at(-1), e);
+        }
+        fail(String(event).slice(0, 64), args.at(-1), new BwError('bad-frame', `unknown event "${String(event).slice(0, 64)}"`));
+      }
     });
 
     on('auth:prove', AuthProveSchema, false, (msg) => {
@@ -95,6 +139,8 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
       challenge = undefined; // single use, whatever the outcome
       key = verifyProof(pending, msg, now());
       clearTimeout(authTimer);
+      limit = keyLimits.get(key) ?? keyLimits.set(key, freshKeyLimit(config.keyRateLimit, now())).get(key)!;
+      limit.sockets++;
       tell(presence.join(socket, key));
       const waiting = store.count(key, now());
       if (waiting > 0) queueMicrotask(() => socket.emit('mailbox:ready', { count: waiting })); // after the ack: the client is logged in by then
@@ -105,7 +151,14 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     on('signal:send', SignalSendSchema, true, (msg, me) => {
       // A key that does not consent to `me` is indistinguishable from one that is offline (signaling/presence.ts).
       if (!presence.canReach(me, msg.to)) throw new BwError('offline', 'that peer is not connected to this relay');
-      for (const t of presence.socketsOf(msg.to)) t.emit('signal:recv', { from: me, data: msg.data });
+      // A connection that has stopped reading gets nothing more: what the relay holds for it stays bounded.
+      let sent = 0;
+      for (const t of presence.socketsOf(msg.to)) {
+        if (pendingBytes(t.conn, config.maxPendingBytes) > config.maxPendingBytes) continue;
+        t.emit('signal:recv', { from: me, data: msg.data });
+        sent++;
+      }
+      if (!sent) throw new BwError('busy', `that peer is not reading; the relay holds ${config.maxPendingBytes} bytes for it already`);
       return {};
     });
 
@@ -128,7 +181,7 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
       if (!store.isAllowed(msg.to, mailboxAllowTag(fromB64u(msg.cap, 'mailbox capability'), header.author))) {
         throw new BwError('not-friend', 'this recipient does not take posts from you');
       }
-      const [res] = await store.putMany([{ to: msg.to, from: me, env: msg.env, expires: now() + config.mailboxTtlSeconds * 1000 }]);
+      const [res] = await store.putMany([{ to: msg.to, from: me, env: msg.env, expires: coarseExpiry(now(), config.mailboxTtlSeconds) }]);
       if (!res || 'error' in res) throw res?.error ?? new BwError('internal', 'store returned nothing');
       for (const t of presence.socketsOf(msg.to)) t.emit('mailbox:ready', { count: 1 });
       return { id: res.id };
@@ -141,10 +194,12 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
     socket.on('disconnect', () => {
       clearTimeout(authTimer);
       if (key) tell(presence.leave(socket));
+      if (limit && --limit.sockets === 0 && rested(limit, now())) keyLimits.delete(key!);
     });
   });
 
   const purgeTimer = setInterval(() => {
+    forgetRestedKeys(now());
     const n = store.purgeExpired(now());
     if (n) log.info('purged expired posts', { count: n });
   }, 60_000);
