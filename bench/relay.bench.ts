@@ -20,7 +20,7 @@ const GC_HOOK = pathToFileURL(here('./gc-on-signal.js')).href;
 
 /** Open files for the driver and both servers: 10,000 sockets each, plus headroom (the hard limit here is 20,000). */
 const NOFILE = 20_000;
-/** A rate limit that never refuses a benchmark frame (the default, 200/s per connection, would). */
+/** A rate limit (per connection and per key) that never refuses a benchmark frame (the defaults, 200/s, would). */
 const NO_RATE_LIMIT = 1_000_000;
 
 const FORWARD_CLIENTS = [100, 1000] as const;
@@ -273,7 +273,7 @@ export async function relayBench(): Promise<Record<string, number>> {
   const servers: ServerProc[] = [];
   let driver: Driver | undefined;
   try {
-    const relay = await startServer(RELAY_MAIN, ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', '', '--log-level', 'info', '--rate-limit', String(NO_RATE_LIMIT)]);
+    const relay = await startServer(RELAY_MAIN, ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', '', '--log-level', 'info', '--rate-limit', String(NO_RATE_LIMIT), '--key-rate-limit', String(NO_RATE_LIMIT)]);
     servers.push(relay);
     const bare = await startServer(BARE_MAIN, []);
     servers.push(bare);
