@@ -13,7 +13,7 @@ import type { DriverReply, DriverRequest, ForwardStats, ServerKind } from './rel
 import { round } from './stats.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const RELAY_MAIN = here('../signaling/main.js');
+export const RELAY_MAIN = here('../signaling/main.js');
 const BARE_MAIN = here('./bare-relay.js');
 const DRIVER = here('./relay-load-driver.js');
 const GC_HOOK = pathToFileURL(here('./gc-on-signal.js')).href;
@@ -52,7 +52,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** `bash -c 'ulimit -n … && exec node …'`: the same pid as node, so /proc/<pid> is the server's own. */
 const withFileLimit = (args: string[]): [string, string[]] => ['bash', ['-c', `ulimit -n ${NOFILE} && exec "$0" "$@"`, process.execPath, ...args]];
 
-interface ServerProc {
+export interface ServerProc {
   url: string;
   pid: number;
   /** Runs a full GC in the server (see gc-on-signal.ts) and waits for it to finish. */
@@ -71,7 +71,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Starts a server script with a raised file limit and --expose-gc, and waits for the "url" in its first log line. */
-async function startServer(script: string, args: string[]): Promise<ServerProc> {
+export async function startServer(script: string, args: string[]): Promise<ServerProc> {
   const [cmd, argv] = withFileLimit(['--expose-gc', '--import', GC_HOOK, script, ...args]);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   const waiters = new Set<{ re: RegExp; resolve: (line: string) => void }>();
@@ -105,13 +105,13 @@ async function startServer(script: string, args: string[]): Promise<ServerProc> 
   };
 }
 
-interface Driver {
+export interface Driver {
   ask<R extends DriverReply['op']>(req: DriverRequest, expect: R, timeoutMs: number): Promise<Extract<DriverReply, { op: R }>>;
   stop(): Promise<void>;
 }
 
 /** The client process (bench/relay-load-driver.ts), one request at a time over IPC. */
-function startDriver(): Driver {
+export function startDriver(): Driver {
   const [cmd, argv] = withFileLimit([DRIVER]);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return {

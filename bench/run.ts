@@ -6,6 +6,7 @@ import { p2pBench } from './p2p.bench.js';
 import { bundleBench } from './bundle.bench.js';
 import { feedBench } from './feed.bench.js';
 import { relayBench } from './relay.bench.js';
+import { floodBench } from './flood.bench.js';
 
 const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['seal', sealBench],
@@ -13,6 +14,7 @@ const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['feed', feedBench],
   ['bundle', bundleBench],
   ['relay', relayBench],
+  ['flood', floodBench],
 ];
 
 /** What each figure is held against, for the table (the JSON carries numbers only). */
@@ -28,6 +30,8 @@ const TARGETS: Record<string, string> = {
   relay_connected_clients: '≥ 10,000',
   relay_bytes_per_client_ratio: '≤ 2 × bare',
   mailbox_store_ratio: '≥ 0.5 × raw batched inserts',
+  flood_honest_p50_ratio: '≤ 3 × honest p50 before the flood',
+  flood_relay_rss_mb: '≤ 300 MB',
 };
 
 const only = process.argv.slice(2);

@@ -62,7 +62,10 @@ export const IceServersSchema = v.array(IceServerSchema);
 export const SdpSignalSchema = v.object({
   kind: v.literal('sdp'),
   /** simple-peer's signal object (offer, answer or candidate); bounded by the frame limit. */
-  signal: v.looseObject({ type: v.optional(v.string()), sdp: v.optional(v.string()), candidate: v.optional(v.unknown()) }),
+  signal: v.pipe(
+    v.looseObject({ type: v.optional(v.string()), sdp: v.optional(v.string()), candidate: v.optional(v.unknown()) }),
+    v.check((x) => depthWithin(x, LIMITS.maxSignalDepth - 1), `must nest at most ${LIMITS.maxSignalDepth - 1} levels deep`),
+  ),
 });
 
 export const FriendRequestSchema = v.object({

@@ -35,24 +35,33 @@ export const EVENT_COST = {
 } as const satisfies Record<string, number>;
 
 /**
- * Refused frames a connection or key may collect in a burst (5 s of its rate, at least 100), refilling at half its
- * rate, before the relay stops answering and disconnects it. A client coming online signals every online friend at once
- * and may be refused a few hundred of those; a flood of thousands per second runs out within a fraction of a second.
+ * Refused frames a connection or key may collect in a burst (a second of its rate, at least 100), refilling at a tenth
+ * of its rate, before the relay stops answering and disconnects it. A client coming online signals every online friend
+ * at once and may be refused some of those; a flood of thousands per second runs out within a fraction of a second.
  */
-export const strikeBurst = (rate: number): number => Math.max(100, rate * 5);
-export const strikeRate = (rate: number): number => rate / 2;
+export const strikeBurst = (rate: number): number => Math.max(100, rate);
+export const strikeRate = (rate: number): number => rate / 10;
+
+/**
+ * How long a key disconnected for flooding is refused at auth:prove, before its signature is even checked (the check
+ * is the costly part of a login, and only that key, proven when it flooded, is refused). Honest clients never get here.
+ */
+export const FLOOD_COOLDOWN_MS = 10_000;
 
 /** A key's shared state across all of its connections: its cost bucket and its refusals. */
 export interface KeyLimit {
   cost: Bucket;
   strikes: Bucket;
   sockets: number;
+  /** Until when auth:prove for this key is refused (0: not in a cooldown). */
+  cooldownUntil: number;
 }
 
 export const freshKeyLimit = (rate: number, now: number): KeyLimit => ({
   cost: fullBucket(rate, now),
   strikes: { tokens: strikeBurst(rate), at: now },
   sockets: 0,
+  cooldownUntil: 0,
 });
 
 /** Counts one refusal against `b`; returns false once the refusals are over their burst (time to disconnect). */

@@ -16,7 +16,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { createPresence, type PresenceNote } from './presence.js';
 import { pendingBytes } from './backpressure.js';
-import { EVENT_COST, freshKeyLimit, fullBucket, isFull, strike, strikeBurst, strikeRate, take, type KeyLimit } from './rate-limit.js';
+import { EVENT_COST, FLOOD_COOLDOWN_MS, freshKeyLimit, fullBucket, isFull, strike, strikeBurst, strikeRate, take, type KeyLimit } from './rate-limit.js';
 import type { MailboxStore } from './store/store.js';
 import { iceServersFor } from './turn.js';
 
@@ -49,7 +49,7 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
   /** One cost bucket per authenticated key, shared by all its connections; kept after they leave until it is full again. */
   const keyLimits = new Map<string, KeyLimit>();
   const rested = (l: KeyLimit, t: number) =>
-    !l.sockets && isFull(l.cost, t, config.keyRateLimit) && isFull(l.strikes, t, strikeRate(config.keyRateLimit), strikeBurst(config.keyRateLimit));
+    !l.sockets && t >= l.cooldownUntil && isFull(l.cost, t, config.keyRateLimit) && isFull(l.strikes, t, strikeRate(config.keyRateLimit), strikeBurst(config.keyRateLimit));
   const forgetRestedKeys = (t: number) => {
     for (const [k, l] of keyLimits) if (rested(l, t)) keyLimits.delete(k);
   };
@@ -95,11 +95,16 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
         if (!take(limit.cost, t, config.keyRateLimit, undefined, cost)) why = `over this key's share of the relay (${config.keyRateLimit} units per second; ${event} costs ${cost}); slow down`;
       }
       if (!why) return;
-      const persistent = !strike(strikes, t, config.rateLimit) || (limit && !strike(limit.strikes, t, config.keyRateLimit));
-      if (persistent && socket.connected) {
-        socket.emit('relay:error', { ok: false, code: 'rate-limited', message: 'disconnected: kept sending after being told to slow down', event });
-        log.info('disconnected a flooding connection', { key, event });
-        socket.disconnect(true);
+      // A key out of strikes loses all of its connections and may not log in again for a while; a connection, itself.
+      const keyFloods = limit !== undefined && !strike(limit.strikes, t, config.keyRateLimit);
+      if (keyFloods) limit!.cooldownUntil = t + FLOOD_COOLDOWN_MS;
+      if (!strike(strikes, t, config.rateLimit) || keyFloods) {
+        const message = `disconnected: kept sending after being told to slow down${keyFloods ? `; this key may log in again in ${FLOOD_COOLDOWN_MS / 1000} s` : ''}`;
+        for (const s of keyFloods ? [...presence.socketsOf(key!)] : [socket]) {
+          s.emit('relay:error', { ok: false, code: 'rate-limited', message, event });
+          s.disconnect(true);
+        }
+        log.debug('disconnected a flood', { key, event, wholeKey: keyFloods });
       }
       throw new BwError('rate-limited', why);
     };
@@ -137,6 +142,12 @@ export function createRelay(opts: { httpServer: HttpServer; config: Config; stor
       if (key) throw new BwError('bad-frame', 'already authenticated');
       const pending = challenge;
       challenge = undefined; // single use, whatever the outcome
+      // Before the signature check: only a key that flooded after proving itself is ever in a cooldown.
+      const cooling = keyLimits.get(msg.key)?.cooldownUntil ?? 0;
+      if (cooling > now()) {
+        queueMicrotask(() => socket.disconnect(true)); // after the ack
+        throw new BwError('rate-limited', `this key was disconnected for flooding; try again in ${Math.ceil((cooling - now()) / 1000)} s`);
+      }
       key = verifyProof(pending, msg, now());
       clearTimeout(authTimer);
       limit = keyLimits.get(key) ?? keyLimits.set(key, freshKeyLimit(config.keyRateLimit, now())).get(key)!;
