@@ -128,6 +128,8 @@ const ATTACKER_BUFFER = 256 * 1024;
 
 /** Wait before a new login after the relay refused one (socket.io-client's reconnectionDelay). */
 const RETRY_MS = 1000;
+/** A paced attacker's pause after each refusal: its refusals stay under the rate at which its strikes come back. */
+const PACED_PAUSE_MS = 500;
 
 const randomTags = (n: number) => Array.from({ length: n }, () => toB64u(randomBytes(32)));
 
@@ -163,7 +165,9 @@ function attackFrames(a: Identity, target: Identity): string[] {
 
 /**
  * `keys` attacker keys, each with a friend that connects once and then never reads, flood for `ms` over
- * `connsPerKey` connections each, reconnecting at once whenever the relay disconnects them.
+ * `connsPerKey` connections each, reconnecting at once whenever the relay disconnects them. Half the keys flood blindly
+ * (and are cut off); the other half pause PACED_PAUSE_MS whenever refused, so they stay connected and keep spending
+ * their whole budget on the costliest events for the whole window.
  */
 export async function flood(url: string, keys: number, connsPerKey: number, ms: number): Promise<FloodStats> {
   const stats: FloodStats = { framesSent: 0, disconnects: 0, answers: {} };
@@ -184,7 +188,8 @@ export async function flood(url: string, keys: number, connsPerKey: number, ms: 
       return { a, frames: attackFrames(a, target) };
     }));
     const until = performance.now() + ms;
-    const runConn = async (a: Identity, frames: readonly string[]) => {
+    const runConn = async (a: Identity, frames: readonly string[], paced: boolean) => {
+      let pausedUntil = 0;
       let next = Math.floor(Math.random() * frames.length);
       while (running && performance.now() < until) {
         let c: Conn;
@@ -198,10 +203,14 @@ export async function flood(url: string, keys: number, connsPerKey: number, ms: 
         }
         open.add(c.socket);
         const engine = (c.socket.io as unknown as { engine: { write(d: string): void; writeBuffer: unknown[]; transport: { ws: { bufferedAmount: number } } } }).engine;
-        c.socket.on('relay:error', (f: { code: string }) => answered(f.code));
+        const heard = (code: string) => {
+          answered(code);
+          if (paced && code === 'rate-limited') pausedUntil = performance.now() + PACED_PAUSE_MS;
+        };
+        c.socket.on('relay:error', (f: { code: string }) => heard(f.code));
         // Acks to hand-written ids are not in the client's table; read them off the raw packets instead.
         c.socket.io.on('packet', (p: { type: number; data?: unknown }) => {
-          if (p.type === 3 && Array.isArray(p.data)) answered((p.data[0] as { ok?: boolean; code?: string })?.ok ? 'ok' : ((p.data[0] as { code?: string })?.code ?? '?'));
+          if (p.type === 3 && Array.isArray(p.data)) heard((p.data[0] as { ok?: boolean; code?: string })?.ok ? 'ok' : ((p.data[0] as { code?: string })?.code ?? '?'));
         });
         await new Promise<void>((resolve) => {
           c.socket.once('disconnect', () => {
@@ -212,7 +221,7 @@ export async function flood(url: string, keys: number, connsPerKey: number, ms: 
             if (!running || performance.now() >= until || !c.socket.connected) return void (c.socket.connected && c.socket.disconnect());
             // engine.io-client queues writes until its transport drains (next tick): bound that queue too.
             let wrote = 0;
-            while (c.socket.connected && engine.writeBuffer.length < 64 && engine.transport.ws.bufferedAmount < ATTACKER_BUFFER) {
+            while (c.socket.connected && performance.now() >= pausedUntil && engine.writeBuffer.length < 64 && engine.transport.ws.bufferedAmount < ATTACKER_BUFFER) {
               engine.write(frames[next++ % frames.length]!);
               stats.framesSent++;
               wrote++;
@@ -227,7 +236,7 @@ export async function flood(url: string, keys: number, connsPerKey: number, ms: 
         open.delete(c.socket);
       }
     };
-    await Promise.all(attackers.flatMap(({ a, frames }) => Array.from({ length: connsPerKey }, () => runConn(a, frames))));
+    await Promise.all(attackers.flatMap(({ a, frames }, k) => Array.from({ length: connsPerKey }, () => runConn(a, frames, k % 2 === 1))));
   } finally {
     running = false;
     for (const s of open) s.disconnect();
