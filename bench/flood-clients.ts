@@ -130,6 +130,8 @@ const ATTACKER_BUFFER = 256 * 1024;
 const RETRY_MS = 1000;
 /** A paced attacker's pause after each refusal: its refusals stay under the rate at which its strikes come back. */
 const PACED_PAUSE_MS = 500;
+/** Frames a paced attacker keeps unanswered at once: enough to use its whole budget, few enough to hear a refusal in time. */
+const PACED_IN_FLIGHT = 4;
 
 const randomTags = (n: number) => Array.from({ length: n }, () => toB64u(randomBytes(32)));
 
@@ -190,6 +192,7 @@ export async function flood(url: string, keys: number, connsPerKey: number, ms: 
     const until = performance.now() + ms;
     const runConn = async (a: Identity, frames: readonly string[], paced: boolean) => {
       let pausedUntil = 0;
+      let unanswered = 0;
       let next = Math.floor(Math.random() * frames.length);
       while (running && performance.now() < until) {
         let c: Conn;
@@ -203,8 +206,10 @@ export async function flood(url: string, keys: number, connsPerKey: number, ms: 
         }
         open.add(c.socket);
         const engine = (c.socket.io as unknown as { engine: { write(d: string): void; writeBuffer: unknown[]; transport: { ws: { bufferedAmount: number } } } }).engine;
+        unanswered = 0;
         const heard = (code: string) => {
           answered(code);
+          unanswered--;
           if (paced && code === 'rate-limited') pausedUntil = performance.now() + PACED_PAUSE_MS;
         };
         c.socket.on('relay:error', (f: { code: string }) => heard(f.code));
@@ -221,9 +226,10 @@ export async function flood(url: string, keys: number, connsPerKey: number, ms: 
             if (!running || performance.now() >= until || !c.socket.connected) return void (c.socket.connected && c.socket.disconnect());
             // engine.io-client queues writes until its transport drains (next tick): bound that queue too.
             let wrote = 0;
-            while (c.socket.connected && performance.now() >= pausedUntil && engine.writeBuffer.length < 64 && engine.transport.ws.bufferedAmount < ATTACKER_BUFFER) {
+            while (c.socket.connected && performance.now() >= pausedUntil && (!paced || unanswered < PACED_IN_FLIGHT) && engine.writeBuffer.length < 64 && engine.transport.ws.bufferedAmount < ATTACKER_BUFFER) {
               engine.write(frames[next++ % frames.length]!);
               stats.framesSent++;
+              unanswered++;
               wrote++;
             }
             // The relay is not reading: wait a little rather than spin, so the attackers' own CPU (on the relay's
