@@ -6,6 +6,7 @@ import { io, type Socket } from 'socket.io-client';
 import { fromB64u, toB64u } from '../shared/bytes.js';
 import { LABEL, signedMessage } from '../shared/crypto/kdf.js';
 import { percentile, round } from './stats.js';
+import { flood, honestClose, honestConnect, honestProbe, type FloodStats, type ProbeStats } from './flood-clients.js';
 
 export type ServerKind = 'relay' | 'bare';
 
@@ -69,6 +70,10 @@ export type DriverRequest =
       /** Messages per window, a second bound besides measureMs. */
       maxMessages: number;
     }
+  /** The flood benchmark (bench/flood-clients.ts): honest pairs that stay connected between probes, and attackers. */
+  | { op: 'honest'; url: string; pairs: number }
+  | { op: 'probe'; ms: number; pauseMs: number }
+  | { op: 'flood'; url: string; keys: number; connsPerKey: number; ms: number }
   | { op: 'exit' };
 
 /** Driver → parent, one per request. */
@@ -77,6 +82,9 @@ export type DriverReply =
   | { op: 'released'; count: number }
   | { op: 'stormed'; stats: StormStats }
   | { op: 'forwarded'; stats: ForwardStats[] }
+  | { op: 'honest-ready'; clients: number }
+  | { op: 'probed'; stats: ProbeStats }
+  | { op: 'flooded'; stats: FloodStats }
   | { op: 'error'; message: string };
 
 interface Client {
@@ -383,7 +391,14 @@ async function handle(req: DriverRequest): Promise<DriverReply | undefined> {
       return forward(req);
     case 'storm':
       return storm(req);
+    case 'honest':
+      return { op: 'honest-ready', clients: await honestConnect(req.url, req.pairs) };
+    case 'probe':
+      return { op: 'probed', stats: await honestProbe(req.ms, req.pauseMs) };
+    case 'flood':
+      return { op: 'flooded', stats: await flood(req.url, req.keys, req.connsPerKey, req.ms) };
     case 'exit':
+      honestClose();
       disconnectAll(held);
       process.disconnect?.();
       return undefined;

@@ -13,14 +13,14 @@ import type { DriverReply, DriverRequest, ForwardStats, ServerKind, StormStats }
 import { round } from './stats.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const RELAY_MAIN = here('../signaling/main.js');
+export const RELAY_MAIN = here('../signaling/main.js');
 const BARE_MAIN = here('./bare-relay.js');
 const DRIVER = here('./relay-load-driver.js');
 const GC_HOOK = pathToFileURL(here('./gc-on-signal.js')).href;
 
 /** Open files for the driver and both servers: 10,000 sockets each, plus headroom (the hard limit here is 20,000). */
 const NOFILE = 20_000;
-/** A rate limit that never refuses a benchmark frame (the default, 200/s per connection, would). */
+/** A rate limit (per connection and per key) that never refuses a benchmark frame (the defaults, 200/s, would). */
 const NO_RATE_LIMIT = 1_000_000;
 
 const FORWARD_CLIENTS = [100, 1000] as const;
@@ -61,7 +61,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** `bash -c 'ulimit -n … && exec node …'`: the same pid as node, so /proc/<pid> is the server's own. */
 const withFileLimit = (args: string[]): [string, string[]] => ['bash', ['-c', `ulimit -n ${NOFILE} && exec "$0" "$@"`, process.execPath, ...args]];
 
-interface ServerProc {
+export interface ServerProc {
   url: string;
   pid: number;
   /** Runs a full GC in the server (see gc-on-signal.ts) and waits for it to finish. */
@@ -80,7 +80,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Starts a server script with a raised file limit and --expose-gc, and waits for the "url" in its first log line. */
-async function startServer(script: string, args: string[]): Promise<ServerProc> {
+export async function startServer(script: string, args: string[]): Promise<ServerProc> {
   const [cmd, argv] = withFileLimit(['--expose-gc', '--import', GC_HOOK, script, ...args]);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   const waiters = new Set<{ re: RegExp; resolve: (line: string) => void }>();
@@ -114,13 +114,13 @@ async function startServer(script: string, args: string[]): Promise<ServerProc> 
   };
 }
 
-interface Driver {
+export interface Driver {
   ask<R extends DriverReply['op']>(req: DriverRequest, expect: R, timeoutMs: number): Promise<Extract<DriverReply, { op: R }>>;
   stop(): Promise<void>;
 }
 
 /** The client process (bench/relay-load-driver.ts), one request at a time over IPC. */
-function startDriver(): Driver {
+export function startDriver(): Driver {
   const [cmd, argv] = withFileLimit([DRIVER]);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return {
@@ -213,7 +213,7 @@ export async function loginBench(): Promise<Record<string, number>> {
   const servers: ServerProc[] = [];
   let driver: Driver | undefined;
   try {
-    const relay = await startServer(RELAY_MAIN, ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', '', '--log-level', 'info', '--rate-limit', String(NO_RATE_LIMIT)]);
+    const relay = await startServer(RELAY_MAIN, ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', '', '--log-level', 'info', '--rate-limit', String(NO_RATE_LIMIT), '--metrics-port', '0']);
     servers.push(relay);
     const bare = await startServer(BARE_MAIN, []);
     servers.push(bare);
@@ -338,7 +338,7 @@ export async function relayBench(): Promise<Record<string, number>> {
   const servers: ServerProc[] = [];
   let driver: Driver | undefined;
   try {
-    const relay = await startServer(RELAY_MAIN, ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', '', '--log-level', 'info', '--rate-limit', String(NO_RATE_LIMIT), '--metrics-port', '0']);
+    const relay = await startServer(RELAY_MAIN, ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', '', '--log-level', 'info', '--rate-limit', String(NO_RATE_LIMIT), '--key-rate-limit', String(NO_RATE_LIMIT), '--metrics-port', '0']);
     servers.push(relay);
     const bare = await startServer(BARE_MAIN, []);
     servers.push(bare);

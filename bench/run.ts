@@ -7,6 +7,7 @@ import { bundleBench } from './bundle.bench.js';
 import { feedBench } from './feed.bench.js';
 import { loginBench, relayBench } from './relay.bench.js';
 import { pageLoadBench } from './page-load.bench.js';
+import { floodBench } from './flood.bench.js';
 
 const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['seal', sealBench],
@@ -16,6 +17,7 @@ const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['page', pageLoadBench],
   ['relay', relayBench],
   ['login', loginBench],
+  ['flood', floodBench],
 ];
 
 /** What each figure is held against, for the table (the JSON carries numbers only). */
@@ -34,6 +36,8 @@ const TARGETS: Record<string, string> = {
   relay_bytes_per_client_ratio: '≤ 2 × bare',
   mailbox_store_ratio: '≥ 0.5 × raw batched inserts',
   relay_login_ratio: '≥ 0.5 × bare Socket.IO connects/s (10,000 clients at once)',
+  flood_honest_p50_ratio: '≤ 3 × honest p50 before the flood',
+  flood_relay_rss_mb: '≤ 300 MB',
 };
 
 const only = process.argv.slice(2);

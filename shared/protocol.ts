@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import type { Failure } from './errors.js';
 import { MAX_ENVELOPE_BYTES } from './crypto/envelope.js';
+import { depthWithin } from './validate.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -9,8 +10,14 @@ export const PROTOCOL_VERSION = 1;
 export const LIMITS = {
   /** Socket.IO frame ceiling (bytes); the relay's maxHttpBufferSize. */
   maxFrameBytes: 64 * 1024,
-  /** SDP blobs are a few KB; 16 KB leaves room for many candidates. */
+  /** SDP blobs are a few KB; 16 KB leaves room for many candidates. Counted on signal:send's `data` as JSON. */
   maxSignalChars: 16 * 1024,
+  /**
+   * Nesting of signal:send's `data` (the object itself is level 1). simple-peer's deepest, an ICE candidate, is 3:
+   * { kind, signal: { type, candidate: { candidate, sdpMid, … } } }. Deeper data would overflow socket.io-parser's
+   * recursive hasBinary when the relay forwards it.
+   */
+  maxSignalDepth: 8,
   maxWatchKeys: 1000,
   /** Invite tags one connection may accept or present (open invites; unanswered invites held). */
   maxInviteTags: 100,
@@ -57,7 +64,10 @@ export const IceServersSchema = v.array(IceServerSchema);
 export const SdpSignalSchema = v.object({
   kind: v.literal('sdp'),
   /** simple-peer's signal object (offer, answer or candidate); bounded by the frame limit. */
-  signal: v.looseObject({ type: v.optional(v.string()), sdp: v.optional(v.string()), candidate: v.optional(v.unknown()) }),
+  signal: v.pipe(
+    v.looseObject({ type: v.optional(v.string()), sdp: v.optional(v.string()), candidate: v.optional(v.unknown()) }),
+    v.check((x) => depthWithin(x, LIMITS.maxSignalDepth - 1), `must nest at most ${LIMITS.maxSignalDepth - 1} levels deep`),
+  ),
 });
 
 export const FriendRequestSchema = v.object({
@@ -83,7 +93,20 @@ export const ReceiptSchema = v.object({
 export const SignalDataSchema = v.variant('kind', [SdpSignalSchema, FriendRequestSchema, ReceiptSchema]);
 export type SignalData = v.InferOutput<typeof SignalDataSchema>;
 
-export const SignalSendSchema = v.object({ to: PeerIdSchema, data: v.looseObject({ kind: v.string() }) });
+/**
+ * Relayed opaquely, so bounded as a whole: depth first, by a walk that does not recurse (so it cannot overflow the
+ * stack), and only then its size as JSON.
+ */
+const SignalPayloadSchema = v.pipe(
+  v.looseObject({ kind: v.string() }),
+  // One action, not two checks: valibot runs every check of a pipe, and the size must never be taken of deep data.
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    if (!depthWithin(dataset.value, LIMITS.maxSignalDepth)) addIssue({ message: `must nest at most ${LIMITS.maxSignalDepth} levels deep` });
+    else if (JSON.stringify(dataset.value).length > LIMITS.maxSignalChars) addIssue({ message: `must be at most ${LIMITS.maxSignalChars} chars as JSON` });
+  }),
+);
+export const SignalSendSchema = v.object({ to: PeerIdSchema, data: SignalPayloadSchema });
 export type SignalSend = v.InferOutput<typeof SignalSendSchema>;
 
 /** The relay stamps `from` itself from the authenticated socket; clients never choose it. */

@@ -23,6 +23,13 @@ export interface Config {
   readonly mailboxTtlSeconds: number;
   /** Frames per second per connection (token bucket, burst = 2× rate). */
   readonly rateLimit: number;
+  /**
+   * Work per second per key, shared by all of its connections, in units of one signal (signaling/rate-limit.ts
+   * EVENT_COST: an allow list costs 50, a put 4); burst = 2× rate.
+   */
+  readonly keyRateLimit: number;
+  /** Bytes the relay holds for one connection that is not reading before signals to it are refused as 'busy'. */
+  readonly maxPendingBytes: number;
   readonly authTimeoutMs: number;
   /** PEM certificate chain and private key files; both set = serve HTTPS/WSS, neither = plain HTTP. */
   readonly tlsCert: string;
@@ -51,6 +58,9 @@ export const DEFAULTS: Config = {
   mailboxTtlSeconds: 30 * 24 * 3600,
   // A client coming online signals every online friend at once (offer, answer, several ICE candidates each).
   rateLimit: 200,
+  keyRateLimit: 200,
+  // Far above a burst of signals from every friend at once (a few KB each), far below what a flood could pile up.
+  maxPendingBytes: 1024 * 1024,
   authTimeoutMs: 10_000,
   tlsCert: '',
   tlsKey: '',
@@ -82,6 +92,8 @@ const OPTIONS: Option[] = [
   { key: 'senderQuota', flag: '--sender-quota', env: 'BW_SENDER_QUOTA', kind: 'int', help: 'stored posts from one sender to one recipient' },
   { key: 'mailboxTtlSeconds', flag: '--mailbox-ttl', env: 'BW_MAILBOX_TTL', kind: 'int', help: 'seconds a stored post is kept' },
   { key: 'rateLimit', flag: '--rate-limit', env: 'BW_RATE_LIMIT', kind: 'int', help: 'frames per second per connection' },
+  { key: 'keyRateLimit', flag: '--key-rate-limit', env: 'BW_KEY_RATE_LIMIT', kind: 'int', help: 'work per second per key (a signal = 1, a put = 4, an allow list = 50)' },
+  { key: 'maxPendingBytes', flag: '--max-pending-bytes', env: 'BW_MAX_PENDING_BYTES', kind: 'int', help: 'bytes held for a connection that is not reading' },
   { key: 'tlsCert', flag: '--tls-cert', env: 'BW_TLS_CERT', kind: 'string', help: 'PEM certificate chain file: serve HTTPS (reloaded on SIGHUP)' },
   { key: 'tlsKey', flag: '--tls-key', env: 'BW_TLS_KEY', kind: 'string', help: 'PEM private key file for --tls-cert' },
   { key: 'logLevel', flag: '--log-level', env: 'BW_LOG_LEVEL', kind: 'string', help: 'debug | info | warn | error | silent' },

@@ -17,7 +17,8 @@ import type { Config } from './config.js';
 import { guarded } from './guard.js';
 import type { Logger } from './log.js';
 import { createPresence, type PresenceNote } from './presence.js';
-import { fullBucket, take } from './rate-limit.js';
+import { pendingBytes } from './backpressure.js';
+import { EVENT_COST, FLOOD_COOLDOWN_MS, freshKeyLimit, fullBucket, isFull, strike, strikeBurst, strikeRate, take, type KeyLimit } from './rate-limit.js';
 import type { MailboxStore } from './store/store.js';
 import { iceServersFor } from './turn.js';
 
@@ -39,6 +40,11 @@ export interface RelayObserver {
 }
 const NO_OBSERVER: RelayObserver = { timed: new Set(), frame() {} };
 const since = (t0: number | undefined) => (t0 === undefined ? 0 : (performance.now() - t0) / 1000);
+
+/** Stored expiry times are whole hours, so the database does not keep each post's put time to the millisecond. */
+export const EXPIRY_GRAIN_MS = 3600_000;
+/** The first whole hour at or after now + ttl: a post never expires early, and lives at most an hour longer. */
+export const coarseExpiry = (now: number, ttlSeconds: number): number => Math.ceil((now + ttlSeconds * 1000) / EXPIRY_GRAIN_MS) * EXPIRY_GRAIN_MS;
 
 const EVENTS = new Set<string>(['auth:prove', 'signal:send', 'presence:watch', 'mailbox:allow', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack']);
 
@@ -64,6 +70,13 @@ export function createRelay(opts: {
   });
   /** Who is online and who may see (and signal) whom; see signaling/presence.ts. */
   const presence = createPresence<RelaySocket>();
+  /** One cost bucket per authenticated key, shared by all its connections; kept after they leave until it is full again. */
+  const keyLimits = new Map<string, KeyLimit>();
+  const rested = (l: KeyLimit, t: number) =>
+    !l.sockets && t >= l.cooldownUntil && isFull(l.cost, t, config.keyRateLimit) && isFull(l.strikes, t, strikeRate(config.keyRateLimit), strikeBurst(config.keyRateLimit));
+  const forgetRestedKeys = (t: number) => {
+    for (const [k, l] of keyLimits) if (rested(l, t)) keyLimits.delete(k);
+  };
   const tell = (notes: readonly PresenceNote<RelaySocket>[]) => {
     for (const n of notes) n.to.emit('presence:change', { key: n.key, online: n.online });
   };
@@ -74,6 +87,8 @@ export function createRelay(opts: {
     let challenge: PendingChallenge | undefined;
     let key: string | undefined;
     const bucket = fullBucket(config.rateLimit, now());
+    const strikes = { tokens: strikeBurst(config.rateLimit), at: now() };
+    let limit: KeyLimit | undefined;
     {
       const c = newChallenge(now(), config.authTimeoutMs);
       challenge = c.pending;
@@ -93,13 +108,40 @@ export function createRelay(opts: {
       else socket.emit('relay:error', { ...f, event });
     };
 
+    /**
+     * Charges a frame to the connection and, once authenticated, to its key (weighted by what the event costs).
+     * A refused frame is a strike; a connection or key that keeps sending after its strikes run out is disconnected.
+     */
+    const admit = (event: string) => {
+      const t = now();
+      let why = '';
+      if (!take(bucket, t, config.rateLimit)) why = `over ${config.rateLimit} frames per second on this connection; slow down`;
+      else if (limit) {
+        const cost = EVENT_COST[event as keyof typeof EVENT_COST] ?? 1;
+        if (!take(limit.cost, t, config.keyRateLimit, undefined, cost)) why = `over this key's share of the relay (${config.keyRateLimit} units per second; ${event} costs ${cost}); slow down`;
+      }
+      if (!why) return;
+      // A key out of strikes loses all of its connections and may not log in again for a while; a connection, itself.
+      const keyFloods = limit !== undefined && !strike(limit.strikes, t, config.keyRateLimit);
+      if (keyFloods) limit!.cooldownUntil = t + FLOOD_COOLDOWN_MS;
+      if (!strike(strikes, t, config.rateLimit) || keyFloods) {
+        const message = `disconnected: kept sending after being told to slow down${keyFloods ? `; this key may log in again in ${FLOOD_COOLDOWN_MS / 1000} s` : ''}`;
+        for (const s of keyFloods ? [...presence.socketsOf(key!)] : [socket]) {
+          s.emit('relay:error', { ok: false, code: 'rate-limited', message, event });
+          s.disconnect(true);
+        }
+        log.debug('disconnected a flood', { key, event, wholeKey: keyFloods });
+      }
+      throw new BwError('rate-limited', why);
+    };
+
     /** Every event goes through here: rate limit, auth gate, schema, then the handler; errors become acks. */
     function on<S extends v.GenericSchema>(event: keyof ClientToServer, schema: S, needsAuth: boolean, handler: (msg: v.InferOutput<S>, me: string) => object | Promise<object>) {
       const timed = observe.timed.has(event);
       socket.on(event, ((msg: unknown, ack: unknown) => {
         const t0 = timed ? performance.now() : undefined;
         try {
-          if (!take(bucket, now(), config.rateLimit)) throw new BwError('rate-limited', `over ${config.rateLimit} frames per second; slow down`);
+          admit(event);
           if (typeof ack !== 'function') throw new BwError('bad-frame', `${event} needs an acknowledgement callback`);
           if (needsAuth && !key) throw new BwError('unauthenticated', 'answer auth:challenge with auth:prove first');
           const res = handler(parse(schema, msg, event), key!);
@@ -114,19 +156,34 @@ export function createRelay(opts: {
     }
 
     socket.onAny((event: string, ...args: unknown[]) => {
-      if (!EVENTS.has(event)) fail(String(event).slice(0, 64), args.at(-1), new BwError('bad-frame', `unknown event "${String(event).slice(0, 64)}"`));
+      if (!EVENTS.has(event)) {
+        try {
+          admit(event);
+        } catch (e) {
+          return fail(String(event).slice(0, 64), args.at(-1), e);
+        }
+        fail(String(event).slice(0, 64), args.at(-1), new BwError('bad-frame', `unknown event "${String(event).slice(0, 64)}"`));
+      }
     });
 
     on('auth:prove', AuthProveSchema, false, async (msg) => {
       if (key) throw new BwError('bad-frame', 'already authenticated');
       const pending = challenge;
       challenge = undefined; // single use, whatever the outcome
+      // Before the signature check: only a key that flooded after proving itself is ever in a cooldown.
+      const cooling = keyLimits.get(msg.key)?.cooldownUntil ?? 0;
+      if (cooling > now()) {
+        queueMicrotask(() => socket.disconnect(true)); // after the ack
+        throw new BwError('rate-limited', `this key was disconnected for flooding; try again in ${Math.ceil((cooling - now()) / 1000)} s`);
+      }
       const proven = await verify(pending, msg, now());
       // The signature was checked off the event loop: a socket that closed meanwhile must not join presence,
       // or its key would show online with no connection to ever take it off.
       if (socket.disconnected) throw new BwError('unavailable', 'connection closed while its proof was checked');
       key = proven;
       clearTimeout(authTimer);
+      limit = keyLimits.get(key) ?? keyLimits.set(key, freshKeyLimit(config.keyRateLimit, now())).get(key)!;
+      limit.sockets++;
       tell(presence.join(socket, key));
       const waiting = store.count(key, now());
       if (waiting > 0) queueMicrotask(() => socket.emit('mailbox:ready', { count: waiting })); // after the ack: the client is logged in by then
@@ -137,7 +194,14 @@ export function createRelay(opts: {
     on('signal:send', SignalSendSchema, true, (msg, me) => {
       // A key that does not consent to `me` is indistinguishable from one that is offline (signaling/presence.ts).
       if (!presence.canReach(me, msg.to)) throw new BwError('offline', 'that peer is not connected to this relay');
-      for (const t of presence.socketsOf(msg.to)) t.emit('signal:recv', { from: me, data: msg.data });
+      // A connection that has stopped reading gets nothing more: what the relay holds for it stays bounded.
+      let sent = 0;
+      for (const t of presence.socketsOf(msg.to)) {
+        if (pendingBytes(t.conn, config.maxPendingBytes) > config.maxPendingBytes) continue;
+        t.emit('signal:recv', { from: me, data: msg.data });
+        sent++;
+      }
+      if (!sent) throw new BwError('busy', `that peer is not reading; the relay holds ${config.maxPendingBytes} bytes for it already`);
       return {};
     });
 
@@ -160,7 +224,7 @@ export function createRelay(opts: {
       if (!store.isAllowed(msg.to, mailboxAllowTag(fromB64u(msg.cap, 'mailbox capability'), header.author))) {
         throw new BwError('not-friend', 'this recipient does not take posts from you');
       }
-      const [res] = await store.putMany([{ to: msg.to, from: me, env: msg.env, expires: now() + config.mailboxTtlSeconds * 1000 }]);
+      const [res] = await store.putMany([{ to: msg.to, from: me, env: msg.env, expires: coarseExpiry(now(), config.mailboxTtlSeconds) }]);
       if (!res || 'error' in res) throw res?.error ?? new BwError('internal', 'store returned nothing');
       for (const t of presence.socketsOf(msg.to)) t.emit('mailbox:ready', { count: 1 });
       return { id: res.id };
@@ -173,10 +237,12 @@ export function createRelay(opts: {
     socket.on('disconnect', guarded(log, 'socket.io disconnect', () => {
       clearTimeout(authTimer);
       if (key) tell(presence.leave(socket));
+      if (limit && --limit.sockets === 0 && rested(limit, now())) keyLimits.delete(key!);
     }));
   }, (_e, raw) => raw.disconnect(true)));
 
   const purgeTimer = setInterval(guarded(log, 'mailbox purge', () => {
+    forgetRestedKeys(now());
     const n = store.purgeExpired(now());
     if (n) log.info('purged expired posts', { count: n });
   }), 60_000);

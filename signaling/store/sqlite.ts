@@ -1,4 +1,4 @@
-// Owns the SQLite mailbox backend (better-sqlite3, WAL, synchronous=FULL) with group commit.
+// Owns the SQLite mailbox backend (better-sqlite3, WAL, synchronous=FULL, secure_delete) with group commit.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +31,9 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  // A fetched and acknowledged post is overwritten on disk, not just unlinked: the file keeps no ciphertext it dropped.
+  // The WAL still holds page images until a checkpoint; purgeExpired truncates it (every minute, see server.ts).
+  db.pragma('secure_delete = ON');
   db.exec(`
     CREATE TABLE IF NOT EXISTS mailbox (
       id        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -57,20 +60,31 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
   const fetchStmt = db.prepare('SELECT id, sender AS "from", env FROM mailbox WHERE recipient = ? AND id > ? AND expires > ? ORDER BY id LIMIT ?');
   const del = db.prepare('DELETE FROM mailbox WHERE recipient = ? AND id = ?');
   const purge = db.prepare('DELETE FROM mailbox WHERE expires <= ?');
-  const clearAllowed = db.prepare('DELETE FROM mailbox_allow WHERE recipient = ?');
+  const dropAllowed = db.prepare('DELETE FROM mailbox_allow WHERE recipient = ? AND tag = ?');
   const addAllowed = db.prepare('INSERT OR IGNORE INTO mailbox_allow (recipient, tag) VALUES (?, ?)');
   const allowed = db.prepare('SELECT 1 FROM mailbox_allow WHERE recipient = ? AND tag = ?').pluck();
   const allowedOf = db.prepare('SELECT tag FROM mailbox_allow WHERE recipient = ?').pluck();
-  const replaceAllowed = db.transaction((recipient: string, tags: ReadonlySet<string>) => {
-    clearAllowed.run(recipient);
-    for (const t of tags) addAllowed.run(recipient, t);
+  const changeAllowed = db.transaction((recipient: string, drop: readonly string[], add: readonly string[]) => {
+    for (const t of drop) dropAllowed.run(recipient, t);
+    for (const t of add) addAllowed.run(recipient, t);
   });
-  /** Clients send their list on every connect; an unchanged one costs a read, not a synchronous fsync. */
+  /**
+   * Clients send their list on every connect; an unchanged one costs a read, a changed one writes only the difference,
+   * and neither waits for an fsync on the relay's one thread: a list lost to a crash is sent again at the next connect
+   * (until then, a friend's post is refused and waits in their outbox, as it does for any refusal).
+   */
   const setAllowed = (recipient: string, tags: readonly string[]) => {
     const next = new Set(tags);
-    const now = allowedOf.all(recipient) as string[];
-    if (now.length === next.size && now.every((t) => next.has(t))) return;
-    replaceAllowed(recipient, next);
+    const now = new Set(allowedOf.all(recipient) as string[]);
+    const drop = [...now].filter((t) => !next.has(t));
+    const add = [...next].filter((t) => !now.has(t));
+    if (!drop.length && !add.length) return;
+    db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable at the next checkpoint, not at this commit
+    try {
+      changeAllowed(recipient, drop, add);
+    } finally {
+      db.pragma('synchronous = FULL');
+    }
   };
 
   /**
@@ -132,7 +146,12 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
     depth: (now) => (depthStmt.get(now) as { n: number }).n,
     setAllowed: (recipient, tags) => setAllowed(recipient, tags),
     isAllowed: (recipient, tag) => allowed.get(recipient, tag) !== undefined,
-    purgeExpired: (now) => purge.run(now).changes,
+    purgeExpired(now) {
+      const n = purge.run(now).changes;
+      // Copies every committed page into the file and empties the WAL, so deleted posts' old page images leave the disk too.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return n;
+    },
     close() {
       if (queue.length) flush();
       db.close();

@@ -26,7 +26,7 @@ export interface MailboxStore {
   setAllowed(recipient: string, tags: readonly string[]): void;
   /** Whether `recipient` has `tag` on its allow list. */
   isAllowed(recipient: string, tag: string): boolean;
-  /** Deletes expired rows; returns how many. */
+  /** Deletes expired rows, and scrubs deleted rows' bytes from the disk (journals included); returns how many. */
   purgeExpired(now: number): number;
   close(): void;
 }

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
 import { fromB64u, toB64u } from '../../shared/bytes.js';
+import * as validate from '../../shared/validate.js';
 import { parse } from '../../shared/validate.js';
 import * as protocol from '../../shared/protocol.js';
 import { peerId } from '../../shared/crypto/identity.js';
@@ -168,6 +169,25 @@ describe('fuzz', () => {
       for (let i = 0; i < n; i++) {
         const input = i % 2 === 0 || sample === undefined ? randomValue(r) : mutateValue(r, sample);
         onlyBwError(`parse(${name})`, i, input, () => parse(schema, input, name), ['bad-frame']);
+      }
+    }
+  });
+
+  test('every protocol schema: data nested 30,000 levels deep, at the root or in any field → bad-frame, never a stack overflow', () => {
+    const deep = (n: number, leaf: unknown): unknown => {
+      let x = leaf;
+      for (let i = 0; i < n; i++) x = (n - i) % 2 ? { kind: 'sdp', x } : [x]; // an object at the root, as a frame's data is
+      return x;
+    };
+    const schemas = (Object.entries(protocol) as [string, unknown][]).filter((e): e is [string, v.GenericSchema] => e[0].endsWith('Schema') && typeof e[1] === 'object' && (e[1] as { kind?: unknown }).kind === 'schema');
+    const key = peerId(alice.sigPub);
+    const fields = ['data', 'signal', 'candidate', 'keys', 'tags', 'ids', 'env', 'to', 'urls', 'x'];
+    let i = 0;
+    for (const [name, schema] of schemas) {
+      for (const input of [deep(30_000, null), { to: key, data: deep(30_000, 1) }, ...fields.map((f) => ({ kind: 'sdp', t: 'post', to: key, [f]: deep(30_000, 'x') }))]) {
+        const out = onlyBwError(`parse(${name})`, i++, '(30,000 levels deep)', () => parse(schema, input, name), ['bad-frame']);
+        // Whatever a schema lets through must stay shallow enough for socket.io-parser to encode it again.
+        if (out !== undefined) assert.ok(validate.depthWithin(out, 64), `${name} passed data nested 30,000 deep`);
       }
     }
   });

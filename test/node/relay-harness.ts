@@ -15,12 +15,15 @@ import { DEFAULTS, type Config } from '../../signaling/config.js';
 import { createLogger } from '../../signaling/log.js';
 import { createRelay, type Relay } from '../../signaling/server.js';
 import { openSqliteStore } from '../../signaling/store/sqlite.js';
+import type { MailboxStore } from '../../signaling/store/store.js';
 
 export type ClientSocket = Socket<ServerToClient, ClientToServer>;
 
 export interface Harness {
   url: string;
   relay: Relay;
+  /** The relay's own store, for tests that look at what it keeps. */
+  store: MailboxStore;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -36,6 +39,7 @@ export async function startHarness(overrides: Partial<Config> = {}, now?: () => 
   return {
     url: `http://127.0.0.1:${port}`,
     relay,
+    store,
     dataDir,
     async close() {
       await relay.close();

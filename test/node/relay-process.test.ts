@@ -22,7 +22,7 @@ const start = async (opts: Parameters<typeof startRelay>[0] = {}) => {
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
 test('every acknowledged post survives kill -9 and is delivered exactly once', { timeout: 60_000 }, async () => {
-  const relay = await start({ args: ['--rate-limit', '100000'] });
+  const relay = await start({ args: ['--rate-limit', '100000', '--key-rate-limit', '100000'] });
   const alice = await connectAs(relay.url, 'alice');
   const bob = generateIdentity('bob');
   const bobOnline = await connectAs(relay.url, bob);
@@ -53,7 +53,7 @@ test('every acknowledged post survives kill -9 and is delivered exactly once', {
   alice.socket.close();
   assert.ok(acked.length >= N / 2, `at least half acknowledged before the kill (${acked.length})`);
 
-  const again = await start({ dataDir: relay.dataDir, args: ['--rate-limit', '100000'] });
+  const again = await start({ dataDir: relay.dataDir, args: ['--rate-limit', '100000', '--key-rate-limit', '100000'] });
   const { socket, challenge } = await connectRaw(again.url);
   const { proveFor } = await import('./relay-harness.js');
   assert.equal((await call(socket, 'auth:prove', proveFor(bob, bob.sigPub, challenge.nonce))).ok, true);
@@ -96,7 +96,7 @@ function* junk(seed: number, count: number): Generator<[string, unknown]> {
 }
 
 test('10,000 malformed frames: each gets a named error, a well-behaved client is served throughout, memory stays bounded', { timeout: 120_000 }, async () => {
-  const relay = await start({ args: ['--rate-limit', '1000000'] });
+  const relay = await start({ args: ['--rate-limit', '1000000', '--key-rate-limit', '1000000'] });
   const good = await connectAs(relay.url, 'good');
   const fuzzers = await Promise.all([connectAs(relay.url, 'f1'), connectRaw(relay.url)]); // one authenticated, one not
   const sockets: ClientSocket[] = [fuzzers[0].socket, fuzzers[1].socket];
