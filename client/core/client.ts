@@ -34,6 +34,8 @@ export class ClientCore {
   /** Incoming relay and channel messages are handled one at a time, in arrival order. */
   #inbox: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Whether an identity goes online (start, create, import); a terminal command that needs no network says no. */
+  #connect = true;
 
   constructor(opts: CoreOptions) {
     this.#opts = opts;
@@ -61,13 +63,21 @@ export class ClientCore {
     return this.#state;
   }
 
-  /** Resolves once every message handled so far (and what it queued) has been processed. */
-  idle(): Promise<void> {
-    return this.#inbox;
+  /** Resolves once every queued message, and all they queued in turn, has been handled. */
+  async idle(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.#inbox;
+      await seen;
+    } while (seen !== this.#inbox);
   }
 
-  /** Loads everything from the store first (the feed shows offline), then goes online if there is an identity. */
-  async start(): Promise<void> {
+  /**
+   * Loads everything from the store first (the feed shows offline), then goes online if there is an identity,
+   * unless `connect` is false (then it never does).
+   */
+  async start(opts: { connect?: boolean } = {}): Promise<void> {
+    this.#connect = opts.connect ?? true;
     const { store, friends, blocked, seen } = this.#ctx;
     const row = await store.getIdentity();
     for (const f of await store.listFriends()) {
@@ -132,6 +142,7 @@ export class ClientCore {
   }
 
   #goOnline(): void {
+    if (!this.#connect || this.#closed) return;
     const ctx = this.#ctx;
     const me = requireMe(ctx);
     ctx.mesh = this.#opts.createMesh?.(peerId(me.sigPub), {
