@@ -130,6 +130,30 @@ test('with the relay down a post waits in the outbox once, and leaves once when 
   assert.equal(relay.puts.filter((p) => p.to === bob.core.state.me!.key).length, 1, 'sent once');
 });
 
+test('a refused mailbox put stays one outbox row through failed retries, and leaves once', async () => {
+  const relay = new FakeRelay();
+  const clock = manualClock();
+  const ann = await online(user(relay, clock), 'Ann');
+  const bob = await online(user(relay), 'Bob');
+  await befriend(ann, bob);
+  relay.refusePuts = 'quota';
+  await ann.core.post('over quota');
+  const outbox = async () => (await (ann as User).store.listOutbox()).length;
+  assert.equal(await outbox(), 1);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(clock.timers.length, i + 1, 'a retry is scheduled');
+    clock.timers[i]!();
+    await ann.core.idle();
+    assert.equal(await outbox(), 1, `retry ${i + 1} failed and queued nothing more`);
+  }
+  relay.refusePuts = undefined;
+  clock.timers.at(-1)!();
+  await ann.core.idle();
+  assert.equal(await outbox(), 0);
+  await bob.until((s) => s.posts.some((p) => p.body === 'over quota'));
+  assert.equal(relay.puts.length, 1);
+});
+
 test('after remove nothing new reaches the removed friend, and their re-sent request for the used invite is refused', async () => {
   const relay = new FakeRelay();
   const ann = await online(user(relay), 'Ann');

@@ -18,6 +18,8 @@ interface Client {
  */
 export class FakeRelay {
   up = true;
+  /** While set, every mailbox:put is refused with this code (a quota or rate limit at the relay). */
+  refusePuts?: 'quota' | 'rate-limited';
   readonly clients = new Map<string, Client>();
   readonly mailboxes = new Map<string, MailboxItem[]>();
   readonly allow = new Map<string, Set<string>>();
@@ -36,7 +38,7 @@ export class FakeRelay {
       c.status = 'connected';
       on.status('connected');
       on.authenticated([]);
-      this.#announce(key, true);
+      this.#announce();
     });
     const relay = this;
     const conn: RelayConnection = {
@@ -58,7 +60,8 @@ export class FakeRelay {
     this.clients.delete(key);
     c.status = 'offline';
     c.on.status('offline', 'closed');
-    this.#announce(key, false);
+    this.#told.delete(key);
+    this.#announce();
   }
 
   #visible(s: Client, v: string): boolean {
@@ -66,10 +69,21 @@ export class FakeRelay {
     return s.watch.keys.includes(v) || (!!viewer && viewer.watch.present.some((t) => s.watch.accept.includes(t)));
   }
 
-  #announce(key: string, online: boolean): void {
-    const s = this.clients.get(key);
+  /** Per viewer, the keys it was last told are online: like the real relay, only changes are announced. */
+  readonly #told = new Map<string, Set<string>>();
+
+  #announce(): void {
     for (const v of this.clients.values()) {
-      if (v.key !== key && v.watch.keys.includes(key) && (!s || this.#visible(s, v.key))) v.on.presence(key, online);
+      const told = this.#told.get(v.key) ?? new Set<string>();
+      this.#told.set(v.key, told);
+      for (const k of new Set([...v.watch.keys, ...told])) {
+        const s = this.clients.get(k);
+        const now = !!s && v.watch.keys.includes(k) && this.#visible(s, v.key);
+        if (now === told.has(k)) continue;
+        if (now) told.add(k);
+        else told.delete(k);
+        queueMicrotask(() => v.on.presence(k, now));
+      }
     }
   }
 
@@ -78,7 +92,8 @@ export class FakeRelay {
       case 'presence:watch': {
         c.watch = { keys: msg.keys, accept: msg.accept ?? [], present: msg.present ?? [] };
         const online = msg.keys.filter((k: string) => this.clients.has(k) && this.#visible(this.clients.get(k)!, c.key));
-        this.#announce(c.key, true);
+        this.#told.set(c.key, new Set(online)); // the answer tells the caller; others hear of changes
+        this.#announce();
         return { online };
       }
       case 'signal:send': {
@@ -91,6 +106,7 @@ export class FakeRelay {
         this.allow.set(c.key, new Set(msg.tags));
         return { count: msg.tags.length };
       case 'mailbox:put': {
+        if (this.refusePuts) throw new BwError(this.refusePuts, 'refused for the test');
         const tag = mailboxAllowTag(fromB64u(msg.cap, 'cap'), fromB64u(c.key, 'key'));
         if (!this.allow.get(msg.to)?.has(tag)) throw new BwError('not-friend', 'not on their allow list');
         const id = this.#nextId++;
