@@ -57,12 +57,20 @@ export async function init(run: Run, name: string): Promise<number> {
   return EXIT.ok;
 }
 
+/** Online if it can be: the relay then keeps a friend request that answers the invite until I next connect. */
 export const invite = (run: Run, qr: boolean): Promise<number> =>
-  withClient(run, false, async (c) => {
+  withClient(run, true, async (c) => {
+    let down: unknown;
+    await online(run, c).catch((e) => {
+      if (!isBwError(e, 'unavailable')) throw e;
+      down = e; // still made: friend requests reach me while we are both online
+    });
     const code = await c.core.createInvite();
+    await c.core.idle();
     const link = new URL(`/#invite=${encodeURIComponent(code)}`, run.client.relay).href;
     const picture = qr && !run.out.json ? `\n${renderUnicodeCompact(link)}` : '';
     run.out.line(`Send this to a friend (valid 7 days):\n${code}\n\nor the link:\n${link}${picture}`, { ok: true, code, link });
+    if (down) throw down;
     return EXIT.ok;
   });
 

@@ -6,7 +6,7 @@ import { parse } from '../../shared/validate.js';
 import { SignalDataSchema } from '../../shared/protocol.js';
 import { buildState, requireMe, type ClientState, type Ctx } from './context.js';
 import { isInitiator, systemClock, type Clock, type ClientStore, type ConnectRelay, type CreateMesh, type Logger } from './ports.js';
-import { answerInvite, block, makeInvite, markMutual, onFriendRequest, pairFields, sendFriendRequest, unfriend, watch } from './friends.js';
+import { answerInvite, block, dropFriendRequest, makeInvite, markMutual, onFriendRequest, pairFields, sendFriendRequest, unfriend, watch } from './friends.js';
 import { flushOutbox, markDelivered, post, restoredSeqFloor, sendChannel } from './delivery.js';
 import { cursorFor, drainMailbox, onChannelMessage, sendReceipt } from './receive.js';
 import type { PostRow } from './types.js';
@@ -42,6 +42,7 @@ export class ClientCore {
     const log = opts.log ?? console;
     this.#ctx = {
       store: opts.store,
+      connect: opts.connectRelay,
       clock: opts.clock ?? systemClock(),
       log,
       direct: !!opts.createMesh,
@@ -161,13 +162,14 @@ export class ClientCore {
       close: () => void this.#refresh(),
       message: (from, text) => this.#serial(() => onChannelMessage(ctx, from, text)),
     });
-    ctx.relay = this.#opts.connectRelay(me, {
+    ctx.relay = ctx.connect(me, {
       status: (s, detail) => void this.#refresh({ relay: s, relayDetail: detail }),
       authenticated: (ice) => this.#serial(async () => {
         ctx.mesh?.setIceServers(ice);
         await watch(ctx);
         await flushOutbox(ctx);
         await drainMailbox(ctx);
+        for (const f of ctx.friends.values()) await dropFriendRequest(ctx, f.key); // invites I accepted, inviter never met
       }),
       signal: (from, data) => this.#serial(async () => {
         const msg = parse(SignalDataSchema, data, 'signal');

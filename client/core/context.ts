@@ -1,7 +1,7 @@
 // Owns the core's shared running state (who I am, friends, who is online, what I hold) handed to its rule modules.
 import { BwError } from '../../shared/errors.js';
 import { fingerprint, peerId, safetyNumber, type Identity } from '../../shared/crypto/identity.js';
-import type { Clock, ClientStore, Logger, Mesh, RelayConnection, RelayStatus } from './ports.js';
+import type { Clock, ClientStore, ConnectRelay, Logger, Mesh, RelayConnection, RelayStatus } from './ports.js';
 import type { FriendRow, PostRow } from './types.js';
 
 /** What a UI renders; replaced (never mutated) on every change. */
@@ -35,6 +35,8 @@ export interface Ctx {
   /** Per friend, the receipt last sent them (each is sent once a session; a restart sends it again). */
   readonly receipted: Map<string, string>;
   relay?: RelayConnection;
+  /** Opens a relay connection as some identity (mine, or an invite's drop key). */
+  readonly connect: ConnectRelay;
   mesh?: Mesh;
   /** Outbox retry: pending timer and next delay. */
   flush: { timer?: unknown; delay: number };

@@ -4,8 +4,10 @@ import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { peerId, type Identity } from '../../shared/crypto/identity.js';
 import { mailboxAllowTag, pairKeys } from '../../shared/crypto/pairwise.js';
 import { acceptInvite, createFriendRequest, createInvite, inviteTag, openFriendRequest, type Invite } from '../../shared/crypto/invite.js';
+import { inviteDrop, sealDrop } from '../../shared/crypto/invite-drop.js';
 import { LIMITS, type FriendRequest } from '../../shared/protocol.js';
 import { requireMe, type Ctx } from './context.js';
+import type { RelayConnection } from './ports.js';
 import type { FriendRow } from './types.js';
 
 /** The keys a friendship keeps, derived once (one X25519) at befriending. */
@@ -31,7 +33,7 @@ export async function answerInvite(ctx: Ctx, code: string): Promise<{ name: stri
     await ctx.store.deleteBlocked(key);
   }
   await addFriend(ctx, inv, 'pending');
-  await sendFriendRequest(ctx, inv);
+  if (!(await sendFriendRequest(ctx, inv))) await dropFriendRequest(ctx, key);
   return { name: inv.name, key };
 }
 
@@ -57,14 +59,61 @@ export async function addFriend(ctx: Ctx, inv: Invite, status: FriendRow['status
   return row;
 }
 
-export async function sendFriendRequest(ctx: Ctx, inv: Invite): Promise<void> {
+/** Sends the friend request to an online inviter; false if it could not reach them now. */
+export async function sendFriendRequest(ctx: Ctx, inv: Invite): Promise<boolean> {
   const req = createFriendRequest(requireMe(ctx), inv, ctx.clock.now());
+  if (!ctx.relay) return false;
   try {
-    await ctx.relay?.call('signal:send', { to: peerId(inv.sigPub), data: req });
+    await ctx.relay.call('signal:send', { to: peerId(inv.sigPub), data: req });
+    return true;
   } catch (e) {
-    // Offline inviter: the request is sent again when presence says they are online.
+    // Offline inviter: the request is sent again when presence says they are online, and left as a drop meanwhile.
     if (!isBwError(e, 'offline') && !isBwError(e, 'unavailable')) throw e;
+    return false;
   }
+}
+
+/** Logs in to the relay as another identity (an invite's drop key) and resolves once it is in. */
+function connectAs(ctx: Ctx, id: { sigPub: Uint8Array; sigSecret: Uint8Array }): Promise<RelayConnection> {
+  return new Promise((resolve, reject) => {
+    const conn: RelayConnection = ctx.connect(id, {
+      status: (s, detail) => {
+        if (s !== 'offline' || !detail) return;
+        conn.close();
+        reject(new BwError('unavailable', detail));
+      },
+      authenticated: () => resolve(conn),
+      signal: () => {},
+      presence: () => {},
+      mailbox: () => {},
+    });
+  });
+}
+
+/**
+ * For a pending friend whose invite I accepted: leaves my friend request in the inviter's mailbox through the
+ * invite's drop key (shared/crypto/invite-drop.ts), once, so it reaches them when they next connect even if we are
+ * never online together. Best effort: a failure is logged and tried again at my next login.
+ */
+export async function dropFriendRequest(ctx: Ctx, key: string): Promise<void> {
+  const f = ctx.friends.get(key);
+  if (f?.status !== 'pending' || !f.invite || f.invite.dropped || f.invite.expires <= ctx.clock.now() || ctx.relay?.status !== 'connected') return;
+  const inv: Invite = { ...f, ...f.invite };
+  const drop = inviteDrop(inv.token);
+  let side: RelayConnection | undefined;
+  try {
+    const env = sealDrop(drop, inv.sigPub, createFriendRequest(requireMe(ctx), inv, ctx.clock.now()));
+    side = await connectAs(ctx, drop);
+    await side.call('mailbox:put', { to: key, env: toB64u(env), cap: toB64u(drop.cap) });
+  } catch (e) {
+    if (!isBwError(e)) throw e;
+    ctx.log.warn('[bw] friend request not left at the relay', e.code, e.message);
+    return;
+  } finally {
+    side?.close();
+  }
+  f.invite = { ...f.invite, dropped: ctx.clock.now() };
+  await ctx.store.putFriend(f);
 }
 
 /** An inviter's side: a friend request answering one of my open invites makes the requester a mutual friend. */
@@ -119,6 +168,11 @@ export async function block(ctx: Ctx, key: string): Promise<void> {
   await ctx.refresh();
 }
 
+/** My invites still open (not withdrawn, not expired), newest first, as many as the relay takes. */
+export function openInvites<I extends { token: string; expires: number; revoked?: number }>(invites: I[], now: number): I[] {
+  return invites.filter((i) => !i.revoked && i.expires > now).sort((a, b) => b.expires - a.expires).slice(0, LIMITS.maxInviteTags);
+}
+
 /** The presence:watch message: my friends, tags of my open invites, tags of invites I hold unanswered. Pure. */
 export function watchRequest(friends: Iterable<FriendRow>, invites: { token: string; expires: number; revoked?: number }[], now: number) {
   const newest = <T>(rows: T[], expires: (r: T) => number) =>
@@ -140,8 +194,13 @@ export function watchRequest(friends: Iterable<FriendRow>, invites: { token: str
 export async function watch(ctx: Ctx): Promise<void> {
   if (ctx.relay?.status !== 'connected') return;
   const { online } = await ctx.relay.call('presence:watch', watchRequest(ctx.friends.values(), await ctx.store.listInvites(), ctx.clock.now()));
-  // …and who may leave posts in my mailbox: my friends, by the hash of the capability each of them holds.
+  // …and who may leave posts in my mailbox: my friends, by the hash of the capability each of them holds; and the
+  // drop key of each open invite, so its friend request can wait for me there.
   const tags = [...ctx.friends.values()].flatMap((f) => (f.mailboxAllow ? [f.mailboxAllow] : []));
+  for (const i of openInvites(await ctx.store.listInvites(), ctx.clock.now())) {
+    const drop = inviteDrop(fromB64u(i.token, 'invite token'));
+    tags.push(mailboxAllowTag(drop.cap, drop.sigPub));
+  }
   await ctx.relay.call('mailbox:allow', { tags });
   for (const k of online) await ctx.presence(k, true);
 }

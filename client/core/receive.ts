@@ -7,7 +7,8 @@ import { parse } from '../../shared/validate.js';
 import { ChannelMessageSchema, LIMITS } from '../../shared/protocol.js';
 import { contiguousCursor, deliveredBy, postsToResend } from '../sync.js';
 import { requireMe, type Ctx } from './context.js';
-import { markMutual } from './friends.js';
+import { markMutual, onFriendRequest, openInvites } from './friends.js';
+import { inviteDrop, openDrop } from '../../shared/crypto/invite-drop.js';
 import { markDelivered, sendChannel } from './delivery.js';
 import type { PostRow, Via } from './types.js';
 
@@ -30,14 +31,26 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
   return row;
 }
 
+/** The drop keys of my open invites (shared/crypto/invite-drop.ts): a mailbox item from one is a friend request. */
+async function dropKeys(ctx: Ctx): Promise<Set<string>> {
+  const open = openInvites(await ctx.store.listInvites(), ctx.clock.now());
+  return new Set(open.map((i) => peerId(inviteDrop(fromB64u(i.token, 'invite token')).sigPub)));
+}
+
 /** Fetches, opens and acknowledges everything in my mailbox, page by page; then tells the authors what I hold. */
 export async function drainMailbox(ctx: Ctx): Promise<void> {
+  const drops = await dropKeys(ctx);
   for (;;) {
     const { items } = await ctx.relay!.call('mailbox:fetch', { after: 0, limit: LIMITS.maxFetchPage });
     if (!items.length) return;
     const got: string[] = [];
     for (const item of items) {
       try {
+        if (drops.has(item.from)) {
+          const req = openDrop(fromB64u(item.env, 'invite drop'));
+          await onFriendRequest(ctx, req.k, req); // checks the token against my invites, and the card against k
+          continue;
+        }
         got.push((await receive(ctx, item.env, 'relay')).author);
       } catch (e) {
         // Stored locally or unreadable for a named reason: either way it is settled, so it is acknowledged.

@@ -27,7 +27,7 @@ export interface FriendRow {
   status: FriendStatus;
   added: number;
   /** While pending: the invite I accepted, to repeat the friend request until the inviter hears it. */
-  invite?: { token: Uint8Array; relay: string; expires: number };
+  invite?: { token: Uint8Array; relay: string; expires: number; dropped?: number };
   /** The token (base64url) of my invite that their friend request answered: withdrawn if I remove or block them. */
   answered?: string;
 }

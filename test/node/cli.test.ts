@@ -66,6 +66,27 @@ describe('bw ↔ bw through a real relay', () => {
     assert.deepEqual({ ...status.json[0], relay: undefined }, { relay: undefined, reachable: true, loggedIn: true, name: 'Ann', friends: 1, outbox: status.json[0].outbox });
   });
 
+  test('befriending while never online together: the request waits at the relay until the inviter next runs a command', async () => {
+    const cy = bwUser(relay.url);
+    const dan = bwUser(relay.url);
+    ok(await cy.run(['init', 'Cy']), 'cy init');
+    ok(await dan.run(['init', 'Dan']), 'dan init');
+    const { code } = (await cy.run(['invite', '--json'])).json[0];
+    const acc = await dan.run(['accept', code, '--json']);
+    ok(acc, 'accept while Cy is offline');
+    assert.equal(acc.json[0].delivered, false);
+    const cyFriends = await cy.run(['feed', '--json']); // Cy's next command fetches the request from her mailbox
+    ok(cyFriends, 'cy feed');
+    const list = await cy.run(['friends', '--json']);
+    assert.deepEqual(list.json.map((f) => [f.name, f.status]), [['Dan', 'mutual']]);
+    ok(await cy.run(['post', 'welcome, Dan']), 'cy post');
+    const danFeed = await dan.run(['feed', '--json']);
+    assert.ok(danFeed.json.some((p) => p.body === 'welcome, Dan' && p.name === 'Cy'), danFeed.stdout);
+    ok(await dan.run(['post', 'thanks, Cy']), 'dan post');
+    const back = await cy.run(['feed', '--json']);
+    assert.ok(back.json.some((p) => p.body === 'thanks, Cy' && p.name === 'Dan'), back.stdout);
+  });
+
   test('each failure prints one line saying what and what to do, with its exit code', async () => {
     const eve = bwUser(relay.url);
     const usage = await eve.run(['post']);

@@ -130,6 +130,38 @@ test('with the relay down a post waits in the outbox once, and leaves once when 
   assert.equal(relay.puts.filter((p) => p.to === bob.core.state.me!.key).length, 1, 'sent once');
 });
 
+test('befriending while never online together: the friend request waits at the relay until the inviter connects', async () => {
+  const relay = new FakeRelay();
+  const annStore = memoryStore();
+  const ann = await online(user(relay, manualClock(), annStore), 'Ann');
+  const code = await ann.core.createInvite();
+  await ann.core.idle();
+  const annKey = ann.core.state.me!.key;
+  ann.core.close();
+
+  const bobStore = memoryStore();
+  const bob = await online(user(relay, manualClock(), bobStore), 'Bob');
+  await bob.core.acceptInvite(code);
+  await bob.core.idle();
+  const waiting = relay.mailboxes.get(annKey) ?? [];
+  assert.equal(waiting.length, 1, 'the request waits in her mailbox');
+  assert.notEqual(waiting[0]!.from, bob.core.state.me!.key, 'left under the invite’s drop key, not Bob’s');
+  const bobKey = bob.core.state.me!.key;
+  bob.core.close();
+
+  const ann2 = await online(user(relay, manualClock(), annStore));
+  await ann2.until((s) => s.friends.some((f) => f.key === bobKey && f.status === 'mutual'));
+  await ann2.core.idle();
+  assert.equal(relay.mailboxes.get(annKey)?.length, 0, 'the request is acknowledged');
+  await ann2.core.post('welcome, Bob');
+  ann2.core.close();
+
+  const bob2 = await online(user(relay, manualClock(), bobStore));
+  await bob2.until((s) => s.posts.some((p) => p.body === 'welcome, Bob' && p.authorName === 'Ann'));
+  await bob2.until((s) => s.friends[0]!.status === 'mutual');
+  assert.ok((await bobStore.listFriends())[0]!.invite?.dropped, 'left once, remembered');
+});
+
 test('a refused mailbox put stays one outbox row through failed retries, and leaves once', async () => {
   const relay = new FakeRelay();
   const clock = manualClock();
