@@ -52,6 +52,27 @@ test('bw ↔ a Chromium page: posts go both ways; the page shows the terminal fr
   assert.equal(got.via, 'relay');
 });
 
+test('never online together: bw accepts the invite of a closed page; the page finds the request when it reopens', { timeout: 120_000 }, async () => {
+  const page = await openUser(browser, relay.url, 'Pam');
+  const code = await makeInvite(page);
+  const ctx = page.context();
+  await page.close(); // the tab is gone: Pam is offline
+
+  const tom = bwUser(relay.url, PASS);
+  ok(await tom.run(['init', 'Tom']), 'init');
+  const acc = await tom.run(['accept', code, '--json']);
+  ok(acc, 'accept');
+  assert.equal(acc.json[0].delivered, false, 'Pam was not online');
+
+  const again = await reopen(ctx, relay.url, 'Pam');
+  await friendRow(again, 'Tom').waitFor({ state: 'attached' });
+  const hello = `welcome, Tom ${Date.now()}`;
+  await post(again, hello);
+  await feedItem(again, hello).filter({ hasText: 'waiting on relay' }).waitFor();
+  const feed = await tom.run(['feed', '--json']);
+  assert.ok(feed.json.some((p) => p.body === hello && p.name === 'Pam'), feed.stdout);
+});
+
 test('a backup made in the browser imports in bw, and one made in bw restores in the browser', { timeout: 120_000 }, async () => {
   // Browser → terminal.
   const dee = await openUser(browser, relay.url, 'Dee');
