@@ -46,13 +46,13 @@ export function createOutput(json: boolean, stdout: NodeJS.WriteStream = process
       stdout.write(json ? `${JSON.stringify(data)}\n` : `${human}\n`);
     },
     async wait(text, work) {
-      if (json || !stderr.isTTY) return work();
+      // A terminal of unknown width (columns 0, e.g. some ptys) would make the spinner's line count infinite.
+      if (json || !stderr.isTTY || !stderr.columns) return work();
       const spinner = createSpinner(text, { stream: stderr }).start();
       try {
         return await work();
       } finally {
-        spinner.stop();
-        spinner.clear();
+        spinner.stop(); // clears its line
       }
     },
     fail(e) {
