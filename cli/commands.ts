@@ -134,7 +134,7 @@ export const post = (run: Run, text: string): Promise<number> =>
     const delivery = (await c.store.postsBy(row.author)).find((p) => p.seq === row.seq)?.delivery ?? {};
     const queued = Object.values(delivery).filter((d) => d === 'queued').length;
     run.out.line(`Posted #${row.seq} to ${Object.keys(delivery).length} friend(s)${queued ? `, ${queued} waiting in the outbox` : ''}`, { ok: true, seq: row.seq, delivery });
-    if (down) throw down;
+    if (down) throw new BwError('unavailable', `${(down as Error).message}; the post is saved and leaves with the next bw command that reaches it`);
     return EXIT.ok;
   });
 

@@ -110,9 +110,12 @@ describe('bw ↔ bw through a real relay', () => {
     const down = await eve.run(['feed', '--relay', 'http://127.0.0.1:9']);
     assert.equal(down.code, 2);
     assert.match(down.stderr, /relay at http:\/\/127\.0\.0\.1:9 is unreachable/);
+    const queued = await eve.run(['post', 'while the relay is down', '--relay', 'http://127.0.0.1:9']);
+    assert.equal(queued.code, 2);
+    assert.match(queued.stderr, /unreachable; the post is saved/);
     const json = await eve.run(['status', '--json', '--relay', 'http://127.0.0.1:9']);
     assert.equal(json.code, 2);
     assert.equal(json.json.at(-1).code, 'unavailable');
-    for (const r of [again, wrong, bad, unknown, down]) assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    for (const r of [again, wrong, bad, unknown, down, queued]) assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
   });
 });
