@@ -1,30 +1,10 @@
 // Owns the peer mesh: one simple-peer data channel per online friend, who initiates, and reconnecting with backoff.
 import SimplePeer from 'simple-peer';
 import type { IceServer } from '../shared/protocol.js';
+import { isInitiator, type Mesh, type MeshEvents } from './core/ports.js';
 
-export interface MeshEvents {
-  /** Sends a signal to a friend; `lost()` says it could not be sent (the attempt is then replaced). */
-  signal(to: string, signal: unknown, lost: () => void): void;
-  open(key: string): void;
-  close(key: string): void;
-  message(from: string, text: string): void;
-}
-
-export interface Mesh {
-  /** Starts a channel to a friend now online, if this side is the initiator; the other side waits. */
-  connect(key: string): void;
-  /** Feeds a signal relayed from a friend. */
-  signal(from: string, signal: unknown): void;
-  isOpen(key: string): boolean;
-  openCount(): number;
-  send(key: string, text: string): boolean;
-  drop(key: string): void;
-  setIceServers(servers: IceServer[]): void;
-  close(): void;
-}
-
-/** Exactly one side initiates, by key order, so two friends who see each other at once never both offer. */
-export const isInitiator = (me: string, them: string): boolean => me < them;
+export type { Mesh, MeshEvents } from './core/ports.js';
+export { isInitiator };
 
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
 /**

@@ -6,24 +6,11 @@ import { sign, type Identity } from '../shared/crypto/identity.js';
 import { LABEL, signedMessage } from '../shared/crypto/kdf.js';
 import { parse } from '../shared/validate.js';
 import { AuthChallengeSchema, type Ack, type ClientToServer, type IceServer, type ServerToClient } from '../shared/protocol.js';
+import type { RelayConnection, RelayEvents, RelayStatus } from './core/ports.js';
 
-export type RelayStatus = 'connecting' | 'connected' | 'offline';
-
-export interface RelayEvents {
-  status(status: RelayStatus, detail?: string): void;
-  authenticated(iceServers: IceServer[]): void;
-  signal(from: string, data: unknown): void;
-  presence(key: string, online: boolean): void;
-  mailbox(): void;
-}
+export type { RelayConnection, RelayEvents, RelayStatus } from './core/ports.js';
 
 const CALL_TIMEOUT_MS = 10_000;
-
-export interface RelayConnection {
-  readonly status: RelayStatus;
-  call<E extends keyof ClientToServer>(event: E, msg: Parameters<ClientToServer[E]>[0]): Promise<Extract<Parameters<Parameters<ClientToServer[E]>[1]>[0], { ok: true }>>;
-  close(): void;
-}
 
 export function connectRelay(url: string, me: Pick<Identity, 'sigPub' | 'sigSecret'>, on: RelayEvents): RelayConnection {
   const socket: Socket<ServerToClient, ClientToServer> = io(url || undefined, {

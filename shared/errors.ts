@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'bad-method', // an HTTP method the relay does not serve on that path
   'not-found', // no such file or endpoint on the relay
   'internal', // a bug on the answering side; details are logged there, not sent
+  'usage', // a command line the terminal client cannot act on (missing argument, no way to ask for a passphrase)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -20,6 +20,8 @@ export const LABEL = {
   fingerprint: 'brainwaves/v1/fingerprint',
   safetyNumber: 'brainwaves/v1/safety-number',
   backup: 'brainwaves/v1/key-backup',
+  inviteDropKey: 'brainwaves/v1/invite-drop/signing-key',
+  inviteDropCap: 'brainwaves/v1/invite-drop/mailbox-capability',
 } as const;
 
 /** HKDF-SHA256 (RFC 5869) with a labelled salt and info = label || context. */

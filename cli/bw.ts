@@ -1,0 +1,74 @@
+// Owns the `bw` command line: global options (flags, then env, then defaults), the commands' --help, and the exit code.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import * as cmd from './commands.js';
+import { createOutput } from './output.js';
+import { passphraseSource } from './passphrase.js';
+
+const DEFAULT_RELAY = 'http://127.0.0.1:8787';
+
+interface Globals {
+  relay?: string;
+  dataDir?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number from 1');
+  return n;
+};
+
+/** Builds the program; `done` receives the exit code of the command that ran. */
+export function program(env: NodeJS.ProcessEnv, done: (code: number) => void): Command {
+  const p = new Command('bw')
+    .description('BrainWaves from a terminal: signed, end-to-end encrypted posts to your friends, through a relay.')
+    .option('--relay <url>', `relay URL (env BW_RELAY, default ${DEFAULT_RELAY})`)
+    .option('--data-dir <dir>', 'where this client keeps its keys and posts (env BW_HOME, default ~/.brainwaves)')
+    .option('--json', 'print one JSON object per line')
+    .option('--verbose', 'also print rejected messages and retries on stderr')
+    .showHelpAfterError('(add --help for usage)');
+
+  /** Wraps a command: resolves the globals, runs it, maps a failure to its exit code. */
+  const action = (confirm: boolean, f: (run: cmd.Run, ...args: any[]) => Promise<number>) =>
+    async function (this: Command, ...args: unknown[]) {
+      const g = this.optsWithGlobals<Globals>();
+      const out = createOutput(!!g.json);
+      const relay = g.relay ?? env.BW_RELAY ?? DEFAULT_RELAY;
+      const dataDir = g.dataDir ?? env.BW_HOME ?? join(homedir(), '.brainwaves');
+      const run: cmd.Run = { out, client: { relay, dataDir, passphrase: passphraseSource(env, confirm), verbose: !!g.verbose } };
+      try {
+        done(await f(run, ...args.slice(0, -2), args.at(-2)));
+      } catch (e) {
+        done(out.fail(e));
+      }
+    };
+
+  p.command('init').argument('<name>', 'your display name').description('create your identity (keys encrypted under a passphrase)')
+    .action(action(true, (run, name: string) => cmd.init(run, name)));
+  p.command('invite').option('--qr', 'also draw the link as a QR code').description('print a new invite code and link')
+    .action(action(false, (run, o: { qr?: boolean }) => cmd.invite(run, !!o.qr)));
+  p.command('accept').argument('<code>', 'an invite code or link').description("accept a friend's invite")
+    .action(action(false, (run, code: string) => cmd.accept(run, code)));
+  p.command('friends').description('list friends: name, fingerprint, safety number, status')
+    .action(action(false, (run) => cmd.friends(run)));
+  p.command('remove').argument('<who>', 'friend name or key').description('remove a friend: nothing more goes to or comes from them')
+    .action(action(false, (run, who: string) => cmd.drop(run, who, 'remove')));
+  p.command('block').argument('<who>', 'friend name or key').description('remove a friend and refuse them from now on')
+    .action(action(false, (run, who: string) => cmd.drop(run, who, 'block')));
+  p.command('post').argument('<text>', "the post; '-' reads it from stdin").description('post to all your friends')
+    .action(action(false, (run, text: string) => cmd.post(run, text)));
+  p.command('feed').option('--limit <n>', 'how many posts', positiveInt, 20).option('--follow', 'stay connected and print posts as they arrive (Ctrl-C stops)')
+    .description("fetch your mailbox and print friends' posts, newest first")
+    .action(action(false, (run, o: { limit: number; follow?: boolean }) => cmd.feed(run, o.limit, !!o.follow)));
+  p.command('status').description('relay reachable, logged in, friends, posts waiting in the outbox')
+    .action(action(false, (run) => cmd.status(run)));
+  const backup = p.command('backup').description('move your identity between a browser and a terminal');
+  backup.command('export').argument('<file>', "where to write it ('-': stdout)").description('write a key backup (opens with your passphrase)')
+    .action(action(false, (run, file: string) => cmd.backupExport(run, file)));
+  backup.command('import').argument('<file>', "a key backup from a browser or a terminal ('-': stdin)").description('restore an identity from a key backup')
+    .action(action(false, (run, file: string) => cmd.backupImport(run, file)));
+  return p;
+}

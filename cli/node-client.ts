@@ -1,0 +1,75 @@
+// Owns the terminal's client: the core over the SQLite store and a relay-only socket.io-client link, for one command.
+import { BwError } from '../shared/errors.js';
+import { ClientCore } from '../client/core/client.js';
+import type { ClientState } from '../client/core/context.js';
+import type { PostRow } from '../client/core/types.js';
+import { connectRelay } from '../client/relay-connection.js';
+import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
+
+export interface ClientOptions {
+  relay: string;
+  dataDir: string;
+  passphrase: () => string | Promise<string>;
+  /** Print the core's warnings (rejected messages, retries) on stderr. */
+  verbose?: boolean;
+}
+
+export interface NodeClient {
+  core: ClientCore;
+  store: SqliteStore;
+  /** Resolves when the state satisfies `pred` (checked now and on every change). */
+  until(pred: (s: ClientState) => boolean): Promise<ClientState>;
+  /** Waits for the relay login and for everything it brings (outbox sent, mailbox fetched); 'unavailable' if it fails. */
+  online(): Promise<void>;
+  onPost(fn: (p: PostRow) => void): void;
+  close(): void;
+}
+
+const quiet = { warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
+
+/** Opens the store and the core; `connect: false` for commands that need no network. */
+export async function openClient(opts: ClientOptions, connect: boolean): Promise<NodeClient> {
+  const store = openSqliteStore({ dataDir: opts.dataDir, passphrase: opts.passphrase });
+  const waiters = new Set<() => void>();
+  const posts = new Set<(p: PostRow) => void>();
+  const core = new ClientCore({
+    store,
+    // Relay-only: no mesh, so friends reach the terminal through the mailbox and it reaches them the same way.
+    connectRelay: (me, on) => connectRelay(opts.relay, me, on),
+    relayUrl: opts.relay,
+    log: opts.verbose ? console : quiet,
+    onChange: () => waiters.forEach((w) => w()),
+    onPost: (p) => posts.forEach((f) => f(p)),
+  });
+  const until = (pred: (s: ClientState) => boolean) =>
+    new Promise<ClientState>((resolve) => {
+      const check = () => {
+        if (!pred(core.state)) return;
+        waiters.delete(check);
+        resolve(core.state);
+      };
+      waiters.add(check);
+      check();
+    });
+  try {
+    await core.start({ connect });
+  } catch (e) {
+    core.close();
+    throw e;
+  }
+  return {
+    core,
+    store,
+    until,
+    async online() {
+      if (!core.state.me) throw new BwError('unauthenticated', 'there is no identity here yet');
+      // 'offline' after the first attempt means it failed (refused, unreachable, login refused); the link would retry.
+      const s = await until((st) => st.relay === 'connected' || (st.relay === 'offline' && !!st.relayDetail));
+      if (s.relay === 'connected') return core.idle();
+      const why = s.relayDetail!.startsWith('relay unreachable') ? 'is unreachable' : `did not let me in: ${s.relayDetail}`;
+      throw new BwError('unavailable', `the relay at ${opts.relay} ${why}`);
+    },
+    onPost: (fn) => void posts.add(fn),
+    close: () => core.close(),
+  };
+}

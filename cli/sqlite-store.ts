@@ -1,0 +1,144 @@
+// Owns the terminal client's ClientStore: one SQLite file (better-sqlite3), secret keys kept as a passphrase backup.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromB64u, toB64u } from '../shared/bytes.js';
+import { exportBackup, importBackup, type BackupOptions } from '../shared/crypto/backup.js';
+import { peerId } from '../shared/crypto/identity.js';
+import { checkIdentityRow } from '../client/core/identity-row.js';
+import type { ClientStore } from '../client/core/ports.js';
+import type { IdentityRow, OutboxRow, PostRow } from '../client/core/types.js';
+
+export interface SqliteStoreOptions {
+  /** Directory holding client.db; ':memory:' for a throwaway store. */
+  dataDir: string;
+  /**
+   * Asked only when the secret keys are read or written. They are stored as a key backup (shared/crypto/backup.ts,
+   * scrypt + XChaCha20-Poly1305), so the file alone never gives them away and `bw backup export` is that same text.
+   */
+  passphrase: () => string | Promise<string>;
+  backup?: BackupOptions;
+}
+
+export type SqliteStore = ClientStore & {
+  /** My public key and name if an identity exists, without asking for the passphrase. */
+  peekIdentity(): { key: string; name: string } | undefined;
+};
+
+/** JSON with Uint8Arrays as {"$b": base64url}: rows keep their bytes and nested objects in one column. */
+const enc = (v: unknown): string => JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? { $b: toB64u(x) } : x));
+const dec = <T>(s: string): T => JSON.parse(s, (_k, x) => (x && typeof x === 'object' && typeof x.$b === 'string' ? fromB64u(x.$b, 'stored bytes') : x)) as T;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS identity (id TEXT PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, backup TEXT NOT NULL, created INTEGER NOT NULL, seq_floor INTEGER);
+  CREATE TABLE IF NOT EXISTS friends (key TEXT PRIMARY KEY, row TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS blocked (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS invites (token TEXT PRIMARY KEY, expires INTEGER NOT NULL, revoked INTEGER);
+  CREATE TABLE IF NOT EXISTS posts (author TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, row TEXT NOT NULL, PRIMARY KEY (author, seq));
+  CREATE INDEX IF NOT EXISTS posts_ts ON posts (ts);
+  CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL, seq INTEGER NOT NULL, env TEXT NOT NULL, created INTEGER NOT NULL);
+  PRAGMA user_version = 1;
+`;
+
+export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
+  let path = ':memory:';
+  if (opts.dataDir !== ':memory:') {
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    path = join(opts.dataDir, 'client.db');
+  }
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.exec(SCHEMA);
+  const q = <P extends unknown[] = unknown[]>(sql: string) => {
+    const s = db.prepare(sql);
+    return { all: (...p: P) => s.all(...p) as any[], get: (...p: P) => s.get(...p) as any, run: (...p: P) => s.run(...p) };
+  };
+  const ps = {
+    identity: q('SELECT * FROM identity WHERE id = ?'),
+    putIdentity: q('INSERT OR REPLACE INTO identity (id, key, name, backup, created, seq_floor) VALUES (?, ?, ?, ?, ?, ?)'),
+    friends: q('SELECT row FROM friends ORDER BY rowid'),
+    putFriend: q('INSERT OR REPLACE INTO friends (key, row) VALUES (?, ?)'),
+    friend: q('SELECT row FROM friends WHERE key = ?'),
+    delFriend: q('DELETE FROM friends WHERE key = ?'),
+    blocked: q('SELECT key, at FROM blocked'),
+    putBlocked: q('INSERT OR REPLACE INTO blocked (key, at) VALUES (?, ?)'),
+    delBlocked: q('DELETE FROM blocked WHERE key = ?'),
+    invites: q('SELECT token, expires, revoked FROM invites'),
+    invite: q('SELECT token, expires, revoked FROM invites WHERE token = ?'),
+    putInvite: q('INSERT OR REPLACE INTO invites (token, expires, revoked) VALUES (?, ?, ?)'),
+    revoke: q('UPDATE invites SET revoked = ? WHERE token = ?'),
+    delInvite: q('DELETE FROM invites WHERE token = ?'),
+    putPost: q('INSERT OR REPLACE INTO posts (author, seq, ts, row) VALUES (?, ?, ?, ?)'),
+    postKeys: q('SELECT author, seq FROM posts'),
+    lastSeq: q('SELECT MAX(seq) AS seq FROM posts WHERE author = ?'),
+    seqs: q('SELECT seq FROM posts WHERE author = ? ORDER BY seq'),
+    newestSeqs: q('SELECT seq FROM posts WHERE author = ? ORDER BY seq DESC LIMIT ?'),
+    postsBy: q('SELECT row FROM posts WHERE author = ? ORDER BY seq'),
+    post: q('SELECT row FROM posts WHERE author = ? AND seq = ?'),
+    recent: q('SELECT row FROM posts ORDER BY ts DESC, author, seq DESC LIMIT ?'),
+    outbox: q('SELECT id, recipient AS "to", seq, env, created FROM outbox ORDER BY id'),
+    addOutbox: q('INSERT INTO outbox (recipient, seq, env, created) VALUES (?, ?, ?, ?)'),
+    delOutbox: q('DELETE FROM outbox WHERE id = ?'),
+    delOutboxTo: q('DELETE FROM outbox WHERE recipient = ?'),
+  };
+  const optional = <T extends object>(r: T): T => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)) as T;
+
+  return {
+    peekIdentity() {
+      const r = ps.identity.get('me');
+      return r && { key: r.key, name: r.name };
+    },
+    async getIdentity() {
+      const r = ps.identity.get('me');
+      if (!r) return undefined;
+      const id = importBackup(r.backup, await opts.passphrase());
+      return checkIdentityRow({ id: 'me', ...id, created: r.created, ...(r.seq_floor !== null && { seqFloor: r.seq_floor }) });
+    },
+    async putIdentity(row: IdentityRow) {
+      const backup = exportBackup(row, await opts.passphrase(), opts.backup);
+      ps.putIdentity.run('me', peerId(row.sigPub), row.name, backup, row.created, row.seqFloor ?? null);
+    },
+    listFriends: async () => ps.friends.all().map((r) => dec(r.row)),
+    putFriend: async (row) => void ps.putFriend.run(row.key, enc(row)),
+    async setFriendStatus(key, status) {
+      const r = ps.friend.get(key);
+      if (r) ps.putFriend.run(key, enc({ ...dec<object>(r.row), status }));
+    },
+    deleteFriend: async (key) => void ps.delFriend.run(key),
+    listBlocked: async () => ps.blocked.all(),
+    putBlocked: async (row) => void ps.putBlocked.run(row.key, row.at),
+    deleteBlocked: async (key) => void ps.delBlocked.run(key),
+    listInvites: async () => ps.invites.all().map(optional),
+    getInvite: async (token) => {
+      const r = ps.invite.get(token);
+      return r && optional(r);
+    },
+    putInvite: async (row) => void ps.putInvite.run(row.token, row.expires, row.revoked ?? null),
+    revokeInvite: async (token, at) => void ps.revoke.run(at, token),
+    deleteInvite: async (token) => void ps.delInvite.run(token),
+    putPost: async (row) => void ps.putPost.run(row.author, row.seq, row.ts, enc(row)),
+    postKeys: async () => ps.postKeys.all().map((r) => [r.author, r.seq] as [string, number]),
+    lastSeq: async (author) => ps.lastSeq.get(author)?.seq ?? 0,
+    seqsOf: async (author, newest) => (newest === undefined ? ps.seqs.all(author) : ps.newestSeqs.all(author, newest)).map((r) => r.seq),
+    postsBy: async (author) => ps.postsBy.all(author).map((r) => dec<PostRow>(r.row)),
+    recentPosts: async (limit) => ps.recent.all(limit).map((r) => dec<PostRow>(r.row)),
+    async editPosts(author, seq, edit) {
+      const rows = seq === undefined ? ps.postsBy.all(author) : [ps.post.get(author, seq)].filter(Boolean);
+      let changed = false;
+      db.transaction(() => {
+        for (const r of rows) {
+          const p = dec<PostRow>(r.row);
+          if (!edit(p)) continue;
+          ps.putPost.run(p.author, p.seq, p.ts, enc(p));
+          changed = true;
+        }
+      })();
+      return changed;
+    },
+    listOutbox: async () => ps.outbox.all() as OutboxRow[],
+    addOutbox: async (row) => void ps.addOutbox.run(row.to, row.seq, row.env, row.created),
+    deleteOutbox: async (id) => void ps.delOutbox.run(id),
+    deleteOutboxTo: async (key) => void ps.delOutboxTo.run(key),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,217 @@
+// Owns one user's running client core: starts from the store, goes online, and routes relay and mesh events to the rules.
+import { BwError, isBwError } from '../../shared/errors.js';
+import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
+import { exportBackup, importBackup } from '../../shared/crypto/backup.js';
+import { parse } from '../../shared/validate.js';
+import { SignalDataSchema } from '../../shared/protocol.js';
+import { buildState, requireMe, type ClientState, type Ctx } from './context.js';
+import { isInitiator, systemClock, type Clock, type ClientStore, type ConnectRelay, type CreateMesh, type Logger } from './ports.js';
+import { answerInvite, block, dropFriendRequest, makeInvite, markMutual, onFriendRequest, pairFields, sendFriendRequest, unfriend, watch } from './friends.js';
+import { flushOutbox, markDelivered, post, restoredSeqFloor, sendChannel } from './delivery.js';
+import { cursorFor, drainMailbox, onChannelMessage, sendReceipt } from './receive.js';
+import type { PostRow } from './types.js';
+
+export interface CoreOptions {
+  store: ClientStore;
+  connectRelay: ConnectRelay;
+  /** Direct data channels; absent: relay-only mode (friends' offers go unanswered, every post uses the mailbox). */
+  createMesh?: CreateMesh;
+  /** The relay URL written into my invites. */
+  relayUrl: string;
+  clock?: Clock;
+  log?: Logger;
+  /** Called with each new state (replaced, never mutated). */
+  onChange?(state: ClientState): void;
+  /** Called when a friend's post arrives. */
+  onPost?(post: PostRow): void;
+}
+
+/** The client's rules, behind a store, a relay connection, an optional mesh and a clock. Keys never leave it. */
+export class ClientCore {
+  readonly #ctx: Ctx;
+  readonly #opts: CoreOptions;
+  #state: ClientState = { ready: false, friends: [], blocked: [], posts: [], relay: 'offline', direct: 0 };
+  /** Incoming relay and channel messages are handled one at a time, in arrival order. */
+  #inbox: Promise<void> = Promise.resolve();
+  #closed = false;
+  /** Whether an identity goes online (start, create, import); a terminal command that needs no network says no. */
+  #connect = true;
+
+  constructor(opts: CoreOptions) {
+    this.#opts = opts;
+    const log = opts.log ?? console;
+    this.#ctx = {
+      store: opts.store,
+      connect: opts.connectRelay,
+      clock: opts.clock ?? systemClock(),
+      log,
+      direct: !!opts.createMesh,
+      seqFloor: 1,
+      friends: new Map(),
+      online: new Set(),
+      seen: new Set(),
+      blocked: new Set(),
+      receipted: new Map(),
+      flush: { delay: 1000 },
+      refresh: (patch) => this.#refresh(patch),
+      serial: (fn) => this.#serial(fn),
+      presence: (key, online) => this.#onPresence(key, online),
+      onPost: (p) => opts.onPost?.(p),
+    };
+  }
+
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  /** Resolves once every queued message, and all they queued in turn, has been handled. */
+  async idle(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.#inbox;
+      await seen;
+    } while (seen !== this.#inbox);
+  }
+
+  /**
+   * Loads everything from the store first (the feed shows offline), then goes online if there is an identity,
+   * unless `connect` is false (then it never does).
+   */
+  async start(opts: { connect?: boolean } = {}): Promise<void> {
+    this.#connect = opts.connect ?? true;
+    const { store, friends, blocked, seen } = this.#ctx;
+    const row = await store.getIdentity();
+    for (const f of await store.listFriends()) {
+      // Rows from before mailbox capabilities: derived once here, then kept.
+      if (row && (!f.mailboxOut || !f.mailboxAllow)) {
+        Object.assign(f, pairFields(row, f));
+        await store.putFriend(f);
+      }
+      friends.set(f.key, f);
+    }
+    for (const b of await store.listBlocked()) blocked.add(b.key);
+    for (const [author, seq] of await store.postKeys()) seen.add(`${author}:${seq}`);
+    if (row) this.#ctx.me = row;
+    this.#ctx.seqFloor = row?.seqFloor ?? 1;
+    await this.#refresh({ ready: true });
+    if (this.#ctx.me) this.#goOnline();
+  }
+
+  async createIdentity(name: string): Promise<void> {
+    const clean = name.trim();
+    if (!clean) throw new BwError('bad-frame', 'pick a display name');
+    if (clean.length > 64) throw new BwError('oversize', 'display name is over 64 characters');
+    if (this.#ctx.me) throw new BwError('bad-frame', 'there is already an identity here');
+    const id = generateIdentity(clean);
+    await this.#ctx.store.putIdentity({ id: 'me', ...id, created: this.#ctx.clock.now() });
+    this.#ctx.me = id;
+    await this.#refresh();
+    this.#goOnline();
+  }
+
+  /** Restores an identity from a key backup (a client that has none yet). */
+  async importIdentity(backup: string, passphrase: string): Promise<void> {
+    if (this.#ctx.me) throw new BwError('bad-frame', 'there is already an identity here');
+    const id = importBackup(backup, passphrase);
+    const now = this.#ctx.clock.now();
+    const seqFloor = restoredSeqFloor(now);
+    await this.#ctx.store.putIdentity({ id: 'me', ...id, created: now, seqFloor });
+    this.#ctx.me = id;
+    this.#ctx.seqFloor = seqFloor;
+    await this.#refresh();
+    this.#goOnline();
+  }
+
+  /** My identity as passphrase-protected text (scrypt + XChaCha20-Poly1305). */
+  exportBackup(passphrase: string): string {
+    return exportBackup(requireMe(this.#ctx), passphrase);
+  }
+
+  createInvite = (): Promise<string> => makeInvite(this.#ctx, this.#opts.relayUrl);
+  acceptInvite = (code: string): Promise<{ name: string; key: string }> => answerInvite(this.#ctx, code);
+  post = (body: string): Promise<PostRow> => post(this.#ctx, body);
+  unfriend = (key: string): Promise<void> => unfriend(this.#ctx, key);
+  block = (key: string): Promise<void> => block(this.#ctx, key);
+
+  /** Closes the network side and the store. */
+  close(): void {
+    this.#closed = true;
+    if (this.#ctx.flush.timer !== undefined) this.#ctx.clock.clearTimeout(this.#ctx.flush.timer);
+    this.#ctx.mesh?.close();
+    this.#ctx.relay?.close();
+    this.#ctx.store.close();
+  }
+
+  #goOnline(): void {
+    if (!this.#connect || this.#closed) return;
+    const ctx = this.#ctx;
+    const me = requireMe(ctx);
+    ctx.mesh = this.#opts.createMesh?.(peerId(me.sigPub), {
+      signal: (to, signal, lost) =>
+        void ctx.relay?.call('signal:send', { to, data: { kind: 'sdp', signal } }).catch((e) => {
+          ctx.log.warn('[bw] signal not sent', e.code ?? e);
+          lost(); // e.g. the relay was restarting: that connection attempt can never complete
+        }),
+      open: (key) => this.#serial(async () => {
+        await markMutual(ctx, key);
+        // Catch-up: tell them how far I hold their posts; they resend what I lack (and learn what I got).
+        sendChannel(ctx, key, { t: 'sync', since: await cursorFor(ctx, key) });
+        await flushOutbox(ctx);
+        await this.#refresh();
+      }),
+      close: () => void this.#refresh(),
+      message: (from, text) => this.#serial(() => onChannelMessage(ctx, from, text)),
+    });
+    ctx.relay = ctx.connect(me, {
+      status: (s, detail) => void this.#refresh({ relay: s, relayDetail: detail }),
+      authenticated: (ice) => this.#serial(async () => {
+        ctx.mesh?.setIceServers(ice);
+        await watch(ctx);
+        await flushOutbox(ctx);
+        await drainMailbox(ctx);
+        for (const f of ctx.friends.values()) await dropFriendRequest(ctx, f.key); // invites I accepted, inviter never met
+      }),
+      signal: (from, data) => this.#serial(async () => {
+        const msg = parse(SignalDataSchema, data, 'signal');
+        if (msg.kind === 'friend-request') return onFriendRequest(ctx, from, msg);
+        if (!ctx.friends.has(from)) throw new BwError('not-friend', 'connection offer from a non-friend');
+        if (msg.kind === 'receipt') return markDelivered(ctx, from, (p) => msg.seqs.includes(p.seq));
+        if (!ctx.mesh) return; // relay-only mode: the friend's offer goes unanswered and they use the mailbox
+        ctx.mesh.signal(from, msg.signal);
+      }),
+      presence: (key, online) => this.#serial(() => this.#onPresence(key, online)),
+      mailbox: () => this.#serial(() => drainMailbox(ctx)),
+    });
+  }
+
+  async #onPresence(key: string, online: boolean): Promise<void> {
+    const ctx = this.#ctx;
+    const f = ctx.friends.get(key);
+    if (!f) return;
+    if (online) {
+      ctx.online.add(key);
+      if (f.status === 'pending' && f.invite) await sendFriendRequest(ctx, { ...f, ...f.invite });
+      // The pending side waits for the inviter to learn of it; the inviter's offer completes the friendship.
+      if (ctx.mesh && isInitiator(peerId(requireMe(ctx).sigPub), key)) ctx.mesh.connect(key);
+      await sendReceipt(ctx, key); // what I fetched from the mailbox while they were away
+    } else {
+      ctx.online.delete(key);
+      ctx.mesh?.drop(key);
+    }
+    await this.#refresh();
+  }
+
+  /** Runs handlers one at a time; a rejected message is logged with its code, never silently dropped. */
+  #serial(fn: () => Promise<void> | void): void {
+    this.#inbox = this.#inbox.then(fn).catch((e) => {
+      if (isBwError(e)) this.#ctx.log.warn(`[bw] rejected: ${e.code}: ${e.message}`);
+      else this.#ctx.log.error('[bw] handler failed', e);
+    });
+  }
+
+  async #refresh(patch: Partial<ClientState> = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#state = await buildState(this.#ctx, this.#state, patch);
+    this.#opts.onChange?.(this.#state);
+  }
+}

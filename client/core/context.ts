@@ -1,0 +1,84 @@
+// Owns the core's shared running state (who I am, friends, who is online, what I hold) handed to its rule modules.
+import { BwError } from '../../shared/errors.js';
+import { fingerprint, peerId, safetyNumber, type Identity } from '../../shared/crypto/identity.js';
+import type { Clock, ClientStore, ConnectRelay, Logger, Mesh, RelayConnection, RelayStatus } from './ports.js';
+import type { FriendRow, PostRow } from './types.js';
+
+/** What a UI renders; replaced (never mutated) on every change. */
+export interface ClientState {
+  ready: boolean;
+  me?: { key: string; name: string; fingerprint: string };
+  friends: (Pick<FriendRow, 'key' | 'name' | 'status'> & { online: boolean; direct: boolean; safetyNumber: string })[];
+  blocked: string[];
+  posts: (PostRow & { authorName: string; mine: boolean })[];
+  relay: RelayStatus;
+  relayDetail?: string;
+  direct: number;
+  /** Another tab of this browser has this identity open; this one waits and takes over when that one closes. */
+  elsewhere?: boolean;
+}
+
+export interface Ctx {
+  readonly store: ClientStore;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** false: relay-only mode (no data channels, friends' offers go unanswered). */
+  readonly direct: boolean;
+  me?: Identity;
+  /** My next post is numbered at least this (restoredSeqFloor after a restore, else 1). */
+  seqFloor: number;
+  readonly friends: Map<string, FriendRow>;
+  readonly online: Set<string>;
+  /** `author:seq` of every post held. */
+  readonly seen: Set<string>;
+  readonly blocked: Set<string>;
+  /** Per friend, the receipt last sent them (each is sent once a session; a restart sends it again). */
+  readonly receipted: Map<string, string>;
+  relay?: RelayConnection;
+  /** Opens a relay connection as some identity (mine, or an invite's drop key). */
+  readonly connect: ConnectRelay;
+  mesh?: Mesh;
+  /** Outbox retry: pending timer and next delay. */
+  flush: { timer?: unknown; delay: number };
+  /** Rebuilds the state and announces the change. */
+  refresh(patch?: Partial<ClientState>): Promise<void>;
+  /** Runs a handler after those already queued; a rejection is logged with its code. */
+  serial(fn: () => Promise<void> | void): void;
+  /** A key I watch came online or went offline (relay presence). */
+  presence(key: string, online: boolean): Promise<void>;
+  /** A friend's post arrived. */
+  onPost(post: PostRow): void;
+}
+
+export function requireMe(ctx: Pick<Ctx, 'me'>): Identity {
+  if (!ctx.me) throw new BwError('unauthenticated', 'create an identity first');
+  return ctx.me;
+}
+
+export const myKey = (ctx: Pick<Ctx, 'me'>): string => peerId(requireMe(ctx).sigPub);
+
+const FEED_LIMIT = 200;
+
+/** The state a UI sees: public data only (no key ever leaves the core through it). */
+export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<ClientState>): Promise<ClientState> {
+  const me = ctx.me;
+  const mine = me ? peerId(me.sigPub) : '';
+  const rows = await ctx.store.recentPosts(FEED_LIMIT);
+  const names = new Map([...ctx.friends.values()].map((f) => [f.key, f.name]));
+  return {
+    ...prev,
+    ...patch,
+    me: me && { key: mine, name: me.name, fingerprint: fingerprint(me) },
+    friends: [...ctx.friends.values()].map((f) => ({
+      key: f.key,
+      name: f.name,
+      status: f.status,
+      online: ctx.online.has(f.key),
+      direct: ctx.mesh?.isOpen(f.key) ?? false,
+      safetyNumber: me ? safetyNumber(me, f) : '',
+    })),
+    blocked: [...ctx.blocked],
+    posts: rows.map((r) => ({ ...r, mine: r.author === mine, authorName: r.author === mine ? (me?.name ?? '') : (names.get(r.author) ?? r.author.slice(0, 8)) })),
+    direct: ctx.mesh?.openCount() ?? 0,
+  };
+}

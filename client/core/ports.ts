@@ -1,0 +1,121 @@
+// Owns the interfaces through which the client core reaches the outside: store, relay connection, mesh, clock, log.
+import type { Identity } from '../../shared/crypto/identity.js';
+import type { ClientToServer, IceServer } from '../../shared/protocol.js';
+import type { BlockedRow, FriendRow, FriendStatus, IdentityRow, InviteRow, OutboxRow, PostRow } from './types.js';
+
+/**
+ * Everything the client keeps: identity, friends, blocked keys, invites, posts and the outbox. Async so IndexedDB
+ * fits; a synchronous store (SQLite) answers with resolved promises. Rows go in and come out as plain objects.
+ */
+export interface ClientStore {
+  /** My identity, checked on read (checkIdentityRow); undefined before one is created. */
+  getIdentity(): Promise<IdentityRow | undefined>;
+  putIdentity(row: IdentityRow): Promise<void>;
+
+  listFriends(): Promise<FriendRow[]>;
+  putFriend(row: FriendRow): Promise<void>;
+  setFriendStatus(key: string, status: FriendStatus): Promise<void>;
+  deleteFriend(key: string): Promise<void>;
+
+  listBlocked(): Promise<BlockedRow[]>;
+  putBlocked(row: BlockedRow): Promise<void>;
+  deleteBlocked(key: string): Promise<void>;
+
+  listInvites(): Promise<InviteRow[]>;
+  getInvite(token: string): Promise<InviteRow | undefined>;
+  putInvite(row: InviteRow): Promise<void>;
+  /** Marks an invite withdrawn at `at`; nothing if there is no such invite. */
+  revokeInvite(token: string, at: number): Promise<void>;
+  deleteInvite(token: string): Promise<void>;
+
+  /** Inserts or replaces the post (author, seq). */
+  putPost(row: PostRow): Promise<void>;
+  /** Every (author, seq) held. */
+  postKeys(): Promise<[string, number][]>;
+  /** The author's highest seq held, 0 if none. */
+  lastSeq(author: string): Promise<number>;
+  /** The author's seqs held, ascending; with `newest`, only that many of the highest, descending. */
+  seqsOf(author: string, newest?: number): Promise<number[]>;
+  /** The author's posts, ascending by seq. */
+  postsBy(author: string): Promise<PostRow[]>;
+  /** The newest posts by ts, newest first. */
+  recentPosts(limit: number): Promise<PostRow[]>;
+  /**
+   * Runs `edit` on the author's posts (only `seq` when given) and stores those it reports changed (returns true).
+   * Resolves whether any changed.
+   */
+  editPosts(author: string, seq: number | undefined, edit: (p: PostRow) => boolean): Promise<boolean>;
+
+  /** Outbox rows in insertion order. */
+  listOutbox(): Promise<OutboxRow[]>;
+  addOutbox(row: Omit<OutboxRow, 'id'>): Promise<void>;
+  deleteOutbox(id: number): Promise<void>;
+  deleteOutboxTo(key: string): Promise<void>;
+
+  close(): void;
+}
+
+export type RelayStatus = 'connecting' | 'connected' | 'offline';
+
+export interface RelayEvents {
+  status(status: RelayStatus, detail?: string): void;
+  authenticated(iceServers: IceServer[]): void;
+  signal(from: string, data: unknown): void;
+  presence(key: string, online: boolean): void;
+  mailbox(): void;
+}
+
+/** Typed calls to the relay; the success half of each ack, or a thrown BwError. */
+export interface RelayConnection {
+  readonly status: RelayStatus;
+  call<E extends keyof ClientToServer>(event: E, msg: Parameters<ClientToServer[E]>[0]): Promise<Extract<Parameters<Parameters<ClientToServer[E]>[1]>[0], { ok: true }>>;
+  close(): void;
+}
+
+/** Opens the relay connection for an identity (client/relay-connection.ts, or a stand-in). */
+export type ConnectRelay = (me: Pick<Identity, 'sigPub' | 'sigSecret'>, on: RelayEvents) => RelayConnection;
+
+export interface MeshEvents {
+  /** Sends a signal to a friend; `lost()` says it could not be sent (the attempt is then replaced). */
+  signal(to: string, signal: unknown, lost: () => void): void;
+  open(key: string): void;
+  close(key: string): void;
+  message(from: string, text: string): void;
+}
+
+/** Direct data channels to friends (client/mesh.ts); absent in relay-only mode. */
+export interface Mesh {
+  /** Starts a channel to a friend now online, if this side is the initiator; the other side waits. */
+  connect(key: string): void;
+  /** Feeds a signal relayed from a friend. */
+  signal(from: string, signal: unknown): void;
+  isOpen(key: string): boolean;
+  openCount(): number;
+  send(key: string, text: string): boolean;
+  drop(key: string): void;
+  setIceServers(servers: IceServer[]): void;
+  close(): void;
+}
+
+export type CreateMesh = (me: string, on: MeshEvents) => Mesh;
+
+/** Exactly one side initiates, by key order, so two friends who see each other at once never both offer. */
+export const isInitiator = (me: string, them: string): boolean => me < them;
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock = (now: () => number = Date.now): Clock => ({
+  now,
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+});
+
+/** Where rejected messages and retries are reported; console by default, quiet in the CLI unless asked. */
+export interface Logger {
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}

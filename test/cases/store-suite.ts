@@ -1,0 +1,105 @@
+// The ClientStore contract, one case table run against every real store: SQLite in Node, Dexie in Chromium (and the stand-in).
+import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
+import type { ClientStore } from '../../client/core/ports.js';
+import type { FriendRow, PostRow } from '../../client/core/types.js';
+
+export interface StoreCase {
+  what: string;
+  run(store: ClientStore): Promise<void>;
+}
+
+function check(ok: unknown, what: string): void {
+  if (!ok) throw new Error(`store contract: ${what}`);
+}
+const same = (a: unknown, b: unknown, what: string) => {
+  const j = (v: unknown) => JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? [...x] : x));
+  check(j(a) === j(b), `${what}: got ${j(a)}, expected ${j(b)}`);
+};
+
+const post = (author: string, seq: number, ts: number, extra: Partial<PostRow> = {}): PostRow => ({ author, seq, ts, body: `${author}#${seq}`, via: 'relay', received: ts, ...extra });
+
+export const storeCases: StoreCase[] = [
+  {
+    what: 'identity: none, then the same secrets and floor back',
+    async run(s) {
+      check((await s.getIdentity()) === undefined, 'no identity at first');
+      const id = generateIdentity('Zoë');
+      await s.putIdentity({ id: 'me', ...id, created: 5, seqFloor: 1234 });
+      const back = await s.getIdentity();
+      same(back, { id: 'me', ...id, created: 5, seqFloor: 1234 }, 'identity round trip');
+      check(back!.sigSecret instanceof Uint8Array, 'secrets come back as bytes');
+    },
+  },
+  {
+    what: 'friends: put, status, nested invite bytes, delete',
+    async run(s) {
+      const f: FriendRow = { key: 'k1', name: 'Ann', sigPub: new Uint8Array(32).fill(1), dhPub: new Uint8Array(32).fill(2), wrapKey: new Uint8Array(32).fill(3), mailboxOut: 'cap', mailboxAllow: 'tag', status: 'pending', added: 7, invite: { token: new Uint8Array(16).fill(9), relay: 'http://r', expires: 99 } };
+      await s.putFriend(f);
+      await s.putFriend({ ...f, key: 'k2', name: 'Bo', status: 'mutual', invite: undefined, answered: 'tok' });
+      await s.setFriendStatus('k1', 'mutual');
+      const all = (await s.listFriends()).sort((a, b) => a.key.localeCompare(b.key));
+      same(all[0], { ...f, status: 'mutual' }, 'friend with its invite');
+      same(all[1]!.answered, 'tok', 'answered token');
+      await s.deleteFriend('k1');
+      same((await s.listFriends()).map((x) => x.key), ['k2'], 'after delete');
+    },
+  },
+  {
+    what: 'blocked and invites: put, revoke, delete',
+    async run(s) {
+      await s.putBlocked({ key: 'b', at: 3 });
+      same(await s.listBlocked(), [{ key: 'b', at: 3 }], 'blocked');
+      await s.deleteBlocked('b');
+      same(await s.listBlocked(), [], 'unblocked');
+      await s.putInvite({ token: 't1', expires: 10 });
+      await s.putInvite({ token: 't2', expires: 20 });
+      await s.revokeInvite('t1', 15);
+      await s.revokeInvite('nope', 15);
+      same(await s.getInvite('t1'), { token: 't1', expires: 10, revoked: 15 }, 'revoked invite');
+      same(await s.getInvite('t2'), { token: 't2', expires: 20 }, 'open invite has no revoked field');
+      check((await s.getInvite('nope')) === undefined, 'unknown invite');
+      await s.deleteInvite('t2');
+      same((await s.listInvites()).map((i) => i.token), ['t1'], 'after delete');
+    },
+  },
+  {
+    what: 'posts: keys, last seq, newest seqs, by author in order, recent by ts',
+    async run(s) {
+      for (const [seq, ts] of [[2, 20], [1, 10], [10, 40], [3, 30]] as const) await s.putPost(post('a', seq, ts));
+      await s.putPost(post('b', 1, 35));
+      await s.putPost(post('a', 3, 30, { body: 'replaced' }));
+      same((await s.postKeys()).map(([a, n]) => `${a}${n}`).sort(), ['a1', 'a10', 'a2', 'a3', 'b1'], 'keys');
+      same(await s.lastSeq('a'), 10, 'last seq');
+      same(await s.lastSeq('nobody'), 0, 'no posts');
+      same(await s.seqsOf('a'), [1, 2, 3, 10], 'seqs ascending');
+      same(await s.seqsOf('a', 2), [10, 3], 'newest two, descending');
+      same((await s.postsBy('a')).map((p) => p.body), ['a#1', 'a#2', 'replaced', 'a#10'], 'by author');
+      same((await s.recentPosts(3)).map((p) => `${p.author}${p.seq}`), ['a10', 'b1', 'a3'], 'recent');
+    },
+  },
+  {
+    what: 'posts: edits are stored only where the edit says it changed something',
+    async run(s) {
+      const me = peerId(generateIdentity('x').sigPub);
+      await s.putPost(post(me, 1, 1, { via: 'self', delivery: { f: 'relay' } }));
+      await s.putPost(post(me, 2, 2, { via: 'self', delivery: { f: 'queued' } }));
+      check(await s.editPosts(me, 2, (p) => ((p.delivery!.f = 'relay'), true)), 'one changed');
+      check(!(await s.editPosts(me, 1, () => false)), 'none changed');
+      check(!(await s.editPosts(me, 9, () => true)), 'no such post');
+      check(await s.editPosts(me, undefined, (p) => p.seq === 1 && ((p.delivery!.f = 'delivered'), true)), 'all of an author');
+      same((await s.postsBy(me)).map((p) => p.delivery!.f), ['delivered', 'relay'], 'deliveries');
+    },
+  },
+  {
+    what: 'outbox: insertion order, delete by id and by recipient',
+    async run(s) {
+      for (const [to, seq] of [['x', 1], ['y', 1], ['x', 2]] as const) await s.addOutbox({ to, seq, env: `e${to}${seq}`, created: seq });
+      const rows = await s.listOutbox();
+      same(rows.map((r) => r.env), ['ex1', 'ey1', 'ex2'], 'order');
+      check(rows.every((r) => typeof r.id === 'number'), 'ids assigned');
+      await s.deleteOutbox(rows[1]!.id!);
+      await s.deleteOutboxTo('x');
+      same(await s.listOutbox(), [], 'emptied');
+    },
+  },
+];

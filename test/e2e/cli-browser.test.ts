@@ -1,0 +1,108 @@
+// End to end: `bw` in a terminal and a real Chromium page, through the real relay: posts both ways, and key backups
+// that move one identity from the browser to the terminal and back.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './browser.js';
+import { startRelay, type RelayProcess } from './relay-process.js';
+import { feedItem, friendRow, makeInvite, openUser, post, reopen } from './flow.js';
+import { bwUser, type BwResult } from '../node/cli-harness.js';
+
+const PASS = 'correct horse battery staple';
+const ok = (r: BwResult, what: string) => assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}`);
+
+let relay: RelayProcess;
+let browser: Browser;
+
+before(async () => {
+  relay = await startRelay();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await relay?.stop();
+});
+
+test('bw ↔ a Chromium page: posts go both ways; the page shows the terminal friend’s post as received via the relay', { timeout: 120_000 }, async () => {
+  const alice = await openUser(browser, relay.url, 'Alice');
+  const tess = bwUser(relay.url, PASS);
+  ok(await tess.run(['init', 'Tess']), 'init');
+  ok(await tess.run(['accept', await makeInvite(alice)]), 'accept the page’s invite');
+  await friendRow(alice, 'Tess').waitFor({ state: 'attached' });
+
+  const fromTerminal = `from the terminal ${Date.now()}`;
+  ok(await tess.run(['post', fromTerminal]), 'post');
+  const item = feedItem(alice, fromTerminal);
+  await item.waitFor();
+  assert.equal(await item.getAttribute('data-via'), 'relay');
+  assert.match((await item.locator('[part=author]').textContent()) ?? '', /Tess/);
+  assert.match((await item.textContent()) ?? '', /received via relay/);
+
+  const fromPage = `from the page ${Date.now()}`;
+  await post(alice, fromPage);
+  // The terminal is offline now: the page's copy waits on the relay (never a data channel with a terminal).
+  await feedItem(alice, fromPage).filter({ hasText: 'waiting on relay' }).waitFor();
+  const feed = await tess.run(['feed', '--json']);
+  ok(feed, 'feed');
+  const got = feed.json.find((p) => p.body === fromPage);
+  assert.ok(got, `the terminal's feed has the page's post: ${feed.stdout}`);
+  assert.equal(got.name, 'Alice');
+  assert.equal(got.via, 'relay');
+});
+
+test('never online together: bw accepts the invite of a closed page; the page finds the request when it reopens', { timeout: 120_000 }, async () => {
+  const page = await openUser(browser, relay.url, 'Pam');
+  const code = await makeInvite(page);
+  const ctx = page.context();
+  await page.close(); // the tab is gone: Pam is offline
+
+  const tom = bwUser(relay.url, PASS);
+  ok(await tom.run(['init', 'Tom']), 'init');
+  const acc = await tom.run(['accept', code, '--json']);
+  ok(acc, 'accept');
+  assert.equal(acc.json[0].delivered, false, 'Pam was not online');
+
+  const again = await reopen(ctx, relay.url, 'Pam');
+  await friendRow(again, 'Tom').waitFor({ state: 'attached' });
+  const hello = `welcome, Tom ${Date.now()}`;
+  await post(again, hello);
+  await feedItem(again, hello).filter({ hasText: 'waiting on relay' }).waitFor();
+  const feed = await tom.run(['feed', '--json']);
+  assert.ok(feed.json.some((p) => p.body === hello && p.name === 'Pam'), feed.stdout);
+});
+
+test('a backup made in the browser imports in bw, and one made in bw restores in the browser', { timeout: 120_000 }, async () => {
+  // Browser → terminal.
+  const dee = await openUser(browser, relay.url, 'Dee');
+  const deeFingerprint = await dee.locator('bw-feed [part=me] code').textContent();
+  await dee.locator('bw-feed details', { hasText: 'Key backup' }).locator('summary').click();
+  await dee.locator('bw-backup input[name=passphrase]').fill(PASS);
+  await dee.locator('bw-backup button[name=export]').click();
+  const text = await dee.locator('bw-backup textarea[name=backup]').inputValue();
+  const term = bwUser(relay.url, PASS);
+  const file = join(term.home, 'from-browser.txt');
+  writeFileSync(file, text);
+  const imported = await term.run(['backup', 'import', file, '--json']);
+  ok(imported, 'import');
+  assert.equal(imported.json[0].name, 'Dee');
+  assert.equal(imported.json[0].fingerprint, deeFingerprint, 'the same identity');
+  const wrong = await bwUser(relay.url, 'not the passphrase').run(['backup', 'import', file]);
+  assert.equal(wrong.code, 3);
+  assert.match(wrong.stderr, /wrong passphrase/);
+
+  // Terminal → browser.
+  const ed = bwUser(relay.url, PASS);
+  const made = await ed.run(['init', 'Ed', '--json']);
+  ok(made, 'init');
+  const out = join(ed.home, 'ed.backup');
+  ok(await ed.run(['backup', 'export', out]), 'export');
+  const page = await reopen(await browser.newContext(), relay.url, 'Ed');
+  await page.locator('bw-onboarding summary', { hasText: 'Restore' }).click();
+  await page.locator('bw-onboarding textarea[name=backup]').fill(readFileSync(out, 'utf8'));
+  await page.locator('bw-onboarding input[name=passphrase]').fill(PASS);
+  await page.locator('bw-onboarding button[name=import]').click();
+  await page.locator('bw-feed [part=me]', { hasText: 'Ed' }).waitFor();
+  assert.equal(await page.locator('bw-feed [part=me] code').textContent(), made.json[0].fingerprint);
+});

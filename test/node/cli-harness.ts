@@ -1,0 +1,67 @@
+// Owns running `bw` (build/cli/main.js) as a child process for tests: each user a temp BW_HOME, never ~/.brainwaves.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MAIN = join(import.meta.dirname, '../../cli/main.js');
+
+export interface BwResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout as JSON lines (with --json). */
+  json: any[];
+}
+
+export interface BwUser {
+  home: string;
+  run(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv }): Promise<BwResult>;
+  /** Starts a long-running command; `line(pred)` resolves with the first JSON line matching. */
+  spawn(args: string[]): { child: ChildProcess; line(pred: (o: any) => boolean): Promise<any>; done: Promise<BwResult> };
+}
+
+const parseLines = (s: string) => s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+
+export function bwUser(relay: string, passphrase = 'correct horse battery staple'): BwUser {
+  const home = mkdtempSync(join(tmpdir(), 'bw-cli-'));
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({ PATH: process.env.PATH, HOME: join(home, 'no-home'), BW_HOME: home, BW_RELAY: relay, BW_PASSPHRASE: passphrase, ...extra });
+  const start = (args: string[], extra?: NodeJS.ProcessEnv) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: env(extra), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const listeners = new Set<() => void>();
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d;
+      listeners.forEach((l) => l());
+    });
+    child.stderr!.on('data', (d: Buffer) => (stderr += d));
+    const done = new Promise<BwResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, json: parseLines(stdout) })));
+    const line = (pred: (o: any) => boolean) =>
+      new Promise<any>((resolve, reject) => {
+        const check = () => {
+          const hit = parseLines(stdout).find(pred);
+          if (hit) {
+            listeners.delete(check);
+            resolve(hit);
+          }
+        };
+        listeners.add(check);
+        child.on('close', () => reject(new Error(`bw ${args.join(' ')} ended without the line; stdout: ${stdout} stderr: ${stderr}`)));
+        check();
+      });
+    return { child, done, line };
+  };
+  return {
+    home,
+    async run(args, opts = {}) {
+      const p = start(args, opts.env);
+      p.child.stdin!.end(opts.input ?? '');
+      return p.done;
+    },
+    spawn(args) {
+      const p = start(args);
+      return p;
+    },
+  };
+}

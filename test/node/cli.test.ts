@@ -1,0 +1,121 @@
+// `bw` against a real relay process: two terminal users befriend, post both ways, read their feeds, remove; and every error's code.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRelay, type RelayProcess } from '../e2e/relay-process.js';
+import { bwUser, type BwResult } from './cli-harness.js';
+
+const ok = (r: BwResult, what: string) => assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}`);
+
+describe('bw ↔ bw through a real relay', () => {
+  let relay: RelayProcess;
+  before(async () => {
+    relay = await startRelay();
+  });
+  after(() => relay.stop());
+
+  test('invite, accept, post both ways; each feed shows the other with the right author; after remove nothing new arrives', async () => {
+    const ann = bwUser(relay.url);
+    const bob = bwUser(relay.url);
+    ok(await ann.run(['init', 'Ann']), 'ann init');
+    ok(await bob.run(['init', 'Bob']), 'bob init');
+    const inv = await ann.run(['invite', '--json']);
+    ok(inv, 'invite');
+    const { code, link } = inv.json[0];
+    assert.match(link, /#invite=bw1\./);
+
+    // Ann is online (following) while Bob accepts: the request reaches her at once.
+    const follow = ann.spawn(['feed', '--follow', '--json']);
+    await follow.line((o) => o.event === 'following');
+    const acc = await bob.run(['accept', link, '--json']);
+    ok(acc, 'accept');
+    assert.equal(acc.json[0].name, 'Ann');
+    await follow.line((o) => o.event === 'friend' && o.name === 'Bob');
+    follow.child.kill('SIGINT');
+    ok(await follow.done, 'follow ends on Ctrl-C');
+
+    ok(await bob.run(['post', 'hello from the terminal, Ann']), 'bob post');
+    ok(await ann.run(['post', '-'], { input: 'and hello back, Bob\n' }), 'ann post from stdin');
+
+    const annFeed = await ann.run(['feed', '--json']);
+    ok(annFeed, 'ann feed');
+    const fromBob = annFeed.json.find((p) => p.body === 'hello from the terminal, Ann');
+    assert.ok(fromBob, `Ann's feed has Bob's post: ${annFeed.stdout}`);
+    assert.equal(fromBob.name, 'Bob');
+    assert.equal(fromBob.via, 'relay');
+    assert.equal(annFeed.json[0].body, 'and hello back, Bob', 'newest first');
+
+    const bobFeed = await bob.run(['feed', '--json']);
+    ok(bobFeed, 'bob feed');
+    const fromAnn = bobFeed.json.find((p) => p.body === 'and hello back, Bob');
+    assert.ok(fromAnn, `Bob's feed has Ann's post: ${bobFeed.stdout}`);
+    assert.equal(fromAnn.name, 'Ann');
+
+    const friends = await bob.run(['friends', '--json']);
+    assert.equal(friends.json[0].name, 'Ann');
+    assert.equal(friends.json[0].status, 'mutual');
+    assert.match(friends.json[0].safetyNumber, /\d/);
+
+    ok(await bob.run(['remove', 'Ann']), 'bob removes Ann');
+    await ann.run(['post', 'after the remove']);
+    const later = await bob.run(['feed', '--json']);
+    ok(later, 'bob feed after remove');
+    assert.ok(!later.json.some((p) => p.body === 'after the remove'), `nothing new arrives: ${later.stdout}`);
+
+    const status = await ann.run(['status', '--json']);
+    ok(status, 'status');
+    assert.deepEqual({ ...status.json[0], relay: undefined }, { relay: undefined, reachable: true, loggedIn: true, name: 'Ann', friends: 1, outbox: status.json[0].outbox });
+  });
+
+  test('befriending while never online together: the request waits at the relay until the inviter next runs a command', async () => {
+    const cy = bwUser(relay.url);
+    const dan = bwUser(relay.url);
+    ok(await cy.run(['init', 'Cy']), 'cy init');
+    ok(await dan.run(['init', 'Dan']), 'dan init');
+    const { code } = (await cy.run(['invite', '--json'])).json[0];
+    const acc = await dan.run(['accept', code, '--json']);
+    ok(acc, 'accept while Cy is offline');
+    assert.equal(acc.json[0].delivered, false);
+    const cyFriends = await cy.run(['feed', '--json']); // Cy's next command fetches the request from her mailbox
+    ok(cyFriends, 'cy feed');
+    const list = await cy.run(['friends', '--json']);
+    assert.deepEqual(list.json.map((f) => [f.name, f.status]), [['Dan', 'mutual']]);
+    ok(await cy.run(['post', 'welcome, Dan']), 'cy post');
+    const danFeed = await dan.run(['feed', '--json']);
+    assert.ok(danFeed.json.some((p) => p.body === 'welcome, Dan' && p.name === 'Cy'), danFeed.stdout);
+    ok(await dan.run(['post', 'thanks, Cy']), 'dan post');
+    const back = await cy.run(['feed', '--json']);
+    assert.ok(back.json.some((p) => p.body === 'thanks, Cy' && p.name === 'Dan'), back.stdout);
+  });
+
+  test('each failure prints one line saying what and what to do, with its exit code', async () => {
+    const eve = bwUser(relay.url);
+    const usage = await eve.run(['post']);
+    assert.equal(usage.code, 1, 'missing argument is a usage error');
+    const none = await eve.run(['feed']);
+    assert.equal(none.code, 1, 'no identity yet');
+    assert.match(none.stderr, /bw init/);
+    ok(await eve.run(['init', 'Eve']), 'init');
+    const again = await eve.run(['init', 'Eve']);
+    assert.equal(again.code, 3);
+    assert.match(again.stderr, /already holds the identity "Eve"/);
+    const wrong = await eve.run(['friends'], { env: { BW_PASSPHRASE: 'not it' } });
+    assert.equal(wrong.code, 3);
+    assert.match(wrong.stderr, /wrong passphrase/);
+    const bad = await eve.run(['accept', 'bw1.not-an-invite']);
+    assert.equal(bad.code, 3);
+    assert.match(bad.stderr, /invite code/);
+    const unknown = await eve.run(['remove', 'Mallory']);
+    assert.equal(unknown.code, 3);
+    assert.match(unknown.stderr, /no friend called "Mallory"/);
+    const down = await eve.run(['feed', '--relay', 'http://127.0.0.1:9']);
+    assert.equal(down.code, 2);
+    assert.match(down.stderr, /relay at http:\/\/127\.0\.0\.1:9 is unreachable/);
+    const queued = await eve.run(['post', 'while the relay is down', '--relay', 'http://127.0.0.1:9']);
+    assert.equal(queued.code, 2);
+    assert.match(queued.stderr, /unreachable; the post is saved/);
+    const json = await eve.run(['status', '--json', '--relay', 'http://127.0.0.1:9']);
+    assert.equal(json.code, 2);
+    assert.equal(json.json.at(-1).code, 'unavailable');
+    for (const r of [again, wrong, bad, unknown, down, queued]) assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  });
+});

@@ -1,0 +1,223 @@
+// The client core's rules with in-memory stand-ins (store, relay, clock): befriend, post, mailbox, outbox, remove, restore.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ClientCore } from '../../client/core/client.js';
+import type { ClientState } from '../../client/core/context.js';
+import type { Clock, ClientStore } from '../../client/core/ports.js';
+import { memoryStore } from '../cases/memory-store.js';
+import { FakeRelay } from './fake-relay.js';
+
+const quiet = { warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
+
+/** A clock the test moves; timers run only when the test fires them. */
+function manualClock(start = Date.UTC(2026, 0, 1)): Clock & { t: number; timers: (() => void)[] } {
+  const c = {
+    t: start,
+    timers: [] as (() => void)[],
+    now: () => c.t,
+    setTimeout: (fn: () => void) => c.timers.push(fn),
+    clearTimeout: () => {},
+  };
+  return c;
+}
+
+interface User {
+  core: ClientCore;
+  store: ClientStore;
+  /** Resolves when the state satisfies `pred` (checked now and on every change). */
+  until(pred: (s: ClientState) => boolean): Promise<ClientState>;
+}
+
+function user(relay: FakeRelay, clock = manualClock(), store = memoryStore()): User {
+  const waiters = new Set<() => void>();
+  const core = new ClientCore({
+    store,
+    connectRelay: relay.connect,
+    relayUrl: 'http://relay.test',
+    clock,
+    log: quiet,
+    onChange: () => waiters.forEach((w) => w()),
+  });
+  return {
+    core,
+    store,
+    until: (pred) =>
+      new Promise((resolve) => {
+        const check = () => {
+          if (!pred(core.state)) return;
+          waiters.delete(check);
+          resolve(core.state);
+        };
+        waiters.add(check);
+        check();
+      }),
+  };
+}
+
+async function online(u: User, name?: string): Promise<User> {
+  await u.core.start();
+  if (name) await u.core.createIdentity(name);
+  await u.until((s) => s.relay === 'connected');
+  await u.core.idle();
+  return u;
+}
+
+async function befriend(a: User, b: User): Promise<void> {
+  const code = await a.core.createInvite();
+  await a.core.idle();
+  await b.core.acceptInvite(code);
+  await a.until((s) => s.friends.some((f) => f.key === b.core.state.me!.key && f.status === 'mutual'));
+}
+
+test('invite, accept, post both ways through the mailbox (relay-only core)', async () => {
+  const relay = new FakeRelay();
+  const ann = await online(user(relay), 'Ann');
+  const bob = await online(user(relay), 'Bob');
+  await befriend(ann, bob);
+  assert.equal(bob.core.state.friends[0]!.status, 'pending', 'the accepter is pending until the inviter shows it holds them');
+
+  await ann.core.post('hello Bob');
+  const got = await bob.until((s) => s.posts.some((p) => p.body === 'hello Bob'));
+  const p = got.posts.find((x) => x.body === 'hello Bob')!;
+  assert.equal(p.authorName, 'Ann');
+  assert.equal(p.via, 'relay');
+  await bob.until((s) => s.friends[0]!.status === 'mutual');
+
+  await bob.core.post('hi Ann');
+  await ann.until((s) => s.posts.some((x) => x.body === 'hi Ann' && x.authorName === 'Bob'));
+  // Bob's receipt turns Ann's mailbox post into 'delivered' with no data channel.
+  await ann.until((s) => s.posts.find((x) => x.body === 'hello Bob')!.delivery![bob.core.state.me!.key] === 'delivered');
+});
+
+test('a post to an offline friend waits in the mailbox and arrives when they next connect', async () => {
+  const relay = new FakeRelay();
+  const ann = await online(user(relay), 'Ann');
+  const bobStore = memoryStore();
+  const bob = await online(user(relay, manualClock(), bobStore), 'Bob');
+  await befriend(ann, bob);
+  bob.core.close();
+  await ann.core.post('while you were away');
+  assert.equal(relay.mailboxes.get(bob.core.state.me!.key)?.length, 1);
+
+  const again = await online(user(relay, manualClock(), bobStore));
+  await again.until((s) => s.posts.some((p) => p.body === 'while you were away' && p.via === 'relay'));
+  await again.core.idle();
+  assert.equal(relay.mailboxes.get(again.core.state.me!.key)?.length, 0, 'fetched posts are acknowledged');
+});
+
+test('with the relay down a post waits in the outbox once, and leaves once when it is back', async () => {
+  const relay = new FakeRelay();
+  const clock = manualClock();
+  const annStore = memoryStore();
+  const ann = await online(user(relay, clock, annStore), 'Ann');
+  const bob = await online(user(relay), 'Bob');
+  await befriend(ann, bob);
+  ann.core.close();
+  relay.up = false;
+  const offline = user(relay, clock, annStore);
+  await offline.core.start();
+  await offline.until((s) => s.relay === 'offline');
+  const row = await offline.core.post('queued');
+  assert.equal(Object.values(row.delivery!)[0], 'queued');
+  assert.equal((await annStore.listOutbox()).length, 1);
+  offline.core.close();
+
+  relay.up = true;
+  const back = await online(user(relay, clock, annStore));
+  await bob.until((s) => s.posts.some((p) => p.body === 'queued'));
+  await back.core.idle();
+  assert.equal((await annStore.listOutbox()).length, 0);
+  assert.equal(relay.puts.filter((p) => p.to === bob.core.state.me!.key).length, 1, 'sent once');
+});
+
+test('befriending while never online together: the friend request waits at the relay until the inviter connects', async () => {
+  const relay = new FakeRelay();
+  const annStore = memoryStore();
+  const ann = await online(user(relay, manualClock(), annStore), 'Ann');
+  const code = await ann.core.createInvite();
+  await ann.core.idle();
+  const annKey = ann.core.state.me!.key;
+  ann.core.close();
+
+  const bobStore = memoryStore();
+  const bob = await online(user(relay, manualClock(), bobStore), 'Bob');
+  await bob.core.acceptInvite(code);
+  await bob.core.idle();
+  const waiting = relay.mailboxes.get(annKey) ?? [];
+  assert.equal(waiting.length, 1, 'the request waits in her mailbox');
+  assert.notEqual(waiting[0]!.from, bob.core.state.me!.key, 'left under the invite’s drop key, not Bob’s');
+  const bobKey = bob.core.state.me!.key;
+  bob.core.close();
+
+  const ann2 = await online(user(relay, manualClock(), annStore));
+  await ann2.until((s) => s.friends.some((f) => f.key === bobKey && f.status === 'mutual'));
+  await ann2.core.idle();
+  assert.equal(relay.mailboxes.get(annKey)?.length, 0, 'the request is acknowledged');
+  await ann2.core.post('welcome, Bob');
+  ann2.core.close();
+
+  const bob2 = await online(user(relay, manualClock(), bobStore));
+  await bob2.until((s) => s.posts.some((p) => p.body === 'welcome, Bob' && p.authorName === 'Ann'));
+  await bob2.until((s) => s.friends[0]!.status === 'mutual');
+  assert.ok((await bobStore.listFriends())[0]!.invite?.dropped, 'left once, remembered');
+});
+
+test('a refused mailbox put stays one outbox row through failed retries, and leaves once', async () => {
+  const relay = new FakeRelay();
+  const clock = manualClock();
+  const ann = await online(user(relay, clock), 'Ann');
+  const bob = await online(user(relay), 'Bob');
+  await befriend(ann, bob);
+  relay.refusePuts = 'quota';
+  await ann.core.post('over quota');
+  const outbox = async () => (await (ann as User).store.listOutbox()).length;
+  assert.equal(await outbox(), 1);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(clock.timers.length, i + 1, 'a retry is scheduled');
+    clock.timers[i]!();
+    await ann.core.idle();
+    assert.equal(await outbox(), 1, `retry ${i + 1} failed and queued nothing more`);
+  }
+  relay.refusePuts = undefined;
+  clock.timers.at(-1)!();
+  await ann.core.idle();
+  assert.equal(await outbox(), 0);
+  await bob.until((s) => s.posts.some((p) => p.body === 'over quota'));
+  assert.equal(relay.puts.length, 1);
+});
+
+test('after remove nothing new reaches the removed friend, and their re-sent request for the used invite is refused', async () => {
+  const relay = new FakeRelay();
+  const ann = await online(user(relay), 'Ann');
+  const bob = await online(user(relay), 'Bob');
+  await befriend(ann, bob);
+  const bobKey = bob.core.state.me!.key;
+  await ann.core.unfriend(bobKey);
+  const row = await ann.core.post('not for Bob');
+  assert.deepEqual(row.delivery, {}, 'not sealed for a removed friend');
+  // Bob still holds the invite as pending: presence makes him send the request again; Ann refuses it (revoked).
+  relay.disconnect(bobKey);
+  const bob2 = await online(user(relay, manualClock(), bob.store));
+  await bob2.core.idle();
+  await ann.core.idle();
+  assert.equal(ann.core.state.friends.length, 0);
+  await assert.rejects(ann.core.unfriend(bobKey), { code: 'not-friend' });
+});
+
+test('a restored identity numbers its posts past the restore time; a second identity is refused', async () => {
+  const relay = new FakeRelay();
+  const clock = manualClock();
+  const ann = await online(user(relay, clock), 'Ann');
+  const first = await ann.core.post('one');
+  assert.equal(first.seq, 1);
+  const backup = ann.core.exportBackup('pass phrase');
+  await assert.rejects(ann.core.createIdentity('Again'), { code: 'bad-frame' });
+
+  clock.t += 60_000;
+  const restored = user(relay, clock);
+  await restored.core.start();
+  await restored.core.importIdentity(backup, 'pass phrase');
+  const next = await restored.core.post('after');
+  assert.equal(next.seq, clock.t);
+  assert.equal(restored.core.state.me!.key, ann.core.state.me!.key);
+});
