@@ -15,6 +15,9 @@ export function strategyFor(req: { method: string; url: string; mode: string }, 
   return req.mode === 'navigate' ? 'page' : 'asset';
 }
 
+/** Rollup's `name.<hash>.ext` files (see rollup.config.mjs): their bytes never change under that name. */
+export const isHashed = (url: string): boolean => /\/[^/.]+\.[A-Za-z0-9_-]{8,}\.[a-z]+$/.test(new URL(url).pathname);
+
 /** Same-origin URLs of the scripts, module preloads, styles, icons and manifest an HTML page names. */
 export function shellUrls(html: string, page: string): string[] {
   const out = new Set<string>();

@@ -7,7 +7,7 @@
 // On install it fetches the page and caches the same-origin scripts, styles and icons the page names, so the very
 // first visit (which this worker does not control yet) is enough to open offline afterwards.
 
-import { CACHE, shellUrls, strategyFor } from './sw-rules.js';
+import { CACHE, isHashed, shellUrls, strategyFor } from './sw-rules.js';
 
 /** The few ServiceWorkerGlobalScope members used (the project compiles against the DOM lib, not WebWorker). */
 interface ExtendableEvent extends Event {
@@ -15,10 +15,12 @@ interface ExtendableEvent extends Event {
 }
 interface FetchEvent extends ExtendableEvent {
   readonly request: Request;
+  /** The navigation's own network response, started while the worker was booting (navigation preload). */
+  readonly preloadResponse?: Promise<Response | undefined>;
   respondWith(r: Response | Promise<Response>): void;
 }
 interface WorkerScope {
-  readonly registration: { readonly scope: string };
+  readonly registration: { readonly scope: string; readonly navigationPreload?: { enable(): Promise<void> } };
   readonly clients: { claim(): Promise<void> };
   skipWaiting(): Promise<void>;
   addEventListener(type: 'install' | 'activate', fn: (e: ExtendableEvent) => void): void;
@@ -43,10 +45,10 @@ const isShell = (url: string) => {
   return path === root || path === `${root}index.html`;
 };
 
-async function networkFirst(req: Request): Promise<Response> {
+async function networkFirst(req: Request, preload: Promise<Response | undefined> | undefined): Promise<Response> {
   const cache = await caches.open(CACHE);
   try {
-    const res = await fetch(req);
+    const res = (await preload?.catch(() => undefined)) ?? (await fetch(req));
     // The page at the scope's root (/, /?direct=off, /index.html) is the one page, kept under the scope URL.
     if (res.ok) await cache.put(isShell(req.url) ? new URL('./', sw.registration.scope).href : req, res.clone());
     return res;
@@ -59,16 +61,16 @@ async function networkFirst(req: Request): Promise<Response> {
 
 async function cacheFirst(req: Request, wait: (p: Promise<unknown>) => void): Promise<Response> {
   const cache = await caches.open(CACHE);
-  const refresh = fetch(req).then(async (res) => {
-    if (res.ok && res.type === 'basic') await cache.put(req, res.clone());
-    return res;
-  });
+  const refresh = () =>
+    fetch(req).then(async (res) => {
+      if (res.ok && res.type === 'basic') await cache.put(req, res.clone());
+      return res;
+    });
   const hit = await cache.match(req);
-  if (hit) {
-    wait(refresh.catch(() => undefined)); // the next load gets a changed file; this one is not held up
-    return hit;
-  }
-  return refresh;
+  if (!hit) return refresh();
+  // A content-hashed file never changes; anything else is refreshed for the next load, not holding up this one.
+  if (!isHashed(req.url)) wait(refresh().catch(() => undefined));
+  return hit;
 }
 
 sw.addEventListener('install', (e) => e.waitUntil(precache().then(() => sw.skipWaiting())));
@@ -77,11 +79,14 @@ sw.addEventListener('activate', (e) =>
     caches
       .keys()
       .then((keys) => Promise.all(keys.filter((k) => k.startsWith('bw-shell-') && k !== CACHE).map((k) => caches.delete(k))))
+      // Navigation preload: the page's request goes out while the worker boots instead of after it, so a worker
+      // that only falls back to the cache costs a page load (nearly) nothing.
+      .then(() => sw.registration.navigationPreload?.enable().catch(() => undefined))
       .then(() => sw.clients.claim()),
   ),
 );
 sw.addEventListener('fetch', (e) => {
   const how = strategyFor(e.request, sw.registration.scope);
-  if (how === 'page') e.respondWith(networkFirst(e.request));
+  if (how === 'page') e.respondWith(networkFirst(e.request, e.preloadResponse));
   else if (how === 'asset') e.respondWith(cacheFirst(e.request, (p) => e.waitUntil(p)));
 });

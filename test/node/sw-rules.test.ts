@@ -1,7 +1,7 @@
 // The service worker's rules (client/sw-rules.ts): what it answers from the cache, and what it never touches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { shellUrls, strategyFor } from '../../client/sw-rules.js';
+import { isHashed, shellUrls, strategyFor } from '../../client/sw-rules.js';
 
 const SCOPE = 'https://relay.example/';
 const req = (url: string, mode = 'no-cors', method = 'GET') => ({ url, mode, method });
@@ -27,4 +27,13 @@ test('the shell is read from the page: its same-origin scripts, styles, icons an
     <link rel="icon" href="data:," /><script type="module" src="./app.5d41402a.js"></script>
     <script src="https://cdn.example/x.js"></script><link rel=stylesheet href='/theme.css'>`;
   assert.deepEqual(shellUrls(html, SCOPE).sort(), [`${SCOPE}app.5d41402a.js`, `${SCOPE}icon.svg`, `${SCOPE}manifest.webmanifest`, `${SCOPE}theme.css`]);
+});
+
+test('only content-hashed names count as never changing', () => {
+  assert.equal(isHashed(`${SCOPE}app.GY3rt6t2.js`), true);
+  assert.equal(isHashed(`${SCOPE}page.Bt_nb_Fq.css`), true);
+  assert.equal(isHashed(`${SCOPE}bw-feed.js`), false);
+  assert.equal(isHashed(`${SCOPE}manifest.webmanifest`), false);
+  assert.equal(isHashed(`${SCOPE}sw.js`), false);
+  assert.equal(isHashed(`${SCOPE}index.html`), false);
 });
