@@ -1,6 +1,7 @@
 // Owns the terminal's client: the core over the SQLite store and a relay-only socket.io-client link, for one command.
 import { BwError } from '../shared/errors.js';
 import { ClientCore } from '../client/core/client.js';
+import { stateWaiter } from '../client/core/state-waiter.js';
 import type { ClientState } from '../client/core/context.js';
 import type { PostRow } from '../client/core/types.js';
 import { connectRelay } from '../client/relay-connection.js';
@@ -30,7 +31,7 @@ const quiet = { warn: () => {}, error: (...a: unknown[]) => console.error(...a) 
 /** Opens the store and the core; `connect: false` for commands that need no network. */
 export async function openClient(opts: ClientOptions, connect: boolean): Promise<NodeClient> {
   const store = openSqliteStore({ dataDir: opts.dataDir, passphrase: opts.passphrase });
-  const waiters = new Set<() => void>();
+  const waiter = stateWaiter<ClientState>(() => core.state);
   const posts = new Set<(p: PostRow) => void>();
   const core = new ClientCore({
     store,
@@ -38,19 +39,10 @@ export async function openClient(opts: ClientOptions, connect: boolean): Promise
     connectRelay: (me, on) => connectRelay(opts.relay, me, on),
     relayUrl: opts.relay,
     log: opts.verbose ? console : quiet,
-    onChange: () => waiters.forEach((w) => w()),
+    onChange: () => waiter.changed(),
     onPost: (p) => posts.forEach((f) => f(p)),
   });
-  const until = (pred: (s: ClientState) => boolean) =>
-    new Promise<ClientState>((resolve) => {
-      const check = () => {
-        if (!pred(core.state)) return;
-        waiters.delete(check);
-        resolve(core.state);
-      };
-      waiters.add(check);
-      check();
-    });
+  const { until } = waiter;
   try {
     await core.start({ connect });
   } catch (e) {

@@ -33,7 +33,7 @@ async function precache(): Promise<void> {
   const cache = await caches.open(CACHE);
   const page = new URL('./', sw.registration.scope).href;
   const res = await fetch(page, { cache: 'no-cache' });
-  if (!res.ok) return;
+  if (!res.ok || res.redirected) return; // a redirected response cannot answer a navigation later
   await cache.put(page, res.clone());
   // A bundle that fails to load now is cached at its first use instead: the install itself must not fail on it.
   await Promise.all(shellUrls(await res.text(), page).map((u) => cache.add(u).catch(() => undefined)));
@@ -49,8 +49,11 @@ async function networkFirst(req: Request, preload: Promise<Response | undefined>
   const cache = await caches.open(CACHE);
   try {
     const res = (await preload?.catch(() => undefined)) ?? (await fetch(req));
-    // The page at the scope's root (/, /?direct=off, /index.html) is the one page, kept under the scope URL.
-    if (res.ok) await cache.put(isShell(req.url) ? new URL('./', sw.registration.scope).href : req, res.clone());
+    // The page at the scope's root (/, /?direct=off, /index.html) is the one page, kept under the scope URL. A full
+    // cache must not turn a good answer into a failure, so the write is not awaited.
+    if (res.ok && !res.redirected) cache.put(isShell(req.url) ? new URL('./', sw.registration.scope).href : req, res.clone()).catch(() => undefined);
+    // A relay behind a proxy that is down answers 502/503/504: the kept page is better than that.
+    if (res.status >= 500) return (await cache.match(req, { ignoreSearch: true })) ?? (await cache.match(new URL('./', sw.registration.scope).href)) ?? res;
     return res;
   } catch (e) {
     const hit = (await cache.match(req, { ignoreSearch: true })) ?? (await cache.match(new URL('./', sw.registration.scope).href));
@@ -63,7 +66,7 @@ async function cacheFirst(req: Request, wait: (p: Promise<unknown>) => void): Pr
   const cache = await caches.open(CACHE);
   const refresh = () =>
     fetch(req).then(async (res) => {
-      if (res.ok && res.type === 'basic') await cache.put(req, res.clone());
+      if (res.ok && res.type === 'basic' && res.status === 200) await cache.put(req, res.clone()).catch(() => undefined);
       return res;
     });
   const hit = await cache.match(req);

@@ -19,11 +19,23 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  * Request line plus headers are capped at 16 KiB (Node's default), answered 431.
  */
 export function createRelayServer(opts: { tls?: TlsFiles; log: Logger; onRequest: Handler }): Server {
-  const options = { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 };
-  const server: Server = opts.tls ? (createHttps({ ...options, cert: opts.tls.cert, key: opts.tls.key }, opts.onRequest) as unknown as Server) : createHttp(options, opts.onRequest);
+  // Node checks both timeouts every connectionsCheckingInterval (30 s by default): check often enough to mean them.
+  const options = { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 2_000 };
+  const onRequest: Handler = opts.tls
+    ? (req, res) => {
+        res.setHeader('strict-transport-security', 'max-age=31536000'); // this host speaks HTTPS: browsers should insist
+        opts.onRequest(req, res);
+      }
+    : opts.onRequest;
+  const server: Server = opts.tls
+    ? (createHttps({ ...options, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: 10_000 }, onRequest) as unknown as Server)
+    : createHttp(options, onRequest);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     opts.log.debug('malformed http request', { code: err.code });
-    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    // A failed or timed-out TLS handshake has no HTTP to answer in (an HTTP reply would leave the socket open), and a
+    // response already under way on this socket (a pipelined request, a long-poll) must not get a second one mixed in.
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    if (err.code === 'ECONNRESET' || !socket.writable || /^ERR_(TLS|SSL)_/.test(err.code ?? '') || inFlight) return void socket.destroy();
     const reply = err.code === 'HPE_HEADER_OVERFLOW' ? failure(431, 'oversize', 'request line and headers must fit in 16 KiB')
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? failure(408, 'bad-request', 'request took too long')
       : failure(400, 'bad-request', 'malformed HTTP request');
@@ -71,7 +83,8 @@ export function requestPath(target: string | undefined): string | undefined {
   if (!target) return undefined;
   if (target.startsWith('/')) return target.replace(/[?#].*$/s, '');
   try {
-    return new URL(target).pathname;
+    const path = new URL(target).pathname;
+    return path.startsWith('/') ? path : undefined; // `x:index.html` has a path, but not one of this server's
   } catch {
     return undefined;
   }

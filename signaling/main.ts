@@ -38,10 +38,6 @@ function main(): void {
     return;
   }
   const log = createLogger(config.logLevel);
-  // The last line of defence behind the guards (signaling/guard.ts): a bug in a library callback is logged, and
-  // the relay keeps serving everyone else. Its state that matters (the mailbox) is in SQLite, not in memory.
-  process.on('uncaughtException', (e) => log.error('uncaught exception', { err: String(e?.stack ?? e) }));
-  process.on('unhandledRejection', (e) => log.error('unhandled rejection', { err: String((e as Error)?.stack ?? e) }));
 
   const store = openSqliteStore({ dataDir: config.dataDir, queueQuota: config.queueQuota, senderQuota: config.senderQuota });
   let relay: ReturnType<typeof createRelay> | undefined;
@@ -66,6 +62,11 @@ function main(): void {
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `${tls ? 'https' : 'http'}://${host}:${port}/`;
     log.info('relay listening', { url, dataDir: config.dataDir, files: site.size });
+    // The last line of defence behind the guards (signaling/guard.ts), once serving: a bug in a library callback is
+    // logged and the relay keeps serving everyone else (its state that matters, the mailbox, is in SQLite). Before
+    // this point a failure to start still ends the process with an error status, so a supervisor sees it.
+    process.on('uncaughtException', (e) => log.error('uncaught exception', { err: String(e?.stack ?? e) }));
+    process.on('unhandledRejection', (e) => log.error('unhandled rejection', { err: String((e as Error)?.stack ?? e) }));
     if (site.size) process.stderr.write(`\n  BrainWaves is running. Open ${url} in two browser windows (two profiles) to try it.\n\n`);
   });
   if (tls) {

@@ -1,6 +1,6 @@
 // Owns serving the built client: dist/ read once into a table of files (precompressed copies, ETags, cache policy, security headers); only a file in that table can ever be served.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { ErrorCode } from '../shared/errors.js';
@@ -21,7 +21,7 @@ const TYPES: Record<string, string> = {
 };
 const COMPRESSIBLE = /\.(html|m?js|css|svg|json|webmanifest|txt)$/;
 /** Rollup's `[name].[hash]` names: their bytes never change, so browsers may keep them for a year without asking. */
-const HASHED = /^[^.]+\.[A-Za-z0-9_-]{8,}\.[a-z]+(\.map)?$/;
+const HASHED = /^[^.]+\.[A-Za-z0-9_-]{8,}\.[a-z]+$/; // not their .map: the hash covers the code, not the map
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 type Coding = 'br' | 'gzip' | 'identity';
@@ -39,13 +39,16 @@ export function loadSite(dir: string): Site {
   const site = new Map<string, Asset>();
   if (!dir || !existsSync(dir)) return site;
   for (const name of readdirSync(dir)) {
-    if (/\.(br|gz)$/.test(name) || !statSync(join(dir, name)).isFile()) continue;
+    // lstat: a symlink is not followed, so nothing outside the folder gets into the table.
+    if (/\.(br|gz)$/.test(name) || !lstatSync(join(dir, name)).isFile()) continue;
     const identity = readFileSync(join(dir, name));
     const bodies: Asset['bodies'] = { identity };
     if (COMPRESSIBLE.test(name) && identity.length > 512) {
       // Quality 5 when the build did not precompress: a second of brotli-11 per start is not worth it here.
-      bodies.br = existsSync(join(dir, `${name}.br`)) ? readFileSync(join(dir, `${name}.br`)) : brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
-      bodies.gzip = existsSync(join(dir, `${name}.gz`)) ? readFileSync(join(dir, `${name}.gz`)) : gzipSync(identity);
+      // A precompressed copy older than its file is stale (say, index.html re-pointed at another relay by setRelay).
+      const fresh = (copy: string) => existsSync(copy) && lstatSync(copy).mtimeMs >= lstatSync(join(dir, name)).mtimeMs;
+      bodies.br = fresh(join(dir, `${name}.br`)) ? readFileSync(join(dir, `${name}.br`)) : brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
+      bodies.gzip = fresh(join(dir, `${name}.gz`)) ? readFileSync(join(dir, `${name}.gz`)) : gzipSync(identity);
     }
     const html = extname(name) === '.html';
     site.set(name, {
@@ -84,7 +87,8 @@ export const failure = (status: number, code: ErrorCode, message: string, header
 export function pickCoding(accept: string | undefined, have: Asset['bodies']): Coding {
   const q = new Map<string, number>();
   for (const part of (accept ?? '').toLowerCase().split(',')) {
-    const [name, ...params] = part.trim().split(';');
+    const [raw, ...params] = part.split(';');
+    const name = raw!.trim();
     const qp = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     if (name) q.set(name, qp ? Number(qp.slice(2)) || 0 : 1);
   }

@@ -33,7 +33,8 @@ function main(dir: string): void {
   writeFileSync(join(dir, 'SHA256SUMS'), sums);
   const embed = readdirSync(dir).find((n) => /^bw-feed\.[\w-]+\.js$/.test(n));
   const lines = [
-    `dist/ digest: sha256:${digestOf(sums)} (over dist/SHA256SUMS; rebuild the same commit with \`npm ci && npm run build\` to compare)`,
+    `dist/ digest: sha256:${digestOf(sums)} (over dist/SHA256SUMS; rebuild the same commit with \`npm ci && npm run build\`` +
+      `${process.env.BW_RELAY_URL ? ` and BW_RELAY_URL=${process.env.BW_RELAY_URL}` : ' and no BW_RELAY_URL'} to compare)`,
   ];
   if (embed) {
     lines.push(

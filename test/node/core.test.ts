@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClientCore } from '../../client/core/client.js';
+import { stateWaiter } from '../../client/core/state-waiter.js';
 import type { ClientState } from '../../client/core/context.js';
 import type { Clock, ClientStore } from '../../client/core/ports.js';
 import { memoryStore } from '../cases/memory-store.js';
@@ -29,29 +30,16 @@ interface User {
 }
 
 function user(relay: FakeRelay, clock = manualClock(), store = memoryStore()): User {
-  const waiters = new Set<() => void>();
+  const waiter = stateWaiter<ClientState>(() => core.state);
   const core = new ClientCore({
     store,
     connectRelay: relay.connect,
     relayUrl: 'http://relay.test',
     clock,
     log: quiet,
-    onChange: () => waiters.forEach((w) => w()),
+    onChange: () => waiter.changed(),
   });
-  return {
-    core,
-    store,
-    until: (pred) =>
-      new Promise((resolve) => {
-        const check = () => {
-          if (!pred(core.state)) return;
-          waiters.delete(check);
-          resolve(core.state);
-        };
-        waiters.add(check);
-        check();
-      }),
-  };
+  return { core, store, until: waiter.until };
 }
 
 async function online(u: User, name?: string): Promise<User> {

@@ -1,12 +1,12 @@
 // The relay's HTTP edge in-process: file table, codings, ETags, named errors, and the guard that keeps a throwing handler from taking the relay down.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { io } from 'socket.io-client';
 import { DEFAULTS } from '../../signaling/config.js';
 import { clientHandler, createRelayServer, guardServer, requestPath } from '../../signaling/http.js';
@@ -25,9 +25,14 @@ function site() {
   writeFileSync(join(root, 'secret.txt'), 'SENTINEL: outside the client');
   const dir = join(root, 'dist');
   mkdirSync(dir);
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>BrainWaves</title>');
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>BrainWaves</title>'.padEnd(600));
   writeFileSync(join(dir, APP), code);
   writeFileSync(join(dir, 'bw-feed.js'), code);
+  writeFileSync(join(dir, `${APP}.map`), '{"version":3}');
+  symlinkSync('../secret.txt', join(dir, 'leak.txt')); // a link out of the folder must not be served
+  // A precompressed copy older than its file (index.html re-pointed by setRelay after the build) is stale.
+  writeFileSync(join(dir, 'index.html.br'), brotliCompressSync('<!doctype html><title>STALE</title>'.padEnd(600)));
+  utimesSync(join(dir, 'index.html.br'), new Date(0), new Date(0));
   return loadSite(dir);
 }
 const get = (path: string, headers: Record<string, string> = {}) => serveFile(site(), { method: 'GET', path, headers });
@@ -63,6 +68,9 @@ test('bundles: content-hashed names are immutable, compressed as the client acce
   assert.notEqual(gz.headers.etag, br.headers.etag, 'each representation has its own ETag');
   assert.equal(get(`/${APP}`, { 'accept-encoding': 'br;q=0, gzip;q=0' }).headers['content-encoding'], undefined);
   assert.equal(get('/bw-feed.js').headers['cache-control'], 'no-cache', 'the stable name must be revalidated');
+  assert.equal(get(`/${APP}.map`).headers['cache-control'], 'no-cache', 'a map is not covered by its bundle\'s hash');
+  const page = get('/', { 'accept-encoding': 'br' });
+  assert.match(brotliDecompressSync(page.body as Buffer).toString(), /BrainWaves/, 'a stale precompressed copy is not served');
 });
 
 test('pickCoding honours q-values and wildcards', () => {
@@ -71,6 +79,7 @@ test('pickCoding honours q-values and wildcards', () => {
   assert.equal(pickCoding('*', have), 'br');
   assert.equal(pickCoding('br;q=0, *', have), 'gzip');
   assert.equal(pickCoding('GZIP', have), 'gzip');
+  assert.equal(pickCoding('br ;q=0, *', have), 'gzip', 'whitespace before the parameter');
 });
 
 test('malformed or hostile paths get named errors and never a file outside the client', () => {
@@ -83,6 +92,7 @@ test('malformed or hostile paths get named errors and never a file outside the c
     assert.doesNotMatch(String(r.body), /SENTINEL/, p);
   }
   assert.equal(get('/index.html').status, 200);
+  assert.equal(get('/leak.txt').error?.code, 'not-found', 'a symlink out of the folder is not in the table');
   assert.equal(serveFile(loadSite(''), { method: 'GET', path: '/', headers: {} }).error?.code, 'not-found');
 });
 
@@ -92,6 +102,7 @@ test('requestPath takes origin-form and absolute-form targets and refuses the re
   assert.equal(requestPath('*'), undefined);
   assert.equal(requestPath(''), undefined);
   assert.equal(requestPath('http://'), undefined);
+  assert.equal(requestPath('x:aindex.html'), undefined);
 });
 
 async function listen(server: Server): Promise<string> {

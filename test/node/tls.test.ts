@@ -68,3 +68,10 @@ test('half a TLS setup or an unreadable file is refused at start with a clear me
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /--tls-cert .*nope\.pem: ENOENT/);
 });
+
+test('a relay that cannot start exits with an error status, not 0 (a supervisor must see it)', () => {
+  const main = join(import.meta.dirname, '../../signaling/main.js');
+  const r = spawnSync(process.execPath, [main, '--port', '0', '--data-dir', '/dev/null/not-a-dir', '--metrics-port', 'off'], { encoding: 'utf8', timeout: 10_000 });
+  assert.notEqual(r.status, 0, `exit ${r.status}: ${r.stderr}${r.stdout}`);
+  assert.notEqual(r.status, null, 'it exits by itself');
+});
