@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { renderUnicodeCompact } from 'uqr';
 import { BwError, isBwError } from '../shared/errors.js';
 import { fingerprint } from '../shared/crypto/identity.js';
-import { extractInviteCode, readInvite } from '../shared/crypto/invite.js';
+import { extractInviteCode, inviteLink, readInvite } from '../shared/crypto/invite.js';
 import type { ClientState } from '../client/core/context.js';
 import type { PostRow } from '../client/core/types.js';
 import { openClient, type ClientOptions, type NodeClient } from './node-client.js';
@@ -67,7 +67,7 @@ export const invite = (run: Run, qr: boolean): Promise<number> =>
     });
     const code = await c.core.createInvite();
     await c.core.idle();
-    const link = new URL(`/#invite=${encodeURIComponent(code)}`, run.client.relay).href;
+    const link = inviteLink(code, new URL('/', run.client.relay).href); // the relay's own page opens it
     const picture = qr && !run.out.json ? `\n${renderUnicodeCompact(link)}` : '';
     run.out.line(`Send this to a friend (valid 7 days):\n${code}\n\nor the link:\n${link}${picture}`, { ok: true, code, link });
     if (down) throw down;

@@ -41,6 +41,10 @@ export const EVENT_COST = {
  */
 export const strikeBurst = (rate: number): number => Math.max(100, rate);
 export const strikeRate = (rate: number): number => rate / 10;
+/** A strike bucket with no refusals counted yet. */
+export const noStrikes = (rate: number, now: number): Bucket => ({ tokens: strikeBurst(rate), at: now });
+/** Whether a strike bucket has forgiven every refusal by `now`. */
+export const strikesForgiven = (b: Bucket, now: number, rate: number): boolean => isFull(b, now, strikeRate(rate), strikeBurst(rate));
 
 /**
  * How long a key disconnected for flooding is refused at auth:prove, before its signature is even checked (the check
@@ -59,7 +63,7 @@ export interface KeyLimit {
 
 export const freshKeyLimit = (rate: number, now: number): KeyLimit => ({
   cost: fullBucket(rate, now),
-  strikes: { tokens: strikeBurst(rate), at: now },
+  strikes: noStrikes(rate, now),
   sockets: 0,
   cooldownUntil: 0,
 });

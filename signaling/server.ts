@@ -18,7 +18,7 @@ import { guarded } from './guard.js';
 import type { Logger } from './log.js';
 import { createPresence, type PresenceNote } from './presence.js';
 import { pendingBytes } from './backpressure.js';
-import { EVENT_COST, FLOOD_COOLDOWN_MS, freshKeyLimit, fullBucket, isFull, strike, strikeBurst, strikeRate, take, type KeyLimit } from './rate-limit.js';
+import { EVENT_COST, FLOOD_COOLDOWN_MS, freshKeyLimit, fullBucket, isFull, noStrikes, strike, strikesForgiven, take, type KeyLimit } from './rate-limit.js';
 import type { MailboxStore } from './store/store.js';
 import { iceServersFor } from './turn.js';
 
@@ -73,7 +73,7 @@ export function createRelay(opts: {
   /** One cost bucket per authenticated key, shared by all its connections; kept after they leave until it is full again. */
   const keyLimits = new Map<string, KeyLimit>();
   const rested = (l: KeyLimit, t: number) =>
-    !l.sockets && t >= l.cooldownUntil && isFull(l.cost, t, config.keyRateLimit) && isFull(l.strikes, t, strikeRate(config.keyRateLimit), strikeBurst(config.keyRateLimit));
+    !l.sockets && t >= l.cooldownUntil && isFull(l.cost, t, config.keyRateLimit) && strikesForgiven(l.strikes, t, config.keyRateLimit);
   const forgetRestedKeys = (t: number) => {
     for (const [k, l] of keyLimits) if (rested(l, t)) keyLimits.delete(k);
   };
@@ -87,7 +87,7 @@ export function createRelay(opts: {
     let challenge: PendingChallenge | undefined;
     let key: string | undefined;
     const bucket = fullBucket(config.rateLimit, now());
-    const strikes = { tokens: strikeBurst(config.rateLimit), at: now() };
+    const strikes = noStrikes(config.rateLimit, now());
     let limit: KeyLimit | undefined;
     {
       const c = newChallenge(now(), config.authTimeoutMs);

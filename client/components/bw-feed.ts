@@ -1,6 +1,7 @@
 // Owns <bw-feed>: the embeddable BrainWaves client (identity, friends, compose, feed) for any page, one tag.
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import { isBwError } from '../../shared/errors.js';
+import { inviteLink } from '../../shared/crypto/invite.js';
 import { SessionController } from '../controllers/session-controller.js';
 import type { PostEvent, SessionState } from '../session.js';
 import { theme } from './theme.js';
@@ -174,8 +175,7 @@ export class BwFeed extends LitElement {
   };
 
   #inviteLink(code: string): string {
-    const hash = `#invite=${encodeURIComponent(code)}`;
-    return this.inviteBase ? new URL(hash, this.inviteBase).href : new URL(`/${hash}`, this.relay || location.origin).href;
+    return inviteLink(code, this.inviteBase || new URL('/', this.relay || location.origin).href);
   }
 
   /** The notice after accepting an invite follows that friend's state: it changes once they have answered. */

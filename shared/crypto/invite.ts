@@ -49,6 +49,9 @@ export function createInvite(me: Identity, opts: { relay: string; now: number; t
   return { code: `${INVITE_PREFIX}${toB64u(card)}.${toB64u(sig)}`, invite };
 }
 
+/** An invite as a link: `page` (the client page that opens it) with the code in its fragment, read back by extractInviteCode. */
+export const inviteLink = (code: string, page: string): string => new URL(`#invite=${encodeURIComponent(code)}`, page).href;
+
 /** Extracts a code from a pasted link (`…#invite=CODE`) or the bare code, trimming whitespace. */
 export function extractInviteCode(text: string): string {
   if (typeof text !== 'string') throw new BwError('bad-invite', 'invite code must be text');

@@ -22,7 +22,10 @@ export interface MailboxStore {
   count(to: string, now: number): number;
   /** Unexpired rows waiting across every mailbox (the mailbox-depth metric; read on scrape, not per frame). */
   depth(now: number): number;
-  /** Replaces `recipient`'s allow list: the SHA-256 tags of the mailbox capabilities it accepts (durable). */
+  /**
+   * Replaces `recipient`'s allow list: the SHA-256 tags of the mailbox capabilities it accepts. Durable at the next
+   * checkpoint, not at once: clients send their list again on every connect.
+   */
   setAllowed(recipient: string, tags: readonly string[]): void;
   /** Whether `recipient` has `tag` on its allow list. */
   isAllowed(recipient: string, tag: string): boolean;

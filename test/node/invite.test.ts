@@ -7,6 +7,7 @@ import {
   createFriendRequest,
   createInvite,
   extractInviteCode,
+  inviteLink,
   INVITE_PREFIX,
   INVITE_TTL_MS,
   openFriendRequest,
@@ -61,6 +62,14 @@ describe('invite codes', () => {
     assert.equal(extractInviteCode(`  \n${code}\t `), code);
     assert.deepEqual(acceptInvite(bob, `https://x/#invite=${code}`, NOW), invite);
     assert.deepEqual(acceptInvite(bob, `  https://brainwaves.example/app?x=1#invite=${encodeURIComponent(code)}\n`, NOW), invite);
+  });
+
+  test('inviteLink puts the code in the fragment of the page that opens it, and extractInviteCode reads it back', () => {
+    const { code } = createInvite(alice, { relay: RELAY, now: NOW });
+    const link = inviteLink(code, 'https://static.example/brainwaves/');
+    assert.ok(link.startsWith('https://static.example/brainwaves/#invite='), link);
+    assert.equal(extractInviteCode(link), code);
+    assert.equal(inviteLink(code, 'https://relay.example/').split('#')[0], 'https://relay.example/');
   });
 
   test('malformed codes → bad-invite', () => {
