@@ -1,10 +1,9 @@
 // Owns the flood benchmark: honest clients' round-trip p50 before and during a flood of every event kind by a few
 // attacker keys (same relay, same run, its default limits), and the relay's peak RSS meanwhile. Loopback only.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { RELAY_MAIN, startDriver, startServer, type Driver, type ServerProc } from './relay.bench.js';
 import { round } from './stats.js';
+import { tempDir } from '../test/temp.js';
 
 /** Honest friend pairs, each client a signal and a mailbox fetch per round, a pause between rounds. */
 const HONEST_PAIRS = 10;
@@ -22,7 +21,7 @@ const RSS_SAMPLE_MS = 100;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function floodBench(): Promise<Record<string, number>> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bw-bench-flood-'));
+  const dataDir = tempDir('bw-bench-flood');
   let relay: ServerProc | undefined;
   const drivers: Driver[] = [];
   try {

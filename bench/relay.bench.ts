@@ -1,8 +1,7 @@
 // Owns the relay benchmark: signal forwarding rate and latency, memory per idle client, and mailbox durable
 // stores/s — each against a bare baseline measured in the same run, with traffic only to 127.0.0.1.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,6 +10,7 @@ import { DEFAULTS } from '../signaling/config.js';
 import { openSqliteStore } from '../signaling/store/sqlite.js';
 import type { DriverReply, DriverRequest, ForwardStats, ServerKind, StormStats } from './relay-load-driver.js';
 import { round } from './stats.js';
+import { tempDir } from '../test/temp.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export const RELAY_MAIN = here('../signaling/main.js');
@@ -209,7 +209,7 @@ async function stormOnce(driver: Driver, server: ServerProc, kind: ServerKind): 
  * relay_login_ratio = our logins/s ÷ bare connects/s.
  */
 export async function loginBench(): Promise<Record<string, number>> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bw-bench-login-'));
+  const dataDir = tempDir('bw-bench-login');
   const servers: ServerProc[] = [];
   let driver: Driver | undefined;
   try {
@@ -274,7 +274,7 @@ async function rowsPerSecond(rows: readonly Row[], step: number, run: (chunk: re
 
 /** Our store as the relay uses it: one putMany per mailbox:put, all of a wave grouped into one commit. */
 async function oursOnce(rows: readonly Row[]): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'bw-bench-mailbox-'));
+  const dir = tempDir('bw-bench-mailbox');
   const store = openSqliteStore({ dataDir: dir, queueQuota: DEFAULTS.queueQuota, senderQuota: DEFAULTS.senderQuota });
   try {
     return await rowsPerSecond(rows, MAILBOX_WAVE, async (wave) => {
@@ -293,7 +293,7 @@ async function oursOnce(rows: readonly Row[]): Promise<number> {
  * (made by opening and closing the store first), with the same WAL + synchronous=FULL.
  */
 async function rawOnce(rows: readonly Row[], rowsPerTx: number): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'bw-bench-raw-'));
+  const dir = tempDir('bw-bench-raw');
   openSqliteStore({ dataDir: dir, queueQuota: DEFAULTS.queueQuota, senderQuota: DEFAULTS.senderQuota }).close();
   const db = new Database(join(dir, 'mailbox.db'));
   try {
@@ -334,7 +334,7 @@ async function mailboxBench(): Promise<Record<string, number>> {
 export async function relayBench(): Promise<Record<string, number>> {
   const mailbox = await mailboxBench();
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'bw-bench-relay-'));
+  const dataDir = tempDir('bw-bench-relay');
   const servers: ServerProc[] = [];
   let driver: Driver | undefined;
   try {

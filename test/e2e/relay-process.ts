@@ -3,10 +3,10 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createHash, createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { tempDir } from '../temp.js';
 
 export interface RelayProcess {
   url: string;
@@ -21,7 +21,7 @@ const MAIN = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname,
 
 /** Starts build/signaling/main.js with --port 0 and waits for its "relay listening" log line. */
 export async function startRelay(opts: { dataDir?: string; args?: string[] } = {}): Promise<RelayProcess> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'bw-relay-'));
+  const dataDir = opts.dataDir ?? tempDir('bw-relay');
   const child = spawn(process.execPath, [MAIN, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--static-dir', 'dist', '--log-level', 'info', '--metrics-port', '0', ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -68,7 +68,7 @@ export async function startRelay(opts: { dataDir?: string; args?: string[] } = {
 
 /** A one-day self-signed P-256 certificate for 127.0.0.1, made with openssl, for `--tls-cert` / `--tls-key`. */
 export function selfSignedCert(): { cert: string; key: string; spki: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'bw-tls-'));
+  const dir = tempDir('bw-tls');
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,

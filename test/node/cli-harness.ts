@@ -1,8 +1,7 @@
 // Owns running `bw` (build/cli/main.js) as a child process for tests: each user a temp BW_HOME, never ~/.brainwaves.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../temp.js';
 
 const MAIN = join(import.meta.dirname, '../../cli/main.js');
 
@@ -24,7 +23,7 @@ export interface BwUser {
 const parseLines = (s: string) => s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 
 export function bwUser(relay: string, passphrase = 'correct horse battery staple'): BwUser {
-  const home = mkdtempSync(join(tmpdir(), 'bw-cli-'));
+  const home = tempDir('bw-cli');
   const env = (extra: NodeJS.ProcessEnv = {}) => ({ PATH: process.env.PATH, HOME: join(home, 'no-home'), BW_HOME: home, BW_RELAY: relay, BW_PASSPHRASE: passphrase, ...extra });
   const start = (args: string[], extra?: NodeJS.ProcessEnv) => {
     const child = spawn(process.execPath, [MAIN, ...args], { env: env(extra), stdio: ['pipe', 'pipe', 'pipe'] });

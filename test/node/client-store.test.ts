@@ -1,14 +1,14 @@
 // The ClientStore contract (test/cases/store-suite.ts) against the terminal's SQLite store and the in-memory stand-in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateIdentity } from '../../shared/crypto/identity.js';
 import { openSqliteStore } from '../../cli/sqlite-store.js';
 import { memoryStore } from '../cases/memory-store.js';
 import { storeCases } from '../cases/store-suite.js';
 import { TEST_SCRYPT_N } from '../cases/backup.js';
+import { tempDir } from '../temp.js';
 
 const sqlite = () => openSqliteStore({ dataDir: ':memory:', passphrase: () => 'pass', backup: { scryptN: TEST_SCRYPT_N } });
 
@@ -25,7 +25,7 @@ for (const c of storeCases) {
 }
 
 test('sqlite: the file never holds the secret keys in the clear; a wrong passphrase is refused by name', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bw-store-'));
+  const dir = tempDir('bw-store');
   try {
     const id = generateIdentity('Ann');
     const s = openSqliteStore({ dataDir: dir, passphrase: () => 'right', backup: { scryptN: TEST_SCRYPT_N } });

@@ -1,12 +1,12 @@
 // The relay's HTTP side under hostile input, as a real process: bad encodings, traversal, odd methods, oversized requests, polling garbage, half-open connections. It stays up and serves nothing outside the built client.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRelay, type RelayProcess } from '../e2e/relay-process.js';
 import { connectAs } from './relay-harness.js';
+import { tempDir } from '../temp.js';
 
 const SENTINEL = 'SENTINEL-outside-the-client-7f3a';
 let relay: RelayProcess;
@@ -14,7 +14,7 @@ let port: number;
 
 before(async () => {
   // The client is a copy of dist/ inside a folder that also holds a secret: no request may ever reach it.
-  const root = mkdtempSync(join(tmpdir(), 'bw-fuzz-site-'));
+  const root = tempDir('bw-fuzz-site');
   cpSync('dist', join(root, 'site'), { recursive: true });
   writeFileSync(join(root, 'secret.txt'), SENTINEL);
   writeFileSync(join(root, 'site.txt'), SENTINEL); // a sibling whose name starts like the client folder's

@@ -1,10 +1,9 @@
 // The relay's HTTP edge in-process: file table, codings, ETags, named errors, and the guard that keeps a throwing handler from taking the relay down.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { io } from 'socket.io-client';
@@ -15,13 +14,14 @@ import { createRelay } from '../../signaling/server.js';
 import { loadSite, pickCoding, serveFile } from '../../signaling/static.js';
 import { openSqliteStore } from '../../signaling/store/sqlite.js';
 import { connectAs, call } from './relay-harness.js';
+import { tempDir } from '../temp.js';
 
 const quiet = createLogger('silent');
 const APP = 'app.AbCd_123.js';
 const code = `export const x = ${JSON.stringify('brainwaves '.repeat(200))};\n`;
 
 function site() {
-  const root = mkdtempSync(join(tmpdir(), 'bw-site-'));
+  const root = tempDir('bw-site');
   writeFileSync(join(root, 'secret.txt'), 'SENTINEL: outside the client');
   const dir = join(root, 'dist');
   mkdirSync(dir);
@@ -139,7 +139,7 @@ test('a handler that throws answers 500 internal and the relay keeps serving', a
 });
 
 test('a Socket.IO handler whose store throws answers internal; the connection and the relay live on', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bw-guard-'));
+  const dataDir = tempDir('bw-guard');
   const real = openSqliteStore({ dataDir, queueQuota: 10, senderQuota: 10 });
   let broken = true;
   const store = new Proxy(real, {

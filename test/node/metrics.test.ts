@@ -5,8 +5,6 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
 import { pairKeys } from '../../shared/crypto/pairwise.js';
@@ -20,6 +18,7 @@ import { createRelay, type Relay } from '../../signaling/server.js';
 import { openSqliteStore } from '../../signaling/store/sqlite.js';
 import { startRelay, type RelayProcess } from '../e2e/relay-process.js';
 import { allow, call, capFor, connectAs, connectRaw, type ClientSocket } from './relay-harness.js';
+import { tempDir } from '../temp.js';
 
 /** The value of one sample in Prometheus text format, e.g. sample(text, 'bw_frames_total', { event: 'x', result: 'ok' }). */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -39,7 +38,7 @@ const listen = async (s: Server): Promise<string> => {
 
 /** A relay on port 0 with metrics on a second loopback listener, as main.ts wires them. */
 async function startWithMetrics(overrides: Partial<Config> = {}, token = '') {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bw-metrics-test-'));
+  const dataDir = tempDir('bw-metrics-test');
   const config: Config = { ...DEFAULTS, port: 0, dataDir, staticDir: '', logLevel: 'silent', ...overrides };
   const store = openSqliteStore({ dataDir, queueQuota: config.queueQuota, senderQuota: config.senderQuota });
   const httpServer = createServer();

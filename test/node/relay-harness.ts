@@ -1,9 +1,6 @@
 // Owns a real relay on a loopback port 0 with a real SQLite store, and authenticated socket.io clients for tests.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { toB64u, fromB64u } from '../../shared/bytes.js';
 import { generateIdentity, peerId, sign, type Identity, type PublicIdentity } from '../../shared/crypto/identity.js';
@@ -16,6 +13,7 @@ import { createLogger } from '../../signaling/log.js';
 import { createRelay, type Relay } from '../../signaling/server.js';
 import { openSqliteStore } from '../../signaling/store/sqlite.js';
 import type { MailboxStore } from '../../signaling/store/store.js';
+import { tempDir } from '../temp.js';
 
 export type ClientSocket = Socket<ServerToClient, ClientToServer>;
 
@@ -29,7 +27,7 @@ export interface Harness {
 }
 
 export async function startHarness(overrides: Partial<Config> = {}, now?: () => number, seams: { verify?: typeof verifyProof } = {}): Promise<Harness> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bw-relay-test-'));
+  const dataDir = tempDir('bw-relay-test');
   const config: Config = { ...DEFAULTS, port: 0, dataDir, staticDir: '', logLevel: 'silent', ...overrides };
   const store = openSqliteStore({ dataDir, queueQuota: config.queueQuota, senderQuota: config.senderQuota });
   const httpServer = createServer();

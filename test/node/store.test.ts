@@ -1,13 +1,13 @@
 // The SQLite mailbox store on its own, on a real database file: per-sender and per-recipient quotas, expiry, acks, durability.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BwError } from '../../shared/errors.js';
 import { openSqliteStore, type SqliteOptions } from '../../signaling/store/sqlite.js';
 import type { MailboxStore } from '../../signaling/store/store.js';
+import { tempDir } from '../temp.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -16,7 +16,7 @@ after(() => {
 
 /** A fresh directory per test, removed when the file ends. */
 function freshDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'bw-store-test-'));
+  const d = tempDir('bw-store-test');
   dirs.push(d);
   return d;
 }
