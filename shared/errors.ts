@@ -25,6 +25,9 @@ export const ERROR_CODES = [
   'bad-method', // an HTTP method the relay does not serve on that path
   'not-found', // no such file or endpoint on the relay
   'internal', // a bug on the answering side; details are logged there, not sent
+  'bad-image', // a file that is not an image, or a corrupt or oversized one
+  'not-author', // an edit or delete for someone else's post, or a profile card not signed by its subject
+  'unknown-post', // a reply, reaction, edit or delete naming a post this reader does not have
   'usage', // a command line the terminal client cannot act on (missing argument, no way to ask for a passphrase)
 ] as const;
 

@@ -6,7 +6,19 @@ export interface BwEventMap {
   'bw-export-backup': { passphrase: string };
   'bw-accept-invite': { code: string };
   'bw-request-invite': Record<string, never>;
-  'bw-compose': { body: string };
+  /** `audience`: an AudienceList id, or absent for all friends. `photos`: files as picked; the shell prepares them. */
+  'bw-compose': { body: string; audience?: string; photos?: File[] };
+  'bw-reply': { parent: string; body: string };
+  /** `emoji` null removes my reaction. */
+  'bw-react': { post: string; emoji: string | null };
+  'bw-edit': { post: string; body: string };
+  'bw-delete': { post: string };
+  /** `avatar`: a new picture, null to remove it, absent to keep it. */
+  'bw-profile-save': { name: string; bio: string; avatar?: File | null };
+  'bw-list-save': { id?: string; name: string; members: string[] };
+  'bw-list-delete': { id: string };
+  /** The reader has seen the feed up to this time (unread counts follow). */
+  'bw-read': { upTo: number };
   'bw-post': { author: string; authorName: string; seq: number; ts: number; body: string; via: string };
   'bw-status': { relay: string; direct: number; friends: number };
 }
@@ -24,6 +36,14 @@ declare global {
     'bw-accept-invite': CustomEvent<BwEventMap['bw-accept-invite']>;
     'bw-request-invite': CustomEvent<BwEventMap['bw-request-invite']>;
     'bw-compose': CustomEvent<BwEventMap['bw-compose']>;
+    'bw-reply': CustomEvent<BwEventMap['bw-reply']>;
+    'bw-react': CustomEvent<BwEventMap['bw-react']>;
+    'bw-edit': CustomEvent<BwEventMap['bw-edit']>;
+    'bw-delete': CustomEvent<BwEventMap['bw-delete']>;
+    'bw-profile-save': CustomEvent<BwEventMap['bw-profile-save']>;
+    'bw-list-save': CustomEvent<BwEventMap['bw-list-save']>;
+    'bw-list-delete': CustomEvent<BwEventMap['bw-list-delete']>;
+    'bw-read': CustomEvent<BwEventMap['bw-read']>;
     'bw-post': CustomEvent<BwEventMap['bw-post']>;
     'bw-status': CustomEvent<BwEventMap['bw-status']>;
   }
