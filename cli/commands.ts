@@ -63,7 +63,7 @@ export const invite = (run: Run, qr: boolean): Promise<number> =>
     let down: unknown;
     await online(run, c).catch((e) => {
       if (!isBwError(e, 'unavailable')) throw e;
-      down = e; // still made: friend requests reach me while we are both online
+      down = e; // still made: a friend request waits at the relay until I next connect
     });
     const code = await c.core.createInvite();
     await c.core.idle();
@@ -81,7 +81,9 @@ export const accept = (run: Run, code: string): Promise<number> =>
     const { name, key } = await c.core.acceptInvite(code);
     await c.core.idle();
     const heard = c.core.state.friends.find((f) => f.key === key)?.online ?? false;
-    run.out.line(`Added ${name} (${key.slice(0, 8)}…); ${heard ? 'they got your request' : 'your request reaches them when you are both online'}`, { ok: true, name, key, delivered: heard });
+    const waiting = !heard && (await c.store.listFriends()).some((f) => f.key === key && f.invite?.dropped);
+    const where = heard ? 'they got your request' : waiting ? 'your request waits at the relay until they next connect' : 'your request reaches them when you are both online';
+    run.out.line(`Added ${name} (${key.slice(0, 8)}…); ${where}`, { ok: true, name, key, delivered: heard, waiting });
     return EXIT.ok;
   });
 

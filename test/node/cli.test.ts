@@ -75,6 +75,7 @@ describe('bw ↔ bw through a real relay', () => {
     const acc = await dan.run(['accept', code, '--json']);
     ok(acc, 'accept while Cy is offline');
     assert.equal(acc.json[0].delivered, false);
+    assert.equal(acc.json[0].waiting, true, 'the request was left at the relay, and bw says so');
     const cyFriends = await cy.run(['feed', '--json']); // Cy's next command fetches the request from her mailbox
     ok(cyFriends, 'cy feed');
     const list = await cy.run(['friends', '--json']);
@@ -85,6 +86,11 @@ describe('bw ↔ bw through a real relay', () => {
     ok(await dan.run(['post', 'thanks, Cy']), 'dan post');
     const back = await cy.run(['feed', '--json']);
     assert.ok(back.json.some((p) => p.body === 'thanks, Cy' && p.name === 'Dan'), back.stdout);
+
+    const ed = bwUser(relay.url); // the same, as a person reads it
+    ok(await ed.run(['init', 'Ed']), 'ed init');
+    const said = await dan.run(['accept', (await ed.run(['invite', '--json'])).json[0].code]);
+    assert.match(said.stdout, /waits at the relay until they next connect/);
   });
 
   test('each failure prints one line saying what and what to do, with its exit code', async () => {
