@@ -185,7 +185,7 @@ export function createRelay(opts: {
       limit = keyLimits.get(key) ?? keyLimits.set(key, freshKeyLimit(config.keyRateLimit, now())).get(key)!;
       limit.sockets++;
       tell(presence.join(socket, key));
-      const waiting = store.count(key, now());
+      const waiting = await store.count(key, now());
       if (waiting > 0) queueMicrotask(() => socket.emit('mailbox:ready', { count: waiting })); // after the ack: the client is logged in by then
       log.debug('authenticated', { key });
       return { iceServers: iceServersFor(config, key, now()) };
@@ -211,8 +211,8 @@ export function createRelay(opts: {
       return { online };
     });
 
-    on('mailbox:allow', MailboxAllowSchema, true, (msg, me) => {
-      store.setAllowed(me, msg.tags);
+    on('mailbox:allow', MailboxAllowSchema, true, async (msg, me) => {
+      await store.setAllowed(me, msg.tags);
       return { count: new Set(msg.tags).size };
     });
 
@@ -221,7 +221,7 @@ export function createRelay(opts: {
       if (toB64u(header.author) !== me) throw new BwError('bad-frame', 'envelope author must be the sender');
       if (toB64u(header.recipient) !== msg.to) throw new BwError('bad-frame', 'envelope recipient must match "to"');
       // Only a sender the recipient allows: a pairwise capability (shared/crypto/pairwise.ts) bound to the sender's key.
-      if (!store.isAllowed(msg.to, mailboxAllowTag(fromB64u(msg.cap, 'mailbox capability'), header.author))) {
+      if (!(await store.isAllowed(msg.to, mailboxAllowTag(fromB64u(msg.cap, 'mailbox capability'), header.author)))) {
         throw new BwError('not-friend', 'this recipient does not take posts from you');
       }
       const [res] = await store.putMany([{ to: msg.to, from: me, env: msg.env, expires: coarseExpiry(now(), config.mailboxTtlSeconds) }]);
@@ -230,9 +230,9 @@ export function createRelay(opts: {
       return { id: res.id };
     });
 
-    on('mailbox:fetch', MailboxFetchSchema, true, (msg, me) => ({ items: store.fetch(me, msg.after, msg.limit, now()) }));
+    on('mailbox:fetch', MailboxFetchSchema, true, async (msg, me) => ({ items: await store.fetch(me, msg.after, msg.limit, now()) }));
 
-    on('mailbox:ack', MailboxAckSchema, true, (msg, me) => ({ deleted: store.ack(me, msg.ids) }));
+    on('mailbox:ack', MailboxAckSchema, true, async (msg, me) => ({ deleted: await store.ack(me, msg.ids) }));
 
     socket.on('disconnect', guarded(log, 'socket.io disconnect', () => {
       clearTimeout(authTimer);
@@ -241,9 +241,9 @@ export function createRelay(opts: {
     }));
   }, (_e, raw) => raw.disconnect(true)));
 
-  const purgeTimer = setInterval(guarded(log, 'mailbox purge', () => {
+  const purgeTimer = setInterval(guarded(log, 'mailbox purge', async () => {
     forgetRestedKeys(now());
-    const n = store.purgeExpired(now());
+    const n = await store.purgeExpired(now());
     if (n) log.info('purged expired posts', { count: n });
   }), 60_000);
   purgeTimer.unref();
@@ -263,7 +263,7 @@ export function createRelay(opts: {
       const closed = new Promise<void>((r) => io.close(() => r())); // disconnects every socket.io socket at once, then waits for the server
       for (const c of connections) c.destroy(); // clients see 'transport close' and reconnect; an unanswered put was not acknowledged
       await closed;
-      store.close(); // commits any put still queued for the group commit, then closes the database
+      await store.close(); // commits any put still queued for the group commit, then closes the database
     },
   };
 }
