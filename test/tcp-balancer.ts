@@ -8,17 +8,21 @@ export interface Balancer {
   close(): Promise<void>;
 }
 
-/** Listens on 127.0.0.1 (port 0 = any free one) and forwards each connection whole to the next backend port that answers. */
-export async function startBalancer(backends: readonly number[], port = 0): Promise<Balancer> {
-  let next = 0;
+/**
+ * Listens on 127.0.0.1 (port 0 = any free one) and forwards each connection whole to the next backend port that answers.
+ * `first` picks where a new connection tries first (an index into backends); round robin by default.
+ */
+export async function startBalancer(backends: readonly number[], opts: { port?: number; first?: () => number } = {}): Promise<Balancer> {
+  let rr = 0;
   const open = new Set<Socket>();
   const server = createServer((client) => {
     open.add(client);
     client.once('close', () => open.delete(client));
     client.pause();
+    const start = opts.first ? opts.first() : rr++;
     const attempt = (tries: number) => {
       if (tries >= backends.length) return client.destroy();
-      const upstream = connect(backends[next++ % backends.length]!, '127.0.0.1');
+      const upstream = connect(backends[(start + tries) % backends.length]!, '127.0.0.1');
       upstream.once('error', () => (upstream.remoteAddress ? client.destroy() : attempt(tries + 1)));
       upstream.once('connect', () => {
         open.add(upstream);
@@ -31,7 +35,7 @@ export async function startBalancer(backends: readonly number[], port = 0): Prom
     };
     attempt(0);
   });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r));
   const p = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${p}`,
