@@ -226,7 +226,8 @@ export function createRelay(opts: {
       limit.sockets++;
       tell(presence.join(socket, key));
       cluster?.share(socket.id, key, { keys: [] });
-      const waiting = await store.count(key, now());
+      // A mailbox that cannot answer (PostgreSQL restarting) must not stop logins: signaling and presence go on without it.
+      const waiting = await store.count(key, now()).catch((e: unknown) => (log.warn('mailbox count failed at login', { err: String((e as Error)?.message ?? e) }), 0));
       if (waiting > 0) queueMicrotask(() => socket.emit('mailbox:ready', { count: waiting })); // after the ack: the client is logged in by then
       log.debug('authenticated', { key });
       return { iceServers: iceServersFor(config, key, now()) };
