@@ -132,11 +132,19 @@ test('Redis restarted mid-run: signaling across nodes resumes by itself', { time
   await signalUntilDelivered(alice.socket, bob.key, bob.socket, { kind: 'before' });
 
   await redis.stop();
-  await redis.start(); // empty: whatever Redis held is gone, as after a crash
-  // Presence changes made while Redis was away reach the other node once it is back (by snapshot).
+  // Presence changes made while Redis is away reach the other node once it is back (the gap makes it ask for a snapshot).
   const dave = await user(n2.url, 'dave');
   await call(dave.socket, 'presence:watch', { keys: [alice.key] });
   await call(alice.socket, 'presence:watch', { keys: [bob.key, dave.key] });
+  // Refused, not dropped silently, once the relay has noticed the lost connection (a signal sent before that is lost).
+  for (;;) {
+    const res = await call(alice.socket, 'signal:send', { to: bob.key, data: { kind: 'while-down' } });
+    if (!res.ok) {
+      assert.equal(res.code, 'unavailable');
+      break;
+    }
+  }
+  await redis.start(); // empty: whatever Redis held is gone, as after a crash
   await signalUntilDelivered(alice.socket, bob.key, bob.socket, { kind: 'after' });
   await signalUntilDelivered(alice.socket, dave.key, dave.socket, { kind: 'after' });
   await signalUntilDelivered(dave.socket, alice.key, alice.socket, { kind: 'after' });
