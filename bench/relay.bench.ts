@@ -283,7 +283,7 @@ async function oursOnce(rows: readonly Row[]): Promise<number> {
       }
     });
   } finally {
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -294,7 +294,7 @@ async function oursOnce(rows: readonly Row[]): Promise<number> {
  */
 async function rawOnce(rows: readonly Row[], rowsPerTx: number): Promise<number> {
   const dir = tempDir('bw-bench-raw');
-  openSqliteStore({ dataDir: dir, queueQuota: DEFAULTS.queueQuota, senderQuota: DEFAULTS.senderQuota }).close();
+  await openSqliteStore({ dataDir: dir, queueQuota: DEFAULTS.queueQuota, senderQuota: DEFAULTS.senderQuota }).close();
   const db = new Database(join(dir, 'mailbox.db'));
   try {
     db.pragma('journal_mode = WAL');

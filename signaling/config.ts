@@ -7,8 +7,15 @@ import { parse } from '../shared/validate.js';
 export interface Config {
   readonly host: string;
   readonly port: number;
-  /** Where mailbox.db lives; ':memory:' for tests. */
+  /** Where mailbox.db lives; ':memory:' for tests. Unused when databaseUrl is set. */
   readonly dataDir: string;
+  /**
+   * Redis (redis://host:port) through which several relay processes act as one: presence, signals and mailbox notices
+   * cross between them (signaling/cluster.ts). '' = this process alone.
+   */
+  readonly redisUrl: string;
+  /** PostgreSQL (postgres://…) for the mailbox, shared by every relay process; '' = SQLite in dataDir. */
+  readonly databaseUrl: string;
   /** Directory of the built client (index.html, bw-feed.js); '' serves no page. */
   readonly staticDir: string;
   readonly iceServers: readonly IceServer[];
@@ -47,6 +54,8 @@ export const DEFAULTS: Config = {
   host: '127.0.0.1',
   port: 8787,
   dataDir: './data',
+  redisUrl: '',
+  databaseUrl: '',
   staticDir: './dist',
   iceServers: [],
   turnUrls: [],
@@ -82,6 +91,8 @@ const OPTIONS: Option[] = [
   { key: 'host', flag: '--host', env: 'BW_HOST', kind: 'string', help: 'address to listen on' },
   { key: 'port', flag: '--port', env: 'BW_PORT', kind: 'int', help: 'TCP port (0 = any free port)' },
   { key: 'dataDir', flag: '--data-dir', env: 'BW_DATA_DIR', kind: 'string', help: 'directory for the mailbox database' },
+  { key: 'redisUrl', flag: '--redis-url', env: 'BW_REDIS_URL', kind: 'string', help: "Redis joining several relay processes into one network ('' = one process)" },
+  { key: 'databaseUrl', flag: '--database-url', env: 'BW_DATABASE_URL', kind: 'string', help: "PostgreSQL URL for the mailbox ('' = SQLite in --data-dir)" },
   { key: 'staticDir', flag: '--static-dir', env: 'BW_STATIC_DIR', kind: 'string', help: "built client to serve at / ('' = none)" },
   { key: 'iceServers', flag: '--ice-servers', env: 'BW_ICE_SERVERS', kind: 'json', help: 'JSON list of RTCIceServer (STUN) handed to clients' },
   { key: 'turnUrls', flag: '--turn-urls', env: 'BW_TURN_URLS', kind: 'list', help: 'comma-separated turn: URLs given time-limited credentials' },

@@ -8,7 +8,10 @@ import { createLogger } from './log.js';
 import { createMetrics, serveMetrics } from './metrics.js';
 import { createRelay } from './server.js';
 import { loadSite } from './static.js';
+import { openCluster, type Cluster } from './cluster.js';
+import { openPostgresStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
+import type { MailboxStore } from './store/store.js';
 
 /** Reads the PEM files named by --tls-cert / --tls-key; undefined when TLS is off. */
 function readTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): TlsFiles | undefined {
@@ -23,7 +26,21 @@ function readTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): TlsFiles | undefin
   return { cert: read(config.tlsCert, '--tls-cert'), key: read(config.tlsKey, '--tls-key') };
 }
 
-function main(): void {
+/** The mailbox store and the cluster link the configuration asks for: neither flag = SQLite, one process. */
+async function openBackends(config: Config, log: ReturnType<typeof createLogger>): Promise<{ store: MailboxStore; cluster?: Cluster }> {
+  const quotas = { queueQuota: config.queueQuota, senderQuota: config.senderQuota };
+  const store = config.databaseUrl
+    ? await openPostgresStore({ databaseUrl: config.databaseUrl, ...quotas }, (e) => log.warn('postgres connection error', { err: e.message }))
+    : openSqliteStore({ dataDir: config.dataDir, ...quotas });
+  try {
+    return config.redisUrl ? { store, cluster: await openCluster({ redisUrl: config.redisUrl, log }) } : { store };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+async function main(): Promise<void> {
   let config;
   let tls: TlsFiles | undefined;
   try {
@@ -39,12 +56,19 @@ function main(): void {
   }
   const log = createLogger(config.logLevel);
 
-  const store = openSqliteStore({ dataDir: config.dataDir, queueQuota: config.queueQuota, senderQuota: config.senderQuota });
+  let backends;
+  try {
+    backends = await openBackends(config, log);
+  } catch (e) {
+    log.error('cannot open the mailbox store or reach Redis', { err: (e as Error).message });
+    process.exit(1);
+  }
+  const { store, cluster } = backends;
   let relay: ReturnType<typeof createRelay> | undefined;
   const site = loadSite(config.staticDir);
   const httpServer = createRelayServer({ tls, log, onRequest: clientHandler(site, () => relay?.stats() ?? {}, log) });
   const metrics = config.metricsPort === 'off' ? undefined : createMetrics({ stats: () => relay?.stats() ?? { online: 0, sockets: 0 }, depth: () => store.depth(Date.now()) });
-  relay = createRelay({ httpServer, config, store, log, ...(metrics && { observe: metrics.observer }) });
+  relay = createRelay({ httpServer, config, store, log, ...(metrics && { observe: metrics.observer }), ...(cluster && { cluster }) });
   guardServer(httpServer, log); // after Socket.IO has attached its own listeners
   if (metrics) {
     serveMetrics(metrics.registry, config, log, (e) => {
@@ -61,7 +85,8 @@ function main(): void {
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `${tls ? 'https' : 'http'}://${host}:${port}/`;
-    log.info('relay listening', { url, dataDir: config.dataDir, files: site.size });
+    const where = config.databaseUrl ? { mailbox: 'postgresql' } : { dataDir: config.dataDir };
+    log.info('relay listening', { url, ...where, files: site.size, ...(cluster && { node: cluster.node, transports: 'websocket' }) });
     // The last line of defence behind the guards (signaling/guard.ts), once serving: a bug in a library callback is
     // logged and the relay keeps serving everyone else (its state that matters, the mailbox, is in SQLite). Before
     // this point a failure to start still ends the process with an error status, so a supervisor sees it.
@@ -95,4 +120,4 @@ function main(): void {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+void main();

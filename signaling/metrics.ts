@@ -10,7 +10,7 @@ import type { RelayObserver } from './server.js';
 export interface MetricSources {
   stats(): { online: number; sockets: number };
   /** Unexpired posts waiting in every mailbox. */
-  depth(): number;
+  depth(): number | Promise<number>;
 }
 
 export interface RelayMetrics {
@@ -49,8 +49,8 @@ export function createMetrics(sources: MetricSources): RelayMetrics {
     name: 'bw_mailbox_depth',
     help: 'Unexpired sealed posts waiting in all mailboxes',
     registers: [registry],
-    collect() {
-      this.set(sources.depth());
+    async collect() {
+      this.set(await sources.depth());
     },
   });
   // Frames are counted in plain numbers and handed to prom-client on scrape: its inc() hashes the label set on every

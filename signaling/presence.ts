@@ -34,6 +34,8 @@ export interface Presence<S> {
   canReach(from: string, to: string): boolean;
   /** The connections authenticated as `key`. */
   socketsOf(key: string): ReadonlySet<S>;
+  /** What a connection declared: its key and its current watch list (for another relay node's replica). */
+  declared(s: S): { key: string; list: WatchList } | undefined;
   onlineKeys(): number;
 }
 
@@ -148,6 +150,10 @@ export function createPresence<S>(): Presence<S> {
       return false;
     },
     socketsOf: (key) => byKey.get(key) ?? NONE,
+    declared(s) {
+      const e = entries.get(s);
+      return e && { key: e.key, list: { keys: [...e.watching], accept: [...e.accept], present: [...e.present] } };
+    },
     onlineKeys: () => byKey.size,
   };
   return presence;

@@ -13,6 +13,8 @@ import {
   type ClientToServer, type ServerToClient,
 } from '../shared/protocol.js';
 import { newChallenge, verifyProof, type PendingChallenge } from './auth.js';
+import type { Cluster } from './cluster.js';
+import { RemoteConn } from './cluster.js';
 import type { Config } from './config.js';
 import { guarded } from './guard.js';
 import type { Logger } from './log.js';
@@ -58,8 +60,10 @@ export function createRelay(opts: {
   verify?: typeof verifyProof;
   /** Metrics (signaling/metrics.ts); a no-op by default. */
   observe?: RelayObserver;
+  /** Other relay processes, through Redis (signaling/cluster.ts); none by default: a single-process relay. */
+  cluster?: Cluster;
 }): Relay {
-  const { config, store, log } = opts;
+  const { config, store, log, cluster } = opts;
   const observe = opts.observe ?? NO_OBSERVER;
   const now = opts.now ?? Date.now;
   const verify = opts.verify ?? verifyProof;
@@ -67,9 +71,16 @@ export function createRelay(opts: {
     maxHttpBufferSize: config.maxFrameBytes,
     serveClient: false,
     cors: { origin: true }, // <bw-feed> is embedded on other sites; auth is by signature, not by cookie
+    // Behind a load balancer, every request of a long-polling session would have to reach the same process (sticky
+    // sessions); a WebSocket is one connection, so any plain TCP or HTTP balancer will do. Clients try it first anyway.
+    ...(cluster && { transports: ['websocket'] }),
   });
-  /** Who is online and who may see (and signal) whom; see signaling/presence.ts. */
-  const presence = createPresence<RelaySocket>();
+  /**
+   * Who is online and who may see (and signal) whom; see signaling/presence.ts. With a cluster it also holds every
+   * other node's connections (RemoteConn), replicated by signaling/cluster.ts, so consent is checked here for any pair.
+   */
+  const presence = createPresence<RelaySocket | RemoteConn>();
+  const isLocal = (s: RelaySocket | RemoteConn): s is RelaySocket => !(s instanceof RemoteConn);
   /** One cost bucket per authenticated key, shared by all its connections; kept after they leave until it is full again. */
   const keyLimits = new Map<string, KeyLimit>();
   const rested = (l: KeyLimit, t: number) =>
@@ -77,9 +88,38 @@ export function createRelay(opts: {
   const forgetRestedKeys = (t: number) => {
     for (const [k, l] of keyLimits) if (rested(l, t)) keyLimits.delete(k);
   };
-  const tell = (notes: readonly PresenceNote<RelaySocket>[]) => {
-    for (const n of notes) n.to.emit('presence:change', { key: n.key, online: n.online });
+  const tell = (notes: readonly PresenceNote<RelaySocket | RemoteConn>[]) => {
+    // A note for another node's connection is that node's to send: it applies the same change to its own replica.
+    for (const n of notes) if (isLocal(n.to)) n.to.emit('presence:change', { key: n.key, online: n.online });
   };
+  /** Hands `event` to `to`'s connections on this node that are still reading; returns how many got it. */
+  const deliverHere = (to: string, event: 'signal:recv' | 'mailbox:ready', payload: never): number => {
+    let sent = 0;
+    for (const t of presence.socketsOf(to)) {
+      if (!isLocal(t)) continue;
+      // A connection that has stopped reading gets no more signals: what the relay holds for it stays bounded.
+      if (event === 'signal:recv' && pendingBytes(t.conn, config.maxPendingBytes) > config.maxPendingBytes) continue;
+      t.emit(event, payload);
+      sent++;
+    }
+    return sent;
+  };
+  /** Whether any of `key`'s connections is on another node. */
+  const elsewhere = (key: string) => {
+    if (!cluster) return false;
+    for (const t of presence.socketsOf(key)) if (!isLocal(t)) return true;
+    return false;
+  };
+  cluster?.attach(io as unknown as Server, {
+    join: (c, key) => tell(presence.join(c, key)),
+    watch: (c, list) => tell(presence.watch(c, list).notes),
+    leave: (c) => tell(presence.leave(c)),
+    deliver: (to, event, payload) => void deliverHere(to, event, payload as never),
+    local: () => [...io.of('/').sockets.values()].flatMap((s) => {
+      const d = presence.declared(s as RelaySocket);
+      return d ? [{ id: s.id, ...d }] : [];
+    }),
+  });
 
   // A throw anywhere in setting up a connection drops that connection, never the relay (signaling/guard.ts).
   io.on('connection', guarded(log, 'socket.io connection', (raw) => {
@@ -126,7 +166,7 @@ export function createRelay(opts: {
       if (keyFloods) limit!.cooldownUntil = t + FLOOD_COOLDOWN_MS;
       if (!strike(strikes, t, config.rateLimit) || keyFloods) {
         const message = `disconnected: kept sending after being told to slow down${keyFloods ? `; this key may log in again in ${FLOOD_COOLDOWN_MS / 1000} s` : ''}`;
-        for (const s of keyFloods ? [...presence.socketsOf(key!)] : [socket]) {
+        for (const s of keyFloods ? [...presence.socketsOf(key!)].filter(isLocal) : [socket]) {
           s.emit('relay:error', { ok: false, code: 'rate-limited', message, event });
           s.disconnect(true);
         }
@@ -185,7 +225,9 @@ export function createRelay(opts: {
       limit = keyLimits.get(key) ?? keyLimits.set(key, freshKeyLimit(config.keyRateLimit, now())).get(key)!;
       limit.sockets++;
       tell(presence.join(socket, key));
-      const waiting = store.count(key, now());
+      cluster?.share(socket.id, key, { keys: [] });
+      // A mailbox that cannot answer (PostgreSQL restarting) must not stop logins: signaling and presence go on without it.
+      const waiting = await store.count(key, now()).catch((e: unknown) => (log.warn('mailbox count failed at login', { err: String((e as Error)?.message ?? e) }), 0));
       if (waiting > 0) queueMicrotask(() => socket.emit('mailbox:ready', { count: waiting })); // after the ack: the client is logged in by then
       log.debug('authenticated', { key });
       return { iceServers: iceServersFor(config, key, now()) };
@@ -194,25 +236,25 @@ export function createRelay(opts: {
     on('signal:send', SignalSendSchema, true, (msg, me) => {
       // A key that does not consent to `me` is indistinguishable from one that is offline (signaling/presence.ts).
       if (!presence.canReach(me, msg.to)) throw new BwError('offline', 'that peer is not connected to this relay');
-      // A connection that has stopped reading gets nothing more: what the relay holds for it stays bounded.
-      let sent = 0;
-      for (const t of presence.socketsOf(msg.to)) {
-        if (pendingBytes(t.conn, config.maxPendingBytes) > config.maxPendingBytes) continue;
-        t.emit('signal:recv', { from: me, data: msg.data });
-        sent++;
+      let sent = deliverHere(msg.to, 'signal:recv', { from: me, data: msg.data } as never);
+      // On another node, that node checks whether its connection still reads; this one cannot, so it counts as sent.
+      if (elsewhere(msg.to)) {
+        if (cluster!.deliver(msg.to, 'signal:recv', { from: me, data: msg.data })) sent++;
+        else if (!sent) throw new BwError('unavailable', 'that peer is on another relay node, which this one cannot reach right now; try again');
       }
       if (!sent) throw new BwError('busy', `that peer is not reading; the relay holds ${config.maxPendingBytes} bytes for it already`);
       return {};
     });
 
-    on('presence:watch', PresenceWatchSchema, true, (msg) => {
+    on('presence:watch', PresenceWatchSchema, true, (msg, me) => {
       const { online, notes } = presence.watch(socket, msg);
       tell(notes);
+      cluster?.share(socket.id, me, msg);
       return { online };
     });
 
-    on('mailbox:allow', MailboxAllowSchema, true, (msg, me) => {
-      store.setAllowed(me, msg.tags);
+    on('mailbox:allow', MailboxAllowSchema, true, async (msg, me) => {
+      await store.setAllowed(me, msg.tags);
       return { count: new Set(msg.tags).size };
     });
 
@@ -221,29 +263,33 @@ export function createRelay(opts: {
       if (toB64u(header.author) !== me) throw new BwError('bad-frame', 'envelope author must be the sender');
       if (toB64u(header.recipient) !== msg.to) throw new BwError('bad-frame', 'envelope recipient must match "to"');
       // Only a sender the recipient allows: a pairwise capability (shared/crypto/pairwise.ts) bound to the sender's key.
-      if (!store.isAllowed(msg.to, mailboxAllowTag(fromB64u(msg.cap, 'mailbox capability'), header.author))) {
+      if (!(await store.isAllowed(msg.to, mailboxAllowTag(fromB64u(msg.cap, 'mailbox capability'), header.author)))) {
         throw new BwError('not-friend', 'this recipient does not take posts from you');
       }
       const [res] = await store.putMany([{ to: msg.to, from: me, env: msg.env, expires: coarseExpiry(now(), config.mailboxTtlSeconds) }]);
       if (!res || 'error' in res) throw res?.error ?? new BwError('internal', 'store returned nothing');
-      for (const t of presence.socketsOf(msg.to)) t.emit('mailbox:ready', { count: 1 });
+      deliverHere(msg.to, 'mailbox:ready', { count: 1 } as never);
+      if (elsewhere(msg.to)) cluster!.deliver(msg.to, 'mailbox:ready', { count: 1 });
       return { id: res.id };
     });
 
-    on('mailbox:fetch', MailboxFetchSchema, true, (msg, me) => ({ items: store.fetch(me, msg.after, msg.limit, now()) }));
+    on('mailbox:fetch', MailboxFetchSchema, true, async (msg, me) => ({ items: await store.fetch(me, msg.after, msg.limit, now()) }));
 
-    on('mailbox:ack', MailboxAckSchema, true, (msg, me) => ({ deleted: store.ack(me, msg.ids) }));
+    on('mailbox:ack', MailboxAckSchema, true, async (msg, me) => ({ deleted: await store.ack(me, msg.ids) }));
 
     socket.on('disconnect', guarded(log, 'socket.io disconnect', () => {
       clearTimeout(authTimer);
-      if (key) tell(presence.leave(socket));
+      if (key) {
+        tell(presence.leave(socket));
+        cluster?.share(socket.id, key, undefined);
+      }
       if (limit && --limit.sockets === 0 && rested(limit, now())) keyLimits.delete(key!);
     }));
   }, (_e, raw) => raw.disconnect(true)));
 
-  const purgeTimer = setInterval(guarded(log, 'mailbox purge', () => {
+  const purgeTimer = setInterval(guarded(log, 'mailbox purge', async () => {
     forgetRestedKeys(now());
-    const n = store.purgeExpired(now());
+    const n = await store.purgeExpired(now());
     if (n) log.info('purged expired posts', { count: n });
   }), 60_000);
   purgeTimer.unref();
@@ -263,7 +309,8 @@ export function createRelay(opts: {
       const closed = new Promise<void>((r) => io.close(() => r())); // disconnects every socket.io socket at once, then waits for the server
       for (const c of connections) c.destroy(); // clients see 'transport close' and reconnect; an unanswered put was not acknowledged
       await closed;
-      store.close(); // commits any put still queued for the group commit, then closes the database
+      await cluster?.close();
+      await store.close(); // commits any put still queued for the group commit, then closes the database
     },
   };
 }

@@ -140,19 +140,19 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
         }
       });
     },
-    fetch: (to, after, limit, now) => fetchStmt.all(to, after, now, limit) as StoredItem[],
-    ack: (to, ids) => db.transaction(() => ids.reduce((n, id) => n + del.run(to, id).changes, 0))(),
-    count: (to, now) => (countStmt.get(to, now) as { n: number }).n,
-    depth: (now) => (depthStmt.get(now) as { n: number }).n,
-    setAllowed: (recipient, tags) => setAllowed(recipient, tags),
-    isAllowed: (recipient, tag) => allowed.get(recipient, tag) !== undefined,
-    purgeExpired(now) {
+    fetch: async (to, after, limit, now) => fetchStmt.all(to, after, now, limit) as StoredItem[],
+    ack: async (to, ids) => db.transaction(() => ids.reduce((n, id) => n + del.run(to, id).changes, 0))(),
+    count: async (to, now) => (countStmt.get(to, now) as { n: number }).n,
+    depth: async (now) => (depthStmt.get(now) as { n: number }).n,
+    setAllowed: async (recipient, tags) => setAllowed(recipient, tags),
+    isAllowed: async (recipient, tag) => allowed.get(recipient, tag) !== undefined,
+    async purgeExpired(now) {
       const n = purge.run(now).changes;
       // Copies every committed page into the file and empties the WAL, so deleted posts' old page images leave the disk too.
       db.pragma('wal_checkpoint(TRUNCATE)');
       return n;
     },
-    close() {
+    async close() {
       if (queue.length) flush();
       db.close();
     },

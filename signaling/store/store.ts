@@ -1,4 +1,5 @@
-// Owns the mailbox storage contract: the one small interface every backend (SQLite now, PostgreSQL later) implements.
+// Owns the mailbox storage contract: the one small interface every backend (SQLite, PostgreSQL) implements.
+// Every method is async: PostgreSQL answers over a socket; SQLite answers at once.
 
 /** A stored sealed post, opaque to the relay. */
 export interface StoredItem {
@@ -16,20 +17,24 @@ export interface MailboxStore {
    */
   putMany(rows: readonly { to: string; from: string; env: string; expires: number }[]): Promise<({ id: number } | { error: import('../../shared/errors.js').BwError })[]>;
   /** Up to `limit` unexpired rows for `to` with id > after, oldest first. */
-  fetch(to: string, after: number, limit: number, now: number): StoredItem[];
+  fetch(to: string, after: number, limit: number, now: number): Promise<StoredItem[]>;
   /** Deletes acknowledged rows; only `to`'s own rows can be deleted. */
-  ack(to: string, ids: readonly number[]): number;
-  count(to: string, now: number): number;
+  ack(to: string, ids: readonly number[]): Promise<number>;
+  count(to: string, now: number): Promise<number>;
   /** Unexpired rows waiting across every mailbox (the mailbox-depth metric; read on scrape, not per frame). */
-  depth(now: number): number;
+  depth(now: number): Promise<number>;
   /**
-   * Replaces `recipient`'s allow list: the SHA-256 tags of the mailbox capabilities it accepts. Durable at the next
-   * checkpoint, not at once: clients send their list again on every connect.
+   * Replaces `recipient`'s allow list: the SHA-256 tags of the mailbox capabilities it accepts. May be durable only at
+   * the next checkpoint (SQLite), not at once: clients send their list again on every connect.
    */
-  setAllowed(recipient: string, tags: readonly string[]): void;
+  setAllowed(recipient: string, tags: readonly string[]): Promise<void>;
   /** Whether `recipient` has `tag` on its allow list. */
-  isAllowed(recipient: string, tag: string): boolean;
-  /** Deletes expired rows, and scrubs deleted rows' bytes from the disk (journals included); returns how many. */
-  purgeExpired(now: number): number;
-  close(): void;
+  isAllowed(recipient: string, tag: string): Promise<boolean>;
+  /**
+   * Deletes expired rows; returns how many. SQLite also scrubs deleted rows' bytes from the disk (journals included);
+   * PostgreSQL leaves them to VACUUM, which frees the space but does not overwrite it.
+   */
+  purgeExpired(now: number): Promise<number>;
+  /** Stores whatever puts are still queued, then closes. */
+  close(): Promise<void>;
 }

@@ -35,6 +35,17 @@ test('--sender-quota / BW_SENDER_QUOTA: a whole number, default 1000, listed in 
   assert.throws(() => parseConfig([], { BW_SENDER_QUOTA: 'lots' }), (e) => e instanceof BwError && e.code === 'bad-frame');
 });
 
+test('--redis-url and --database-url (BW_REDIS_URL, BW_DATABASE_URL): empty by default, one process on SQLite; flags win over env', () => {
+  const d = parseConfig([], {});
+  assert.ok(d !== 'help');
+  assert.deepEqual([d.redisUrl, d.databaseUrl], ['', '']);
+  const c = parseConfig(['--redis-url', 'redis://127.0.0.1:7000'], { BW_REDIS_URL: 'redis://127.0.0.1:6379', BW_DATABASE_URL: 'postgres://bw@127.0.0.1:5432/bw' });
+  assert.ok(c !== 'help');
+  assert.deepEqual([c.redisUrl, c.databaseUrl], ['redis://127.0.0.1:7000', 'postgres://bw@127.0.0.1:5432/bw']);
+  assert.match(helpText(), /--redis-url <value>.*BW_REDIS_URL/);
+  assert.match(helpText(), /--database-url <value>.*BW_DATABASE_URL/);
+});
+
 test('bad flags are named errors', () => {
   const code = (f: () => unknown) => assert.throws(f, (e) => e instanceof BwError && e.code === 'bad-frame');
   code(() => parseConfig(['--port', 'x'], {}));

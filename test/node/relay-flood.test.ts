@@ -174,7 +174,7 @@ describe('what the mailbox keeps on disk', () => {
     const put = await call(a.socket, 'mailbox:put', { to: b.key, env, cap: capFor(a.id, b.id) });
     assert.equal(put.ok, true);
     assert.equal((await call(b.socket, 'mailbox:ack', { ids: [put.id] })).deleted, 1);
-    h.store.purgeExpired(Date.now()); // what the relay runs every minute: expiry purge and a WAL checkpoint
+    await h.store.purgeExpired(Date.now()); // what the relay runs every minute: expiry purge and a WAL checkpoint
     const needle = env.slice(100, 164); // 64 chars of the ciphertext as stored
     for (const f of ['mailbox.db', 'mailbox.db-wal']) {
       let bytes = '';
