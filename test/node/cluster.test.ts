@@ -81,6 +81,10 @@ async function signalUntilDelivered(from: ClientSocket, to: string, inbox: Clien
 
 test('friends on two nodes see each other come and go, signal, and leave mailbox posts; a stranger sees nothing', { timeout: 60_000 }, async () => {
   const [n1, n2] = await Promise.all([node(), node()]);
+  // WebSocket only: a long-polling session would need every request to reach the same process (sticky sessions).
+  const polling = await fetch(`${n1.url}/socket.io/?EIO=4&transport=polling`);
+  assert.equal(polling.status, 400, 'a clustered relay refuses the long-polling transport');
+  await polling.body?.cancel();
   const alice = await user(n1.url, 'alice');
   const bob = await user(n2.url, 'bob');
   // Alice watches Bob first: Bob is not online to her until he watches her back (consent), then she is told.
