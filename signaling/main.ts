@@ -9,6 +9,7 @@ import { createMetrics, serveMetrics } from './metrics.js';
 import { createRelay } from './server.js';
 import { loadSite } from './static.js';
 import { openSqliteStore } from './store/sqlite.js';
+import { openSqliteBlobStore } from './store/blobs-sqlite.js';
 
 /** Reads the PEM files named by --tls-cert / --tls-key; undefined when TLS is off. */
 function readTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): TlsFiles | undefined {
@@ -44,7 +45,7 @@ function main(): void {
   const site = loadSite(config.staticDir);
   const httpServer = createRelayServer({ tls, log, onRequest: clientHandler(site, () => relay?.stats() ?? {}, log) });
   const metrics = config.metricsPort === 'off' ? undefined : createMetrics({ stats: () => relay?.stats() ?? { online: 0, sockets: 0 }, depth: () => store.depth(Date.now()) });
-  relay = createRelay({ httpServer, config, store, log, ...(metrics && { observe: metrics.observer }) });
+  relay = createRelay({ httpServer, config, store, blobs: openSqliteBlobStore({ dataDir: config.dataDir }), log, ...(metrics && { observe: metrics.observer }) });
   guardServer(httpServer, log); // after Socket.IO has attached its own listeners
   if (metrics) {
     serveMetrics(metrics.registry, config, log, (e) => {
