@@ -8,6 +8,7 @@ import { feedBench } from './feed.bench.js';
 import { loginBench, relayBench } from './relay.bench.js';
 import { pageLoadBench } from './page-load.bench.js';
 import { floodBench } from './flood.bench.js';
+import { imageBench } from './image.bench.js';
 
 const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['seal', sealBench],
@@ -18,6 +19,7 @@ const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['relay', relayBench],
   ['login', loginBench],
   ['flood', floodBench],
+  ['image', imageBench],
 ];
 
 /** What each figure is held against, for the table (the JSON carries numbers only). */
@@ -38,6 +40,7 @@ const TARGETS: Record<string, string> = {
   relay_login_ratio: '≥ 0.5 × bare Socket.IO connects/s (10,000 clients at once)',
   flood_honest_p50_ratio: '≤ 3 × honest p50 before the flood',
   flood_relay_rss_mb: '≤ 300 MB',
+  image_prepare_ms: 'reported (12-MP JPEG → ≤ 1600 px WebP ≤ 500 KB + thumbnail, sealed; Chromium)',
 };
 
 const only = process.argv.slice(2);
