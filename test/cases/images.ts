@@ -24,16 +24,29 @@ export function drawPhotoLike(w: number, h: number, seed = 1): OffscreenCanvas {
     ctx.fillStyle = rg;
     ctx.fillRect(0, 0, w, h);
   }
-  // Grain, as a camera sensor leaves: ±6 levels on a 256×256 tile repeated over the picture.
-  const tile = new ImageData(256, 256);
-  for (let i = 0; i < tile.data.length; i += 4) {
-    const n = (rnd() - 0.5) * 12;
-    tile.data[i] = 128 + n;
-    tile.data[i + 1] = 128 + n;
-    tile.data[i + 2] = 128 + n;
-    tile.data[i + 3] = 40;
+  // Fine detail, as foliage or fabric gives a photo: many small strokes.
+  ctx.lineWidth = Math.max(1, Math.min(w, h) / 600);
+  for (let i = 0; i < 4000; i++) {
+    const x = rnd() * w;
+    const y = rnd() * h;
+    const len = (0.002 + rnd() * 0.01) * w;
+    ctx.strokeStyle = `hsla(${rnd() * 360}, 40%, ${20 + rnd() * 60}%, 0.5)`;
+    ctx.beginPath();
+    ctx.moveTo(x, y);
+    ctx.lineTo(x + (rnd() - 0.5) * len, y + (rnd() - 0.5) * len);
+    ctx.stroke();
   }
-  const t = new OffscreenCanvas(256, 256);
+  // Grain, as a camera sensor leaves: ±16 levels on a 509×509 tile (prime, so the repeat does not line up with 8×8 blocks).
+  const T = 509;
+  const tile = new ImageData(T, T);
+  for (let i = 0; i < tile.data.length; i += 4) {
+    const n = (rnd() - 0.5) * 32;
+    tile.data[i] = 128 + n;
+    tile.data[i + 1] = 128 + n * 0.9;
+    tile.data[i + 2] = 128 + n * 1.1;
+    tile.data[i + 3] = 70;
+  }
+  const t = new OffscreenCanvas(T, T);
   t.getContext('2d')!.putImageData(tile, 0, 0);
   ctx.fillStyle = ctx.createPattern(t, 'repeat')!;
   ctx.fillRect(0, 0, w, h);
