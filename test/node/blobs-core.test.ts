@@ -9,6 +9,8 @@ import type { ClientStore, CreateMesh, Mesh, MeshEvents } from '../../client/cor
 import { connectRelay } from '../../client/relay-connection.js';
 import { sealBlob } from '../../shared/crypto/blob.js';
 import { isBwError } from '../../shared/errors.js';
+import { toB64u } from '../../shared/bytes.js';
+import { LIMITS } from '../../shared/protocol.js';
 import { memoryStore } from '../cases/memory-store.js';
 import { Xorshift } from '../cases/util.js';
 import { startHarness, type Harness } from './relay-harness.js';
@@ -157,5 +159,35 @@ describe('image blobs through the client core', () => {
     await ann.store.putBlob({ id: lost.ref.id, bytes: lost.blob.bytes, stored: 1, for: [bob.key], pending: [] });
     assert.deepEqual(await bob.core.fetchImage(lost.ref, ann.key), new Xorshift(5).bytes(30_000));
     assert.ok(net.sent.some((m) => m.t === 'blob-want' && m.from === bob.key));
+  });
+
+  test('channel pieces out of order, past their length, not matching their id, or from a stranger are refused; nothing is kept and the next blob still arrives', async () => {
+    const net = new FakeMeshNet();
+    const ann = await mk('Ann', net);
+    const bob = await mk('Bob', net);
+    const eve = await mk('Eve', net);
+    await befriend(ann, bob);
+    const { blob, ref } = sealedRef(image(6, 20_000));
+    const piece = (at: number, data: Uint8Array, extra: object = {}) => JSON.stringify({ t: 'blob', id: ref.id, n: blob.bytes.length, at, data: toB64u(data), ...extra });
+    const deliver = async (from: string, text: string) => {
+      net.ends.get(bob.key)!.message(from, text);
+      await bob.core.idle();
+    };
+    const step = LIMITS.channelBlobChunkBytes;
+    const whole = async (from: string, bytes: Uint8Array) => {
+      for (let at = 0; at < bytes.length; at += step) await deliver(from, piece(at, bytes.subarray(at, at + step)));
+    };
+    await deliver(ann.key, piece(100, blob.bytes.subarray(100, 200))); // does not start at 0
+    await deliver(ann.key, piece(0, blob.bytes.subarray(0, 100)));
+    await deliver(ann.key, piece(50, blob.bytes.subarray(50, 150))); // overlaps: out of order, dropped
+    await deliver(ann.key, piece(0, blob.bytes.subarray(0, 100), { n: 10 })); // past the announced length
+    const wrong = blob.bytes.slice();
+    wrong[5]! ^= 1;
+    await whole(ann.key, wrong); // complete, but not the blob its id names
+    await whole(eve.key, blob.bytes); // a stranger's
+    await deliver(ann.key, JSON.stringify({ t: 'blob', id: ref.id, n: 10 ** 7, at: 0, data: '' })); // over the blob ceiling: bad frame
+    assert.equal(await bob.store.getBlob(ref.id), undefined, 'nothing kept');
+    await whole(ann.key, blob.bytes);
+    assert.ok(await bob.store.getBlob(ref.id), 'the honest one is kept');
   });
 });
