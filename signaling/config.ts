@@ -70,7 +70,8 @@ export const DEFAULTS: Config = {
   blobSenderQuota: 128 * 1024 * 1024,
   // Four photos with thumbnails in flight at once, per key; a flood of half-finished uploads cannot hold more.
   blobPendingBytes: 4 * 1024 * 1024,
-  blobPendingTotalBytes: 256 * 1024 * 1024,
+  // Well inside the relay's memory target under a flood (bench: flood_relay_rss_mb ≤ 300 MB).
+  blobPendingTotalBytes: 64 * 1024 * 1024,
   // A client coming online signals every online friend at once (offer, answer, several ICE candidates each).
   rateLimit: 200,
   keyRateLimit: 200,

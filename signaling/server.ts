@@ -332,11 +332,11 @@ export function createRelay(opts: {
     });
 
     on('blob:get', BlobGetSchema, true, (msg, me) => {
+      // A reader that asks faster than it reads gets nothing more: what the relay holds for it stays bounded.
+      if (pendingBytes(socket.conn, config.maxPendingBytes) > config.maxPendingBytes) throw new BwError('busy', 'read what was sent first');
       const r = blobStore().read(msg.id, me, msg.at, LIMITS.blobChunkBytes, now());
       if (!r) throw new BwError('not-found', 'no such image for you: never sent to you, already fetched, or expired');
       if (msg.at > r.size) throw new BwError('bad-frame', `the image is ${r.size} bytes; nothing at ${msg.at}`);
-      // A reader that asks faster than it reads gets nothing more: what the relay holds for it stays bounded.
-      if (pendingBytes(socket.conn, config.maxPendingBytes) > config.maxPendingBytes) throw new BwError('busy', 'read what was sent first');
       return { bytes: r.size, data: r.data };
     });
 
