@@ -229,3 +229,18 @@ describe('relay image blobs', () => {
     socket.close();
   });
 });
+
+describe('relay image blobs: the pending bound over all keys', () => {
+  let h: Harness;
+  before(async () => (h = await startHarness({ blobPendingTotalBytes: 150_000 })));
+  after(() => h.close());
+
+  test("one key's unfinished uploads leave another key 'busy' once the relay-wide bound is reached", async () => {
+    const [a, b, r] = [await connectAs(h.url, 'a'), await connectAs(h.url, 'b'), await connectAs(h.url, 'r')];
+    await allow(r, [a.id, b.id]);
+    const put = (u: User, seed: number) => call(u.socket, 'blob:put', { id: blobId(bytesOf(1, seed)), bytes: 100_000, to: [{ to: r.key, cap: capFor(u.id, r.id) }] });
+    assert.equal((await put(a, 1)).ok, true);
+    assert.equal((await put(b, 2)).code, 'busy');
+    for (const u of [a, b, r]) u.socket.close();
+  });
+});
