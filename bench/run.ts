@@ -9,6 +9,7 @@ import { loginBench, relayBench } from './relay.bench.js';
 import { pageLoadBench } from './page-load.bench.js';
 import { floodBench } from './flood.bench.js';
 import { clusterBench } from './cluster.bench.js';
+import { imageBench } from './image.bench.js';
 
 const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['seal', sealBench],
@@ -20,6 +21,7 @@ const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['login', loginBench],
   ['flood', floodBench],
   ['cluster', clusterBench],
+  ['image', imageBench],
 ];
 
 /** What each figure is held against, for the table (the JSON carries numbers only). */
@@ -42,6 +44,7 @@ const TARGETS: Record<string, string> = {
   flood_relay_rss_mb: '≤ 300 MB',
   cluster_signal_p99_ratio: '≤ 1.5 × both ends on one node (two nodes, Redis)',
   pg_mailbox_store_ratio: '≥ 0.5 × raw batched inserts (PostgreSQL)',
+  image_prepare_ms: 'reported (12-MP JPEG → ≤ 1600 px WebP ≤ 500 KB + thumbnail, sealed; Chromium)',
 };
 
 const only = process.argv.slice(2);

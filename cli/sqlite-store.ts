@@ -7,7 +7,7 @@ import { exportBackup, importBackup, type BackupOptions } from '../shared/crypto
 import { peerId } from '../shared/crypto/identity.js';
 import { checkIdentityRow } from '../client/core/identity-row.js';
 import type { ClientStore } from '../client/core/ports.js';
-import type { IdentityRow, OutboxRow, PostRow } from '../client/core/types.js';
+import type { BlobRow, IdentityRow, OutboxRow, PostRow } from '../client/core/types.js';
 
 export interface SqliteStoreOptions {
   /** Directory holding client.db; ':memory:' for a throwaway store. */
@@ -37,6 +37,8 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS posts (author TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, row TEXT NOT NULL, PRIMARY KEY (author, seq));
   CREATE INDEX IF NOT EXISTS posts_ts ON posts (ts);
   CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL, seq INTEGER NOT NULL, env TEXT NOT NULL, created INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, data BLOB NOT NULL, stored INTEGER NOT NULL, meta TEXT NOT NULL, waiting INTEGER);
+  CREATE INDEX IF NOT EXISTS blobs_waiting ON blobs (waiting) WHERE waiting IS NOT NULL;
   PRAGMA user_version = 1;
 `;
 
@@ -80,7 +82,14 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     addOutbox: q('INSERT INTO outbox (recipient, seq, env, created) VALUES (?, ?, ?, ?)'),
     delOutbox: q('DELETE FROM outbox WHERE id = ?'),
     delOutboxTo: q('DELETE FROM outbox WHERE recipient = ?'),
+    putBlob: q('INSERT OR REPLACE INTO blobs (id, data, stored, meta, waiting) VALUES (?, ?, ?, ?, ?)'),
+    blob: q('SELECT * FROM blobs WHERE id = ?'),
+    waitingBlobs: q('SELECT * FROM blobs WHERE waiting = 1'),
+    delBlob: q('DELETE FROM blobs WHERE id = ?'),
   };
+  /** A blob row from its columns: bytes in `data`, the small fields (for, pending) as JSON in `meta`. */
+  const blobRow = (r: { id: string; data: Buffer; stored: number; meta: string; waiting: number | null }): BlobRow =>
+    ({ id: r.id, bytes: new Uint8Array(r.data), stored: r.stored, ...JSON.parse(r.meta), ...(r.waiting === 1 && { waiting: 1 }) });
   const optional = <T extends object>(r: T): T => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)) as T;
 
   return {
@@ -139,6 +148,13 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     addOutbox: async (row) => void ps.addOutbox.run(row.to, row.seq, row.env, row.created),
     deleteOutbox: async (id) => void ps.delOutbox.run(id),
     deleteOutboxTo: async (key) => void ps.delOutboxTo.run(key),
+    putBlob: async ({ id, bytes, stored, waiting, ...meta }) => void ps.putBlob.run(id, bytes, stored, JSON.stringify(meta), waiting ?? null),
+    getBlob: async (id) => {
+      const r = ps.blob.get(id);
+      return r && blobRow(r);
+    },
+    waitingBlobs: async () => ps.waitingBlobs.all().map(blobRow),
+    deleteBlob: async (id) => void ps.delBlob.run(id),
     close: () => db.close(),
   };
 }

@@ -1,6 +1,6 @@
 // Owns the client's IndexedDB schema (Dexie): declared, append-only versions; stored rows are checked on read.
 import { Dexie, type EntityTable } from 'dexie';
-import type { BlockedRow, FriendRow, IdentityRow, InviteRow, OutboxRow, PostRow } from './core/types.js';
+import type { BlobRow, BlockedRow, FriendRow, IdentityRow, InviteRow, OutboxRow, PostRow } from './core/types.js';
 import { checkIdentityRow } from './core/identity-row.js';
 
 export type { BlockedRow, Delivery, FriendRow, FriendStatus, IdentityRow, InviteRow, OutboxRow, PostRow, Via } from './core/types.js';
@@ -12,6 +12,7 @@ export type BwDb = Dexie & {
   invites: EntityTable<InviteRow, 'token'>;
   outbox: EntityTable<OutboxRow, 'id'>;
   blocked: EntityTable<BlockedRow, 'key'>;
+  blobs: EntityTable<BlobRow, 'id'>;
 };
 
 /** Opens (or creates) the store. The name is prefixed so a host page's own databases never collide. */
@@ -26,6 +27,9 @@ export function openDb(name: string): BwDb {
     outbox: '++id, to',
   });
   db.version(2).stores({ blocked: 'key' });
+  // Image blobs (client/core/blobs.ts). Numbered 4, not 3, so a version 3 from the content format v2 can land beside it
+  // in either order; a new table needs no upgrade function (existing databases just gain it, empty).
+  db.version(4).stores({ blobs: 'id, waiting' });
   return db;
 }
 

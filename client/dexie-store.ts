@@ -45,6 +45,10 @@ export function openDexieStore(name: string): ClientStore {
     addOutbox: async (row) => void (await db.outbox.add(row)),
     deleteOutbox: (id) => db.outbox.delete(id),
     deleteOutboxTo: async (key) => void (await db.outbox.where('to').equals(key).delete()),
+    putBlob: async (row) => void (await db.blobs.put(row)),
+    getBlob: (id) => db.blobs.get(id),
+    waitingBlobs: () => db.blobs.where('waiting').equals(1).toArray(),
+    deleteBlob: (id) => db.blobs.delete(id),
     close: () => db.close(),
   };
 }

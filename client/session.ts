@@ -5,6 +5,8 @@ import { systemClock } from './core/ports.js';
 import type { ClientState } from './core/context.js';
 import { openDexieStore } from './dexie-store.js';
 import { connectRelay } from './relay-connection.js';
+import type { BlobDelivery, OutgoingBlob } from './core/blobs.js';
+import type { ImageRef } from '../shared/photo-ref.js';
 import { createMesh } from './mesh.js';
 
 export { MAX_BODY_CHARS } from '../shared/crypto/envelope.js';
@@ -104,6 +106,25 @@ export class Session extends EventTarget {
   /** Unfriends and refuses any later friend request or offer from that key. */
   block(key: string): Promise<void> {
     return this.#core.block(key);
+  }
+
+  /**
+   * Sends a post's encrypted images (from client/image.ts preparePhotos/prepareAvatar) to its recipients: over an open
+   * data channel, else left on the relay for exactly them; what neither takes now is retried. Per blob, per friend: how.
+   */
+  sendBlobs(blobs: readonly OutgoingBlob[], to: readonly string[]): Promise<Record<string, BlobDelivery>[]> {
+    return this.#core.sendBlobs(blobs, to);
+  }
+
+  /**
+   * An object URL for the image a PhotoRef (or its `thumb`, or an avatar ImageRef) names, fetched on demand from this
+   * device, the relay or `from` (the post's author or the profile's subject), checked against its id and decrypted.
+   * Throws BwError 'unavailable' (not reachable now: show it missing, try later) or 'bad-ciphertext' (show it bad).
+   * The caller revokes the URL (URL.revokeObjectURL) when the image leaves the page.
+   */
+  async photoUrl(ref: Pick<ImageRef, 'id' | 'key' | 'mime' | 'bytes'>, from: string): Promise<string> {
+    const image = await this.#core.fetchImage(ref, from);
+    return URL.createObjectURL(new Blob([image as BlobPart], { type: ref.mime }));
   }
 
   close(): void {

@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import type { Failure } from './errors.js';
 import { MAX_ENVELOPE_BYTES } from './crypto/envelope.js';
+import { MAX_BLOB_BYTES } from './crypto/blob.js';
 import { depthWithin } from './validate.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -27,6 +28,15 @@ export const LIMITS = {
   maxFetchPage: 100,
   /** Sequence numbers one delivery receipt names (a friend's newest posts I hold). */
   maxReceiptSeqs: 64,
+  /**
+   * Bytes of an image blob in one blob:chunk or blob:get frame: with the event's JSON, well under maxFrameBytes (a
+   * blob is up to ~500 KB, so it moves in chunks and the frame limit stays where it is for every other event).
+   */
+  blobChunkBytes: 48 * 1024,
+  /** Recipients one blob:put names (each with its capability, ~90 chars of JSON: 400 stay under the frame limit). */
+  maxBlobRecipients: 400,
+  /** Bytes of a blob in one data-channel message (before base64url); small enough for any SCTP stack's messages. */
+  channelBlobChunkBytes: 12 * 1024,
 } as const;
 
 const b64u = (maxChars: number) => v.pipe(v.string(), v.maxLength(maxChars), v.regex(/^[A-Za-z0-9_-]*$/, 'must be base64url'));
@@ -158,6 +168,34 @@ export type MailboxAck = v.InferOutput<typeof MailboxAckSchema>;
 export const MailboxItemSchema = v.object({ id: v.pipe(v.number(), v.integer(), v.minValue(1)), from: PeerIdSchema, env: EnvelopeB64Schema });
 export type MailboxItem = v.InferOutput<typeof MailboxItemSchema>;
 
+// ---- image blobs (shared/crypto/blob.ts) for friends, under the mailbox's capability ---------------------------
+
+/** A blob's id: base64url SHA-256 of its bytes. */
+export const BlobIdSchema = fixedB64u(32, 'blob id');
+const Bytes = (max: number) => v.pipe(v.instance(Uint8Array), v.maxLength(max, `must be at most ${max} bytes`));
+const Offset = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+
+/**
+ * Announces an upload of `bytes` bytes named `id`, for recipients that each allow me (`cap` as in mailbox:put).
+ * Recipients that do not are left out and named in the ack's `refused` (all of them: 'not-friend'). `have`: the relay
+ * already holds this blob from me, so it only added the recipients and no chunk follows.
+ */
+export const BlobPutSchema = v.object({
+  id: BlobIdSchema,
+  bytes: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER)),
+  to: v.pipe(v.array(v.object({ to: PeerIdSchema, cap: MailboxCapSchema })), v.minLength(1), v.maxLength(LIMITS.maxBlobRecipients)),
+});
+export type BlobPut = v.InferOutput<typeof BlobPutSchema>;
+/** The next piece of an announced upload, in order (`at` = bytes sent so far). The last one stores the blob. */
+export const BlobChunkSchema = v.object({ id: BlobIdSchema, at: Offset, data: Bytes(LIMITS.blobChunkBytes) });
+export type BlobChunk = v.InferOutput<typeof BlobChunkSchema>;
+/** Reads up to blobChunkBytes of a blob meant for me, from `at`. */
+export const BlobGetSchema = v.object({ id: BlobIdSchema, at: Offset });
+export type BlobGet = v.InferOutput<typeof BlobGetSchema>;
+/** I hold these blobs now: the relay forgets that they were for me (and deletes one nobody else waits for). */
+export const BlobAckSchema = v.object({ ids: v.pipe(v.array(BlobIdSchema), v.maxLength(LIMITS.maxFetchPage)) });
+export type BlobAck = v.InferOutput<typeof BlobAckSchema>;
+
 // ---- data channel between two friends --------------------------------------------------------------
 
 const Seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
@@ -167,7 +205,20 @@ export const ChannelPostSchema = v.object({ t: v.literal('post'), env: EnvelopeB
 export const ChannelSyncSchema = v.object({ t: v.literal('sync'), since: Seq });
 /** Delivery ack: "your post `seq` is stored on my side". */
 export const ChannelAckSchema = v.object({ t: v.literal('ack'), seq: Seq });
-export const ChannelMessageSchema = v.variant('t', [ChannelPostSchema, ChannelSyncSchema, ChannelAckSchema]);
+/**
+ * A piece of an image blob, pushed to a friend the blob is for (client/core/blobs.ts): `n` is the whole blob's length,
+ * `data` the bytes from `at`, base64url. The receiver checks the id when the last piece is in.
+ */
+export const ChannelBlobSchema = v.object({
+  t: v.literal('blob'),
+  id: BlobIdSchema,
+  n: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_BLOB_BYTES)),
+  at: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_BLOB_BYTES)),
+  data: b64u(Math.ceil((LIMITS.channelBlobChunkBytes * 4) / 3)),
+});
+/** "Send me this blob": a reader that lacks one its friend's post names. */
+export const ChannelBlobWantSchema = v.object({ t: v.literal('blob-want'), id: BlobIdSchema });
+export const ChannelMessageSchema = v.variant('t', [ChannelPostSchema, ChannelSyncSchema, ChannelAckSchema, ChannelBlobSchema, ChannelBlobWantSchema]);
 export type ChannelMessage = v.InferOutput<typeof ChannelMessageSchema>;
 
 // ---- Socket.IO event maps (shared by server and client for type safety) ----------------------------
@@ -183,6 +234,11 @@ export interface ClientToServer {
   'mailbox:put': (msg: MailboxPut, ack: Cb<{ id: number }>) => void;
   'mailbox:fetch': (msg: MailboxFetch, ack: Cb<{ items: MailboxItem[] }>) => void;
   'mailbox:ack': (msg: MailboxAck, ack: Cb<{ deleted: number }>) => void;
+  'blob:put': (msg: BlobPut, ack: Cb<{ have: boolean; refused: string[] }>) => void;
+  'blob:chunk': (msg: BlobChunk, ack: Cb<{ done: boolean }>) => void;
+  /** `bytes`: the whole blob's length; `data`: up to blobChunkBytes from `at` (an ArrayBuffer in browsers). */
+  'blob:get': (msg: BlobGet, ack: Cb<{ bytes: number; data: Uint8Array | ArrayBuffer }>) => void;
+  'blob:ack': (msg: BlobAck, ack: Cb<{ deleted: number }>) => void;
 }
 
 export interface ServerToClient {

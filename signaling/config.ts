@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { IceServersSchema, LIMITS, type IceServer } from '../shared/protocol.js';
 import { BwError } from '../shared/errors.js';
+import { MAX_BLOB_BYTES } from '../shared/crypto/blob.js';
 import { parse } from '../shared/validate.js';
 
 export interface Config {
@@ -28,6 +29,14 @@ export interface Config {
   /** Stored posts from one sender to one recipient: a flooder fills its own share, not the recipient's whole queue. */
   readonly senderQuota: number;
   readonly mailboxTtlSeconds: number;
+  /** Largest image blob stored (bytes); a bigger one is refused as 'oversize'. Kept as long as a mailbox post. */
+  readonly blobMaxBytes: number;
+  /** Bytes of unexpired blobs one sender may keep on the relay before its puts are refused as 'quota'. */
+  readonly blobSenderQuota: number;
+  /** Bytes of unfinished uploads one key may have announced (all of its connections) before more are refused as 'busy'. */
+  readonly blobPendingBytes: number;
+  /** Bytes of unfinished uploads the whole relay holds before more are refused as 'busy'. */
+  readonly blobPendingTotalBytes: number;
   /** Frames per second per connection (token bucket, burst = 2× rate). */
   readonly rateLimit: number;
   /**
@@ -65,6 +74,13 @@ export const DEFAULTS: Config = {
   queueQuota: 10_000,
   senderQuota: 1_000,
   mailboxTtlSeconds: 30 * 24 * 3600,
+  blobMaxBytes: MAX_BLOB_BYTES,
+  // 256 photos and their thumbnails at the most: a month of posting for a friend who does not fetch.
+  blobSenderQuota: 128 * 1024 * 1024,
+  // Four photos with thumbnails in flight at once, per key; a flood of half-finished uploads cannot hold more.
+  blobPendingBytes: 4 * 1024 * 1024,
+  // Well inside the relay's memory target under a flood (bench: flood_relay_rss_mb ≤ 300 MB).
+  blobPendingTotalBytes: 64 * 1024 * 1024,
   // A client coming online signals every online friend at once (offer, answer, several ICE candidates each).
   rateLimit: 200,
   keyRateLimit: 200,
@@ -102,6 +118,10 @@ const OPTIONS: Option[] = [
   { key: 'queueQuota', flag: '--queue-quota', env: 'BW_QUEUE_QUOTA', kind: 'int', help: 'stored posts per recipient' },
   { key: 'senderQuota', flag: '--sender-quota', env: 'BW_SENDER_QUOTA', kind: 'int', help: 'stored posts from one sender to one recipient' },
   { key: 'mailboxTtlSeconds', flag: '--mailbox-ttl', env: 'BW_MAILBOX_TTL', kind: 'int', help: 'seconds a stored post is kept' },
+  { key: 'blobMaxBytes', flag: '--blob-max-bytes', env: 'BW_BLOB_MAX_BYTES', kind: 'int', help: 'largest image blob stored, bytes' },
+  { key: 'blobSenderQuota', flag: '--blob-sender-quota', env: 'BW_BLOB_SENDER_QUOTA', kind: 'int', help: 'bytes of image blobs one sender may keep stored' },
+  { key: 'blobPendingBytes', flag: '--blob-pending-bytes', env: 'BW_BLOB_PENDING_BYTES', kind: 'int', help: 'bytes of unfinished blob uploads one key may have open' },
+  { key: 'blobPendingTotalBytes', flag: '--blob-pending-total-bytes', env: 'BW_BLOB_PENDING_TOTAL_BYTES', kind: 'int', help: 'bytes of unfinished blob uploads the relay holds in all' },
   { key: 'rateLimit', flag: '--rate-limit', env: 'BW_RATE_LIMIT', kind: 'int', help: 'frames per second per connection' },
   { key: 'keyRateLimit', flag: '--key-rate-limit', env: 'BW_KEY_RATE_LIMIT', kind: 'int', help: 'work per second per key (a signal = 1, a put = 4, an allow list = 50)' },
   { key: 'maxPendingBytes', flag: '--max-pending-bytes', env: 'BW_MAX_PENDING_BYTES', kind: 'int', help: 'bytes held for a connection that is not reading' },

@@ -12,6 +12,7 @@ import { openCluster, type Cluster } from './cluster.js';
 import { openPostgresStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { MailboxStore } from './store/store.js';
+import { openSqliteBlobStore } from './store/blobs-sqlite.js';
 
 /** Reads the PEM files named by --tls-cert / --tls-key; undefined when TLS is off. */
 function readTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): TlsFiles | undefined {
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   const site = loadSite(config.staticDir);
   const httpServer = createRelayServer({ tls, log, onRequest: clientHandler(site, () => relay?.stats() ?? {}, log) });
   const metrics = config.metricsPort === 'off' ? undefined : createMetrics({ stats: () => relay?.stats() ?? { online: 0, sockets: 0 }, depth: () => store.depth(Date.now()) });
-  relay = createRelay({ httpServer, config, store, log, ...(metrics && { observe: metrics.observer }), ...(cluster && { cluster }) });
+  relay = createRelay({ httpServer, config, store, log, ...(metrics && { observe: metrics.observer }), blobs: openSqliteBlobStore({ dataDir: config.dataDir }), ...(cluster && { cluster }) });
   guardServer(httpServer, log); // after Socket.IO has attached its own listeners
   if (metrics) {
     serveMetrics(metrics.registry, config, log, (e) => {

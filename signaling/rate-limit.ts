@@ -32,6 +32,11 @@ export const EVENT_COST = {
   'mailbox:put': 4,
   'mailbox:fetch': 2,
   'mailbox:ack': 2,
+  // A put hashes and looks up one capability per recipient (up to 400); a chunk copies up to 48 KB, a get reads as much.
+  'blob:put': 20,
+  'blob:chunk': 2,
+  'blob:get': 2,
+  'blob:ack': 2,
 } as const satisfies Record<string, number>;
 
 /**

@@ -8,8 +8,9 @@ import { fromB64u, toB64u } from '../shared/bytes.js';
 import { readHeader } from '../shared/crypto/envelope.js';
 import { mailboxAllowTag } from '../shared/crypto/pairwise.js';
 import { parse } from '../shared/validate.js';
+import { blobId } from '../shared/crypto/blob.js';
 import {
-  AuthProveSchema, MailboxAckSchema, MailboxAllowSchema, MailboxFetchSchema, MailboxPutSchema, PresenceWatchSchema, SignalSendSchema,
+  AuthProveSchema, BlobAckSchema, BlobChunkSchema, BlobGetSchema, BlobPutSchema, LIMITS, MailboxAckSchema, MailboxAllowSchema, MailboxFetchSchema, MailboxPutSchema, PresenceWatchSchema, SignalSendSchema,
   type ClientToServer, type ServerToClient,
 } from '../shared/protocol.js';
 import { newChallenge, verifyProof, type PendingChallenge } from './auth.js';
@@ -22,6 +23,7 @@ import { createPresence, type PresenceNote } from './presence.js';
 import { pendingBytes } from './backpressure.js';
 import { EVENT_COST, FLOOD_COOLDOWN_MS, freshKeyLimit, fullBucket, isFull, noStrikes, strike, strikesForgiven, take, type KeyLimit } from './rate-limit.js';
 import type { MailboxStore } from './store/store.js';
+import type { BlobStore } from './store/blobs.js';
 import { iceServersFor } from './turn.js';
 
 type RelaySocket = Socket<ClientToServer, ServerToClient, Record<string, never>, Record<string, never>>;
@@ -48,12 +50,26 @@ export const EXPIRY_GRAIN_MS = 3600_000;
 /** The first whole hour at or after now + ttl: a post never expires early, and lives at most an hour longer. */
 export const coarseExpiry = (now: number, ttlSeconds: number): number => Math.ceil((now + ttlSeconds * 1000) / EXPIRY_GRAIN_MS) * EXPIRY_GRAIN_MS;
 
-const EVENTS = new Set<string>(['auth:prove', 'signal:send', 'presence:watch', 'mailbox:allow', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack']);
+const EVENTS = new Set<string>(['auth:prove', 'signal:send', 'presence:watch', 'mailbox:allow', 'mailbox:put', 'mailbox:fetch', 'mailbox:ack', 'blob:put', 'blob:chunk', 'blob:get', 'blob:ack']);
+
+/** An upload announced by blob:put and not yet complete: held in memory, counted against its key and the relay. */
+interface Upload {
+  id: string;
+  to: string[];
+  size: number;
+  parts: Uint8Array[];
+  got: number;
+  timer: ReturnType<typeof setTimeout>;
+}
+/** An upload with no piece for this long is dropped (its reservation freed): a stalled client holds nothing for long. */
+export const BLOB_IDLE_MS = 30_000;
 
 export function createRelay(opts: {
   httpServer: HttpServer;
   config: Config;
   store: MailboxStore;
+  /** Image blobs (signaling/store/blobs.ts); without one, blob events are answered 'unavailable'. */
+  blobs?: BlobStore;
   log: Logger;
   now?: () => number;
   /** The proof check (signaling/auth.ts verifyProof); tests replace it to hold a proof in flight. */
@@ -63,7 +79,7 @@ export function createRelay(opts: {
   /** Other relay processes, through Redis (signaling/cluster.ts); none by default: a single-process relay. */
   cluster?: Cluster;
 }): Relay {
-  const { config, store, log, cluster } = opts;
+  const { config, store, log, blobs, cluster } = opts;
   const observe = opts.observe ?? NO_OBSERVER;
   const now = opts.now ?? Date.now;
   const verify = opts.verify ?? verifyProof;
@@ -87,6 +103,19 @@ export function createRelay(opts: {
     !l.sockets && t >= l.cooldownUntil && isFull(l.cost, t, config.keyRateLimit) && strikesForgiven(l.strikes, t, config.keyRateLimit);
   const forgetRestedKeys = (t: number) => {
     for (const [k, l] of keyLimits) if (rested(l, t)) keyLimits.delete(k);
+  };
+  /** Bytes of announced, unfinished uploads per key (all of its connections) and in all: each bounded by config. */
+  const pendingByKey = new Map<string, number>();
+  let pendingTotal = 0;
+  const reserve = (k: string, n: number) => {
+    pendingByKey.set(k, (pendingByKey.get(k) ?? 0) + n);
+    pendingTotal += n;
+  };
+  const release = (k: string, n: number) => {
+    const left = (pendingByKey.get(k) ?? 0) - n;
+    if (left > 0) pendingByKey.set(k, left);
+    else pendingByKey.delete(k);
+    pendingTotal -= n;
   };
   const tell = (notes: readonly PresenceNote<RelaySocket | RemoteConn>[]) => {
     // A note for another node's connection is that node's to send: it applies the same change to its own replica.
@@ -129,6 +158,22 @@ export function createRelay(opts: {
     const bucket = fullBucket(config.rateLimit, now());
     const strikes = noStrikes(config.rateLimit, now());
     let limit: KeyLimit | undefined;
+    /** This connection's open uploads, by blob id; dropped with it. */
+    const uploads = new Map<string, Upload>();
+    const dropUpload = (u: Upload) => {
+      clearTimeout(u.timer);
+      if (uploads.get(u.id) === u) uploads.delete(u.id);
+      release(key!, u.size);
+    };
+    const idle = (u: Upload) => {
+      const t = setTimeout(() => dropUpload(u), BLOB_IDLE_MS);
+      t.unref();
+      return t;
+    };
+    const blobStore = () => {
+      if (!blobs) throw new BwError('unavailable', 'this relay does not keep images');
+      return blobs;
+    };
     {
       const c = newChallenge(now(), config.authTimeoutMs);
       challenge = c.pending;
@@ -277,8 +322,72 @@ export function createRelay(opts: {
 
     on('mailbox:ack', MailboxAckSchema, true, async (msg, me) => ({ deleted: await store.ack(me, msg.ids) }));
 
+    on('blob:put', BlobPutSchema, true, async (msg, me) => {
+      const store_ = blobStore();
+      if (msg.bytes > config.blobMaxBytes) throw new BwError('oversize', `an image blob may be at most ${config.blobMaxBytes} bytes; this one is ${msg.bytes}`);
+      // Each recipient must allow me, as for a mailbox post (shared/crypto/pairwise.ts); the others are left out, not the put.
+      const mine = fromB64u(me, 'key');
+      const allowed: string[] = [];
+      const refused: string[] = [];
+      for (const r of msg.to) (await store.isAllowed(r.to, mailboxAllowTag(fromB64u(r.cap, 'mailbox capability'), mine)) ? allowed : refused).push(r.to);
+      if (!allowed.length) throw new BwError('not-friend', 'none of these recipients take images from you');
+      if (socket.disconnected) throw new BwError('unavailable', 'connection closed');
+      const expires = coarseExpiry(now(), config.mailboxTtlSeconds);
+      if (store_.addRecipients(msg.id, me, allowed, expires)) return { have: true, refused };
+      const old = uploads.get(msg.id);
+      if (old) dropUpload(old); // announced again: start over
+      const open = pendingByKey.get(me) ?? 0;
+      if (open + msg.bytes > config.blobPendingBytes) throw new BwError('busy', `you have ${open} bytes of unfinished uploads; finish them first (at most ${config.blobPendingBytes})`);
+      if (pendingTotal + msg.bytes > config.blobPendingTotalBytes) throw new BwError('busy', 'the relay is receiving too many images at once; try again soon');
+      const used = store_.senderBytes(me, now());
+      if (used + open + msg.bytes > config.blobSenderQuota) throw new BwError('quota', `you keep ${used} bytes of images on this relay; at most ${config.blobSenderQuota} until friends fetch them`);
+      const u: Upload = { id: msg.id, to: allowed, size: msg.bytes, parts: [], got: 0, timer: undefined as never };
+      u.timer = idle(u);
+      uploads.set(msg.id, u);
+      reserve(me, msg.bytes);
+      return { have: false, refused };
+    });
+
+    on('blob:chunk', BlobChunkSchema, true, (msg, me) => {
+      const store_ = blobStore();
+      const u = uploads.get(msg.id);
+      if (!u) throw new BwError('bad-frame', 'no upload of that blob is open on this connection: announce it with blob:put');
+      if (msg.at !== u.got) throw new BwError('bad-frame', `pieces go in order: expected the one at ${u.got}, got ${msg.at}`);
+      if (!msg.data.length) throw new BwError('bad-frame', 'an empty piece');
+      if (u.got + msg.data.length > u.size) {
+        dropUpload(u);
+        throw new BwError('oversize', `more bytes than the ${u.size} announced; upload dropped`);
+      }
+      u.parts.push(new Uint8Array(msg.data)); // a copy: the frame's buffer is socket.io's
+      u.got += msg.data.length;
+      clearTimeout(u.timer);
+      if (u.got < u.size) {
+        u.timer = idle(u);
+        return { done: false };
+      }
+      dropUpload(u);
+      const data = new Uint8Array(u.size);
+      let at = 0;
+      for (const p of u.parts) (data.set(p, at), (at += p.length));
+      if (blobId(data) !== u.id) throw new BwError('bad-ciphertext', 'the bytes do not hash to the announced id; upload dropped');
+      store_.put({ id: u.id, from: me, data, to: u.to, expires: coarseExpiry(now(), config.mailboxTtlSeconds) });
+      return { done: true };
+    });
+
+    on('blob:get', BlobGetSchema, true, (msg, me) => {
+      // A reader that asks faster than it reads gets nothing more: what the relay holds for it stays bounded.
+      if (pendingBytes(socket.conn, config.maxPendingBytes) > config.maxPendingBytes) throw new BwError('busy', 'read what was sent first');
+      const r = blobStore().read(msg.id, me, msg.at, LIMITS.blobChunkBytes, now());
+      if (!r) throw new BwError('not-found', 'no such image for you: never sent to you, already fetched, or expired');
+      if (msg.at > r.size) throw new BwError('bad-frame', `the image is ${r.size} bytes; nothing at ${msg.at}`);
+      return { bytes: r.size, data: r.data };
+    });
+
+    on('blob:ack', BlobAckSchema, true, (msg, me) => ({ deleted: blobStore().ack(me, msg.ids) }));
+
     socket.on('disconnect', guarded(log, 'socket.io disconnect', () => {
       clearTimeout(authTimer);
+      for (const u of [...uploads.values()]) dropUpload(u);
       if (key) {
         tell(presence.leave(socket));
         cluster?.share(socket.id, key, undefined);
@@ -291,6 +400,8 @@ export function createRelay(opts: {
     forgetRestedKeys(now());
     const n = await store.purgeExpired(now());
     if (n) log.info('purged expired posts', { count: n });
+    const b = blobs?.purgeExpired(now());
+    if (b) log.info('purged expired image blobs', { count: b });
   }), 60_000);
   purgeTimer.unref();
 
@@ -310,6 +421,7 @@ export function createRelay(opts: {
       for (const c of connections) c.destroy(); // clients see 'transport close' and reconnect; an unanswered put was not acknowledged
       await closed;
       await cluster?.close();
+      blobs?.close();
       await store.close(); // commits any put still queued for the group commit, then closes the database
     },
   };

@@ -10,6 +10,8 @@ import { answerInvite, block, dropFriendRequest, makeInvite, markMutual, onFrien
 import { flushOutbox, markDelivered, post, restoredSeqFloor, sendChannel } from './delivery.js';
 import { cursorFor, drainMailbox, onChannelMessage, sendReceipt } from './receive.js';
 import type { PostRow } from './types.js';
+import { fetchImage, flushBlobs, sendBlobs, stopBlobs, type BlobDelivery, type OutgoingBlob } from './blobs.js';
+import type { ImageRef } from '../../shared/photo-ref.js';
 
 export interface CoreOptions {
   store: ClientStore;
@@ -132,11 +134,16 @@ export class ClientCore {
   post = (body: string): Promise<PostRow> => post(this.#ctx, body);
   unfriend = (key: string): Promise<void> => unfriend(this.#ctx, key);
   block = (key: string): Promise<void> => block(this.#ctx, key);
+  /** Sends a post's image blobs (client/image.ts) to its recipients: channel, else relay, else kept to retry. */
+  sendBlobs = (blobs: readonly OutgoingBlob[], to: readonly string[]): Promise<Record<string, BlobDelivery>[]> => sendBlobs(this.#ctx, blobs, to);
+  /** The decrypted image a ref names, fetched on demand from this device, the relay or `from` (see client/core/blobs.ts). */
+  fetchImage = (ref: Pick<ImageRef, 'id' | 'key' | 'mime' | 'bytes'>, from: string): Promise<Uint8Array> => fetchImage(this.#ctx, ref, from);
 
   /** Closes the network side and the store. */
   close(): void {
     this.#closed = true;
     if (this.#ctx.flush.timer !== undefined) this.#ctx.clock.clearTimeout(this.#ctx.flush.timer);
+    stopBlobs(this.#ctx);
     this.#ctx.mesh?.close();
     this.#ctx.relay?.close();
     this.#ctx.store.close();
@@ -157,6 +164,7 @@ export class ClientCore {
         // Catch-up: tell them how far I hold their posts; they resend what I lack (and learn what I got).
         sendChannel(ctx, key, { t: 'sync', since: await cursorFor(ctx, key) });
         await flushOutbox(ctx);
+        await flushBlobs(ctx);
         await this.#refresh();
       }),
       close: () => void this.#refresh(),
@@ -168,6 +176,7 @@ export class ClientCore {
         ctx.mesh?.setIceServers(ice);
         await watch(ctx);
         await flushOutbox(ctx);
+        await flushBlobs(ctx);
         await drainMailbox(ctx);
         for (const f of ctx.friends.values()) await dropFriendRequest(ctx, f.key); // invites I accepted, inviter never met
       }),

@@ -1,7 +1,7 @@
 // Owns the interfaces through which the client core reaches the outside: store, relay connection, mesh, clock, log.
 import type { Identity } from '../../shared/crypto/identity.js';
 import type { ClientToServer, IceServer } from '../../shared/protocol.js';
-import type { BlockedRow, FriendRow, FriendStatus, IdentityRow, InviteRow, OutboxRow, PostRow } from './types.js';
+import type { BlobRow, BlockedRow, FriendRow, FriendStatus, IdentityRow, InviteRow, OutboxRow, PostRow } from './types.js';
 
 /**
  * Everything the client keeps: identity, friends, blocked keys, invites, posts and the outbox. Async so IndexedDB
@@ -51,6 +51,13 @@ export interface ClientStore {
   addOutbox(row: Omit<OutboxRow, 'id'>): Promise<void>;
   deleteOutbox(id: number): Promise<void>;
   deleteOutboxTo(key: string): Promise<void>;
+
+  /** Inserts or replaces an image blob (client/core/blobs.ts). */
+  putBlob(row: BlobRow): Promise<void>;
+  getBlob(id: string): Promise<BlobRow | undefined>;
+  /** My blobs that still wait to leave for someone (`waiting` set). */
+  waitingBlobs(): Promise<BlobRow[]>;
+  deleteBlob(id: string): Promise<void>;
 
   close(): void;
 }

@@ -11,6 +11,7 @@ import { markMutual, onFriendRequest, openInvites } from './friends.js';
 import { inviteDrop, openDrop } from '../../shared/crypto/invite-drop.js';
 import { markDelivered, sendChannel } from './delivery.js';
 import type { PostRow, Via } from './types.js';
+import { onBlobMessage } from './blobs.js';
 
 /** Verifies and opens a sealed post from a friend, stores it, and acks it on the channel if there is one. */
 export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow> {
@@ -108,6 +109,9 @@ export async function onChannelMessage(ctx: Ctx, from: string, text: string): Pr
       return;
     case 'ack':
       return markDelivered(ctx, from, (p) => p.seq === msg.seq);
+    case 'blob':
+    case 'blob-want':
+      return onBlobMessage(ctx, from, msg);
     case 'sync': {
       const me = requireMe(ctx);
       const friend = ctx.friends.get(from)!;

@@ -57,6 +57,20 @@ export interface BlockedRow {
   at: number;
 }
 
+/** An encrypted image blob held on this device (shared/crypto/blob.ts): a friend's, fetched, or one of mine. */
+export interface BlobRow {
+  /** base64url SHA-256 of `bytes`, checked before it is stored. */
+  id: string;
+  bytes: Uint8Array;
+  stored: number;
+  /** Mine: the friends it is for (only they may ask for it over a channel). */
+  for?: string[];
+  /** Mine: friends it has not left for yet (no channel open and the relay refused or was away). */
+  pending?: string[];
+  /** 1 while `pending` is not empty: the indexed flag a retry finds them by. */
+  waiting?: 1;
+}
+
 export interface OutboxRow {
   id?: number;
   to: string;

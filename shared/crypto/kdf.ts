@@ -22,6 +22,7 @@ export const LABEL = {
   backup: 'brainwaves/v1/key-backup',
   inviteDropKey: 'brainwaves/v1/invite-drop/signing-key',
   inviteDropCap: 'brainwaves/v1/invite-drop/mailbox-capability',
+  imageBlob: 'brainwaves/v1/image-blob',
 } as const;
 
 /** HKDF-SHA256 (RFC 5869) with a labelled salt and info = label || context. */

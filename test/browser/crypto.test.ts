@@ -13,7 +13,8 @@ import { contextFor, envelopeRejections, OFF_CONTENT, OFF_NONCE, OFF_RECIPIENT, 
 import { INVITE_NOW, INVITE_RELAY, inviteCast, inviteRejections } from '../cases/invite.js';
 import { backupRejections, TEST_SCRYPT_N } from '../cases/backup.js';
 import { DEFAULT_FUZZ_SEED, fuzzBackups, fuzzEnvelopes, fuzzFixtures, fuzzInvites } from '../cases/fuzz.js';
-import { MIN_VECTORS, vectorGroups, type Vectors } from '../cases/vectors.js';
+import { blobVectorCases, MIN_VECTORS, vectorGroups, type BlobVectors, type Vectors } from '../cases/vectors.js';
+import { blobRejections } from '../cases/blob.js';
 import { thrownCode, type RejectionCase } from '../cases/util.js';
 
 // Fetched rather than imported: a JSON import needs `resolveJsonModule`, which tsconfig.json does not set. The module
@@ -23,6 +24,12 @@ const vectors = await (async () => {
   const res = await fetch(VECTORS_URL);
   if (!res.ok) throw new Error(`fetching ${VECTORS_URL.pathname}: HTTP ${res.status}`);
   return (await res.json()) as Vectors;
+})();
+const BLOB_VECTORS_URL = new URL('../vectors/blob-v1.json', import.meta.url);
+const blobVectors = await (async () => {
+  const res = await fetch(BLOB_VECTORS_URL);
+  if (!res.ok) throw new Error(`fetching ${BLOB_VECTORS_URL.pathname}: HTTP ${res.status}`);
+  return (await res.json()) as BlobVectors;
 })();
 
 /** Iterations per property here; the Node suite runs 3000 of each with the same seed. */
@@ -179,4 +186,14 @@ describe(`property: untrusted input throws only BwError (seed ${DEFAULT_FUZZ_SEE
   it('importBackup: random text and mutations of a valid backup; whatever opens is the original identity', () => {
     fuzzBackups(fx, FUZZ_ITERATIONS);
   });
+});
+
+describe('image blob v1 (test/vectors/blob-v1.json, test/cases/blob.ts)', () => {
+  it('the file has vectors', () => expect(blobVectors.blob.length).to.be.at.least(3));
+  for (const c of blobVectorCases(blobVectors)) {
+    it(c.name, () => {
+      for (const { what, actual, expected } of c.checks()) expect(actual, what).to.deep.equal(expected);
+    });
+  }
+  rejectionTests(blobRejections(), ['bad-ciphertext', 'bad-version', 'bad-encoding', 'oversize', 'bad-image']);
 });

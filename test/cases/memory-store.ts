@@ -1,7 +1,7 @@
 // Owns an in-memory ClientStore for core tests: plain maps, rows cloned in and out like a real store would.
 import type { ClientStore } from '../../client/core/ports.js';
 import { checkIdentityRow } from '../../client/core/identity-row.js';
-import type { BlockedRow, FriendRow, IdentityRow, InviteRow, OutboxRow, PostRow } from '../../client/core/types.js';
+import type { BlobRow, BlockedRow, FriendRow, IdentityRow, InviteRow, OutboxRow, PostRow } from '../../client/core/types.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -12,6 +12,7 @@ export function memoryStore(): ClientStore {
   const invites = new Map<string, InviteRow>();
   const posts = new Map<string, PostRow>();
   const outbox = new Map<number, OutboxRow>();
+  const blobs = new Map<string, BlobRow>();
   let nextId = 1;
   const pk = (author: string, seq: number) => `${author}\u0000${seq}`;
   const by = (author: string) => [...posts.values()].filter((p) => p.author === author).sort((a, b) => a.seq - b.seq);
@@ -57,6 +58,10 @@ export function memoryStore(): ClientStore {
     deleteOutboxTo: async (key) => {
       for (const [id, r] of outbox) if (r.to === key) outbox.delete(id);
     },
+    putBlob: async (row) => void blobs.set(row.id, clone(row)),
+    getBlob: async (id) => clone(blobs.get(id)),
+    waitingBlobs: async () => [...blobs.values()].filter((b) => b.waiting === 1).map(clone),
+    deleteBlob: async (id) => void blobs.delete(id),
     close: () => {},
   };
 }

@@ -102,4 +102,22 @@ export const storeCases: StoreCase[] = [
       same(await s.listOutbox(), [], 'emptied');
     },
   },
+  {
+    what: 'blobs: bytes and fields round trip, replace, the waiting ones, delete',
+    async run(s) {
+      const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff);
+      check((await s.getBlob('nope')) === undefined, 'no blob at first');
+      await s.putBlob({ id: 'b1', bytes, stored: 5 });
+      await s.putBlob({ id: 'b2', bytes: new Uint8Array([1, 2, 3]), stored: 6, for: ['x', 'y'], pending: ['y'], waiting: 1 });
+      const b1 = await s.getBlob('b1');
+      same(b1, { id: 'b1', bytes, stored: 5 }, 'a fetched blob');
+      check(b1!.bytes instanceof Uint8Array, 'bytes come back as bytes');
+      same(await s.getBlob('b2'), { id: 'b2', bytes: new Uint8Array([1, 2, 3]), stored: 6, for: ['x', 'y'], pending: ['y'], waiting: 1 }, 'one of mine');
+      same((await s.waitingBlobs()).map((b) => b.id), ['b2'], 'waiting');
+      await s.putBlob({ id: 'b2', bytes: new Uint8Array([1, 2, 3]), stored: 6, for: ['x', 'y'], pending: [] });
+      same(await s.waitingBlobs(), [], 'sent: no longer waiting');
+      await s.deleteBlob('b1');
+      check((await s.getBlob('b1')) === undefined, 'deleted');
+    },
+  },
 ];

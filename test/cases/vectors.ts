@@ -5,6 +5,8 @@ import { fingerprint, generateIdentity, safetyNumber, type Identity } from '../.
 import { createFriendRequest, createInvite, inviteTag, openFriendRequest, readInvite } from '../../shared/crypto/invite.js';
 import { mailboxAllowTag, pairKeys } from '../../shared/crypto/pairwise.js';
 import type { FriendRequest } from '../../shared/protocol.js';
+import { openBlob, sealBlob, type BlobMime } from '../../shared/crypto/blob.js';
+import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { fromHex, queueRng, toHex, type Check } from './util.js';
 
 /** Secrets of one identity, as stored in the vectors file. */
@@ -144,4 +146,23 @@ function friendRequestChecks(v: Vectors['friendRequest'][number], where: string,
   out.push({ what: `${where}: requester key`, actual: toHex(card.sigPub), expected: v.requester.sigPub });
   out.push({ what: `${where}: requester name`, actual: card.name, expected: v.requester.name });
   out.push({ what: `${where}: token echoed`, actual: toHex(card.token), expected: toHex(invite.token) });
+}
+
+/** test/vectors/blob-v1.json: image blobs sealed from fixed keys and nonces, computed without @noble. */
+export interface BlobVectors {
+  blob: { name: string; mime: BlobMime; image: string; key: string; nonce: string; blob: string; id: string }[];
+}
+
+/** Each blob vector sealed again from its fixed key and nonce, and opened: the same bytes, id and image. */
+export function blobVectorCases(vectors: BlobVectors): VectorCase[] {
+  return vectors.blob.map((v) =>
+    named(v.name, `blob vector "${v.name}"`, (where, out) => {
+      const sealed = sealBlob(fromHex(v.image), v.mime, queueRng(fromHex(v.key), fromHex(v.nonce)));
+      out.push({ what: `${where}: sealed bytes`, actual: toHex(sealed.bytes), expected: v.blob });
+      out.push({ what: `${where}: id`, actual: sealed.id, expected: v.id });
+      out.push({ what: `${where}: key`, actual: toHex(fromB64u(sealed.key)), expected: v.key });
+      const opened = openBlob(fromHex(v.blob), { id: v.id, key: toB64u(fromHex(v.key)), mime: v.mime });
+      out.push({ what: `${where}: opened image`, actual: toHex(opened), expected: v.image });
+    }),
+  );
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { DEFAULTS, helpText, parseConfig } from '../../signaling/config.js';
 import { iceServersFor, turnCredential } from '../../signaling/turn.js';
 import { BwError } from '../../shared/errors.js';
+import { MAX_BLOB_BYTES } from '../../shared/crypto/blob.js';
 
 test('defaults, env and flags: flags win over env', () => {
   assert.deepEqual(parseConfig([], {}), DEFAULTS);
@@ -64,4 +65,13 @@ test('TURN credentials follow coturn use-auth-secret: user "expiry:id", password
   assert.deepEqual(ice[0], { urls: 'stun:127.0.0.1:3478' });
   assert.equal(ice[1]!.username, '1700003600:alice');
   assert.ok(!JSON.stringify(ice).includes('north'), 'the shared secret never reaches a client');
+});
+
+test('image blob limits: flags and env, defaults from shared/crypto/blob.ts, listed in --help', () => {
+  assert.equal(DEFAULTS.blobMaxBytes, MAX_BLOB_BYTES);
+  const c = parseConfig(['--blob-max-bytes', '1000', '--blob-sender-quota=5000'], { BW_BLOB_PENDING_BYTES: '2000', BW_BLOB_PENDING_TOTAL_BYTES: '9000' });
+  assert.ok(c !== 'help');
+  assert.deepEqual([c.blobMaxBytes, c.blobSenderQuota, c.blobPendingBytes, c.blobPendingTotalBytes], [1000, 5000, 2000, 9000]);
+  for (const flag of ['--blob-max-bytes', '--blob-sender-quota', '--blob-pending-bytes', '--blob-pending-total-bytes']) assert.match(helpText(), new RegExp(flag));
+  assert.throws(() => parseConfig(['--blob-max-bytes', 'lots'], {}), (e) => e instanceof BwError && e.code === 'bad-frame');
 });

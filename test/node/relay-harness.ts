@@ -13,6 +13,8 @@ import { createLogger } from '../../signaling/log.js';
 import { createRelay, type Relay } from '../../signaling/server.js';
 import { openSqliteStore } from '../../signaling/store/sqlite.js';
 import type { MailboxStore } from '../../signaling/store/store.js';
+import { openSqliteBlobStore } from '../../signaling/store/blobs-sqlite.js';
+import type { BlobStore } from '../../signaling/store/blobs.js';
 import { tempDir } from '../temp.js';
 
 export type ClientSocket = Socket<ServerToClient, ClientToServer>;
@@ -22,6 +24,8 @@ export interface Harness {
   relay: Relay;
   /** The relay's own store, for tests that look at what it keeps. */
   store: MailboxStore;
+  /** The relay's image blob store. */
+  blobs: BlobStore;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -30,14 +34,16 @@ export async function startHarness(overrides: Partial<Config> = {}, now?: () => 
   const dataDir = tempDir('bw-relay-test');
   const config: Config = { ...DEFAULTS, port: 0, dataDir, staticDir: '', logLevel: 'silent', ...overrides };
   const store = openSqliteStore({ dataDir, queueQuota: config.queueQuota, senderQuota: config.senderQuota });
+  const blobs = openSqliteBlobStore({ dataDir });
   const httpServer = createServer();
-  const relay = createRelay({ httpServer, config, store, log: createLogger('silent'), ...(now && { now }), ...seams });
+  const relay = createRelay({ httpServer, config, store, blobs, log: createLogger('silent'), ...(now && { now }), ...seams });
   await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
   const { port } = httpServer.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     relay,
     store,
+    blobs,
     dataDir,
     async close() {
       await relay.close();
