@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './browser.js';
 import { startRelay, type RelayProcess } from './relay-process.js';
-import { feedItem, friendRow, makeInvite, openUser, post, reopen } from './flow.js';
+import { feedItem, friendRow, makeInvite, openUser, post, reopen, openTab } from './flow.js';
 import { bwUser, type BwResult } from '../node/cli-harness.js';
 
 const PASS = 'correct horse battery staple';
@@ -77,6 +77,7 @@ test('a backup made in the browser imports in bw, and one made in bw restores in
   // Browser → terminal.
   const dee = await openUser(browser, relay.url, 'Dee');
   const deeFingerprint = await dee.locator('bw-feed [part=me] code').textContent();
+  await openTab(dee, 'profile');
   await dee.locator('bw-feed details', { hasText: 'Key backup' }).locator('summary').click();
   await dee.locator('bw-backup input[name=passphrase]').fill(PASS);
   await dee.locator('bw-backup button[name=export]').click();
