@@ -19,8 +19,8 @@ export class BwAvatar extends LitElement {
     .c { display: grid; place-items: center; width: 100%; height: 100%; border-radius: 50%; overflow: hidden; color: #fff;
       font: 600 calc(var(--_s) * 0.4) / 1 system-ui, sans-serif; user-select: none; }
     img { width: 100%; height: 100%; object-fit: cover; }
-    .h0 { background: #6a3fc8; } .h1 { background: #0b6e99; } .h2 { background: #a33a5c; } .h3 { background: #2f7a3c; }
-    .h4 { background: #9a4d0b; } .h5 { background: #3b5bdb; } .h6 { background: #7a3b9c; } .h7 { background: #0f766e; }
+    .h0 { background: #6a3fc8; } .h1 { background: #0b6e99; } .h2 { background: #b0305a; } .h3 { background: #2f7a3c; }
+    .h4 { background: #a8470a; } .h5 { background: #3b5bdb; } .h6 { background: #4b5563; } .h7 { background: #0f766e; }
     .dot { position: absolute; right: -1px; bottom: -1px; width: calc(var(--_s) * 0.28); height: calc(var(--_s) * 0.28);
       min-width: 9px; min-height: 9px; border-radius: 50%; background: #8a8a93; border: 2px solid var(--bw-color-background, #fff); box-sizing: border-box; }
     .dot.on { background: #22a447; }

@@ -5,6 +5,7 @@ import { MAX_PHOTOS } from '../../shared/photo-ref.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
 import { MAX_CHARS, countChars } from './format.js';
+import { photoIcon } from './icons.js';
 
 /**
  * @event bw-compose - `{ body, audience?, photos? }` when the visitor posts; cancel it to keep the text in the box.
@@ -96,7 +97,7 @@ export class BwCompose extends LitElement {
       ${this._files.length ? html`<div part="previews" class="previews">${this._files.map((f, i) => html`<div class="preview">
         <img src=${f.url} alt="Photo ${i + 1}: ${f.file.name}" /><button type="button" aria-label="Remove photo ${i + 1}" @click=${() => this.#remove(i)}>✕</button></div>`)}</div>` : nothing}
       <div class="bar">
-        <label class="attach" title="Add photos">🖼 <span>Photo</span><input type="file" name="photos" accept="image/*" multiple aria-label="Add photos"
+        <label class="attach" title="Add photos">${photoIcon}<span>Photo</span><input type="file" name="photos" accept="image/*" multiple aria-label="Add photos"
           ?disabled=${this.disabled || this._files.length >= MAX_PHOTOS} @change=${this.#pick} /></label>
         ${this.lists.length ? html`<select name="audience" aria-label="Audience" .value=${this._audience} @change=${(e: Event) => (this._audience = (e.target as HTMLSelectElement).value)}>
           <option value="">All friends</option>${this.lists.map((l) => html`<option value=${l.id} ?selected=${l.id === this._audience}>${l.name}</option>`)}</select>` : nothing}

@@ -10,6 +10,7 @@ import { mergeItems, peopleOf, toFeedItems } from '../feed-adapter.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
 import { plural } from './format.js';
+import { searchIcon } from './icons.js';
 import type { BwPostList } from './bw-post-list.js';
 import './bw-onboarding.js';
 import './bw-invite.js';
@@ -72,6 +73,7 @@ export class BwFeed extends LitElement {
     :host { display: block; background: var(--_surface); container-type: inline-size; min-height: 100%; }
     .top { position: sticky; top: 0; z-index: 3; background: color-mix(in srgb, var(--_bg) 92%, transparent); backdrop-filter: blur(8px);
       border-bottom: 1px solid var(--_line); }
+    .status, nav { max-width: 980px; margin: 0 auto; box-sizing: border-box; }
     .status { display: flex; gap: 6px 14px; flex-wrap: wrap; align-items: center; font-size: 0.8em; color: var(--_muted); padding: 6px 14px 0; }
     .status .unread { color: var(--_accent); font-weight: 700; }
     .dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: var(--_danger); margin-right: 5px; }
@@ -101,7 +103,7 @@ export class BwFeed extends LitElement {
     h2 { font-size: 1.05em; margin: 0 0 10px; }
     .search { position: relative; }
     .search input { border-radius: 999px; padding-left: 34px; background: var(--_bg); }
-    .search span { position: absolute; left: 12px; top: 50%; transform: translateY(-50%); color: var(--_muted); pointer-events: none; }
+    .search span { position: absolute; left: 12px; top: 50%; transform: translateY(-50%); color: var(--_muted); pointer-events: none; display: flex; }
     .empty { display: grid; gap: 10px; justify-items: center; text-align: center; padding: 8px; color: var(--_fg); }
     .empty strong { font-size: 1.1em; }
     details.card summary { cursor: pointer; font-weight: 600; }
@@ -346,7 +348,7 @@ export class BwFeed extends LitElement {
       <div class="main" ?hidden=${this._tab !== 'home'}>
         <bw-compose ?disabled=${this._busy} .lists=${lists} @bw-compose=${this.#compose}></bw-compose>
         ${this._error ? html`<div class="error" role="alert">${this._error}</div>` : nothing}
-        <div class="search" role="search"><span aria-hidden="true">⌕</span><input type="search" name="search" aria-label="Search posts" placeholder="Search posts"
+        <div class="search" role="search"><span aria-hidden="true">${searchIcon}</span><input type="search" name="search" aria-label="Search posts" placeholder="Search posts"
           .value=${this._query} @input=${this.#searchInput} /></div>
         ${results ? html`<div class="muted" role="status">${plural(results.length, 'post matches', 'posts match')} “${this._query.trim()}”</div>
           <bw-post-list .items=${results}><span slot="empty">Nothing here matches. Try another word.</span></bw-post-list>`

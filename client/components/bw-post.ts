@@ -4,6 +4,7 @@ import type { FeedItem, PhotoView, ReactionView, ReplyView } from '../core/feed-
 import { theme } from './theme.js';
 import { fire } from './events.js';
 import { MAX_CHARS, countChars, deliveryText, fullTime, namesText, plural, relativeTime } from './format.js';
+import { reactIcon, replyIcon } from './icons.js';
 import './bw-avatar.js';
 
 /** The reactions the picker offers, with the names screen readers say. */
@@ -42,7 +43,8 @@ export class BwPost extends LitElement {
     time { color: var(--_muted); font-size: 0.85em; }
     .body { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; line-height: 1.45; }
     .deleted { font-style: italic; }
-    .icon { background: transparent; color: var(--_muted); padding: 4px 8px; font-weight: 500; }
+    .icon { background: transparent; color: var(--_muted); padding: 4px 8px; font-weight: 500; display: inline-flex; align-items: center; gap: 6px; }
+    .i { flex: none; }
     .icon:hover { background: var(--_surface); }
     .pop { display: flex; flex-wrap: wrap; gap: 4px; padding: 4px; background: var(--_surface); border-radius: var(--_radius); }
     .pop button { background: transparent; color: var(--_fg); padding: 6px 10px; font-weight: 500; }
@@ -54,6 +56,7 @@ export class BwPost extends LitElement {
     .photos.n1 { grid-template-columns: 1fr; }
     .photos button { padding: 0; border-radius: 0; background: var(--_surface); aspect-ratio: 4 / 3; display: block; width: 100%; overflow: hidden; }
     .photos.n1 button { aspect-ratio: 16 / 10; }
+    .photos .ph { aspect-ratio: 4 / 3; background: linear-gradient(110deg, var(--_surface) 30%, var(--_line) 50%, var(--_surface) 70%); }
     .photos img { width: 100%; height: 100%; object-fit: cover; display: block; }
     .thread { display: grid; gap: 10px; border-top: 1px solid var(--_line); padding-top: 10px; }
     .reply { display: grid; grid-template-columns: auto 1fr; gap: 8px; }
@@ -135,7 +138,7 @@ export class BwPost extends LitElement {
         title=${who(r)} aria-label="${emojiName(r.emoji)} ${r.count}${r.who.length ? `: ${who(r)}` : ''}${r.mine ? ' (yours, press to take back)' : ''}"
         @click=${() => this.#react(x.id, r, r.emoji)}>${r.emoji} ${r.count}</button>`)}
       ${x.deleted ? nothing : html`<button type="button" class="icon" data-for=${x.id} aria-label="Add a reaction" aria-expanded=${this._picker === x.id ? 'true' : 'false'}
-        @click=${() => ((this._picker = this._picker === x.id ? '' : x.id), (this._menu = ''))}>☺︎+</button>`}
+        @click=${() => ((this._picker = this._picker === x.id ? '' : x.id), (this._menu = ''))}>${reactIcon}</button>`}
       ${this._picker === x.id ? html`<div class="pop" role="group" aria-label="Pick a reaction">${REACTIONS.map(([emoji, name]) => html`
         <button type="button" aria-label=${name} @click=${() => this.#react(x.id, x.reactions.find((r) => r.emoji === emoji), emoji)}>${emoji}</button>`)}</div>` : nothing}`;
   }
@@ -170,9 +173,9 @@ export class BwPost extends LitElement {
     return html`<div part="photos" class="photos n${Math.min(photos.length, 2) === 1 ? 1 : 2}">${photos.map((p, i) => {
       const src = p.thumbUrl ?? p.fullUrl;
       const label = `Open photo ${i + 1} of ${photos.length}${p.ref.alt ? `: ${p.ref.alt}` : ''}`;
-      return html`<button type="button" aria-label=${label} ?disabled=${!src} @click=${() => (this._photo = p)}>
-        ${src ? html`<img src=${src} alt=${p.ref.alt ?? ''} loading="lazy" decoding="async" width=${p.ref.w} height=${p.ref.h} />`
-          : html`<span class="muted">${p.state === 'loading' ? 'Loading photo…' : 'Photo unavailable'}</span>`}</button>`;
+      if (!src) return html`<div class="ph muted" role="img" aria-label="Photo ${i + 1} of ${photos.length}: ${p.state === 'loading' ? 'loading' : 'unavailable'}"></div>`;
+      return html`<button type="button" aria-label=${label} @click=${() => (this._photo = p)}>
+        <img src=${src} alt=${p.ref.alt ?? ''} loading="lazy" decoding="async" width=${p.ref.w} height=${p.ref.h} /></button>`;
     })}</div>`;
   }
 
@@ -199,7 +202,7 @@ export class BwPost extends LitElement {
       <div part="reactions" class="actions">
         ${this.#reactions(p)}
         <button type="button" class="icon" name="thread" aria-expanded=${this.open ? 'true' : 'false'} @click=${() => (this.open = !this.open)}>
-          💬 ${n ? plural(n, 'reply', 'replies') : 'Reply'}</button>
+          ${replyIcon} ${n ? plural(n, 'reply', 'replies') : 'Reply'}</button>
       </div>
       ${this.open ? html`<section part="thread" class="thread" aria-label="Replies to ${p.author.name}">
         ${p.replies.map((r) => html`<div class="reply" data-id=${r.id}>

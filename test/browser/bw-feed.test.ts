@@ -145,6 +145,47 @@ describe('<bw-feed>', () => {
     restored.close();
   });
 
+  it('pages past the newest 200 posts from IndexedDB and searches every stored post', async () => {
+    const db = freshDb();
+    (await feedWithIdentity('Pam', db)).remove();
+    // 230 posts from a friend, written straight into the store (the app's schema: posts keyed by [author+seq]).
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open(`brainwaves:${db}`);
+      req.onsuccess = () => {
+        const tx = req.result.transaction('posts', 'readwrite');
+        for (let i = 1; i <= 230; i++) tx.objectStore('posts').put({ author: 'F'.repeat(43), seq: i, ts: 1_000_000 + i * 1000, body: i === 7 ? 'the needle' : `post ${i}`, via: 'relay', received: 1_000_000 + i * 1000 });
+        tx.oncomplete = () => (req.result.close(), resolve());
+        tx.onerror = () => reject(tx.error);
+      };
+      req.onerror = () => reject(req.error);
+    });
+    const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${db}></bw-feed>`);
+    const list = () => inner(el, 'bw-post-list')!.shadowRoot!;
+    await waitUntil(() => list().querySelector('bw-post'), 'the feed shows');
+    expect(list().querySelectorAll('bw-post').length, 'a page at a time, not everything').to.be.below(60);
+    for (let i = 0; i < 40 && list().querySelector('[part=more]'); i++) {
+      (list().querySelector('[part=more]') as HTMLButtonElement).click();
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+    await waitUntil(() => list().querySelectorAll('bw-post').length === 230, 'every stored post, the oldest from IndexedDB pages');
+    expect(list().textContent).to.match(/That’s everything/);
+
+    const search = inner(el, 'input[name=search]') as HTMLInputElement;
+    search.value = 'NEEDLE';
+    search.dispatchEvent(new Event('input'));
+    await waitUntil(() => list().querySelectorAll('bw-post').length === 1, 'one post matches');
+    expect(list().querySelector('bw-post')!.shadowRoot!.textContent).to.include('the needle');
+    el.remove();
+  });
+
+  it('writes the unread count into the page title only when asked to (the embed leaves its host’s title alone)', async () => {
+    const before = document.title;
+    const el = await feedWithIdentity('Tia');
+    expect(el.hasAttribute('title-unread')).to.equal(false);
+    expect(document.title).to.equal(before);
+    el.remove();
+  });
+
   it('exposes no key material through its public surface', async () => {
     const el = await feedWithIdentity('Cy');
     // Everything reachable from the element's own enumerable properties: no 32-byte arrays, no "secret".
