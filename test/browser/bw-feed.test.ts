@@ -161,7 +161,7 @@ describe('<bw-feed>', () => {
     });
     const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${db}></bw-feed>`);
     const list = () => inner(el, 'bw-post-list')!.shadowRoot!;
-    await waitUntil(() => list().querySelector('bw-post'), 'the feed shows');
+    await waitUntil(() => inner(el, 'bw-post-list')?.shadowRoot?.querySelector('bw-post'), 'the feed shows');
     expect(list().querySelectorAll('bw-post').length, 'a page at a time, not everything').to.be.below(60);
     for (let i = 0; i < 40 && list().querySelector('[part=more]'); i++) {
       (list().querySelector('[part=more]') as HTMLButtonElement).click();
