@@ -71,8 +71,7 @@ export class BwFeed extends LitElement {
   };
   static override styles = [theme, css`
     :host { display: block; background: var(--_surface); container-type: inline-size; min-height: 100%; }
-    .top { position: sticky; top: 0; z-index: 3; background: color-mix(in srgb, var(--_bg) 92%, transparent); backdrop-filter: blur(8px);
-      border-bottom: 1px solid var(--_line); }
+    .top { position: sticky; top: 0; z-index: 3; background: var(--_bg); border-bottom: 1px solid var(--_line); }
     .status, nav { max-width: 980px; margin: 0 auto; box-sizing: border-box; }
     .status { display: flex; gap: 6px 14px; flex-wrap: wrap; align-items: center; font-size: 0.8em; color: var(--_muted); padding: 6px 14px 0; }
     .status .unread { color: var(--_accent); font-weight: 700; }
