@@ -68,6 +68,7 @@ export class BwFeed extends LitElement {
     _query: { state: true },
     _results: { state: true },
     _readUpTo: { state: true },
+    _full: { state: true },
   };
   static override styles = [theme, css`
     :host { display: block; background: var(--_surface); container-type: inline-size; min-height: 100%; }
@@ -132,6 +133,8 @@ export class BwFeed extends LitElement {
   declare _results: PostRow[] | undefined;
   /** Posts I received after this time (and did not write) are unread. */
   declare _readUpTo: number;
+  /** The Friends and Profile sections are rendered from the frame after the feed's first paint on. */
+  declare _full: boolean;
   #lastStatus = '';
   #search = 0;
   #title?: string;
@@ -161,6 +164,7 @@ export class BwFeed extends LitElement {
     this._query = '';
     this._results = undefined;
     this._readUpTo = Date.now();
+    this._full = false;
   }
 
   override connectedCallback(): void {
@@ -200,6 +204,7 @@ export class BwFeed extends LitElement {
       this.setAttribute('data-direct', String(s.direct));
       fire(this, 'bw-status', { relay: s.relay, direct: s.direct, friends: s.friends.length });
     }
+    if (s.me && !this._full) requestAnimationFrame(() => (this._full = true));
     const unread = this.#unread(s);
     // Seen: the feed is on screen, the page is visible and the list is not holding new posts back.
     const list = this.renderRoot.querySelector<BwPostList>('bw-post-list');
@@ -410,7 +415,9 @@ export class BwFeed extends LitElement {
         </nav>
       </header>
       <div class="cols ${this._tab}">
-        ${this.#home(s, items, people, lists)}${this.#friends(s, people, lists)}${this.#profile(s, people)}
+        ${this.#home(s, items, people, lists)}
+        ${this._full || this._tab === 'friends' ? this.#friends(s, people, lists) : nothing}
+        ${this._full || this._tab === 'profile' ? this.#profile(s, people) : nothing}
       </div>`;
   }
 }

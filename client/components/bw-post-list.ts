@@ -4,10 +4,11 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { FeedItem } from '../core/feed-view.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
-import { plural } from './format.js';
+import { plural, warmRelativeTime } from './format.js';
 import './bw-post.js';
 
-/** Cards rendered per step; more render as the end comes into view (offscreen cards skip layout: content-visibility). */
+/** Cards rendered first (a screenful), then per step as the end comes near (offscreen cards skip layout: content-visibility). */
+export const FIRST = 8;
 export const PAGE = 20;
 
 /**
@@ -54,7 +55,7 @@ export class BwPostList extends LitElement {
     this.items = [];
     this.hasMore = false;
     this.live = false;
-    this._limit = PAGE;
+    this._limit = FIRST;
     this._now = Date.now();
     this._held = Infinity;
   }
@@ -62,6 +63,10 @@ export class BwPostList extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#timer = setInterval(() => (this._now = Date.now()), 30_000);
+    // Localized relative times once the first cards are on screen (see warmRelativeTime).
+    const warm = () => (warmRelativeTime(), (this._now = Date.now()));
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(warm, { timeout: 1000 });
+    else setTimeout(warm, 200);
   }
 
   override disconnectedCallback(): void {

@@ -18,18 +18,38 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60_000],
 ];
 let rtf: Intl.RelativeTimeFormat | undefined;
+const SHORT: Partial<Record<Intl.RelativeTimeFormatUnit, string>> = { year: 'y', month: 'mo', week: 'w', day: 'd', hour: 'h', minute: 'min' };
+
+/**
+ * Makes the page's Intl.RelativeTimeFormat. Its first use loads locale data (~100 ms on a slow machine), so the feed
+ * calls this after its first paint; until then relativeTime answers in a short neutral form ("3 min").
+ */
+export function warmRelativeTime(): void {
+  rtf ??= new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
+}
 
 /** "now", "3 min. ago", "yesterday", "2 wk. ago": the largest whole unit, in the page's language. */
 export function relativeTime(ts: number, now: number): string {
   const diff = ts - now;
   if (Math.abs(diff) < 45_000) return 'now';
-  rtf ??= new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
-  for (const [unit, ms] of UNITS) if (Math.abs(diff) >= ms || unit === 'minute') return rtf.format(Math.round(diff / ms), unit);
+  for (const [unit, ms] of UNITS) {
+    if (Math.abs(diff) < ms && unit !== 'minute') continue;
+    const n = Math.round(diff / ms);
+    return rtf ? rtf.format(n, unit) : `${Math.abs(n)} ${SHORT[unit]}`;
+  }
   return 'now';
 }
 
-/** The full date and time, for a title. */
-export const fullTime = (ts: number): string => new Date(ts).toLocaleString();
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * The full local date and time, for a title: "2026-11-27 15:09". Built by hand: the first Intl.DateTimeFormat of a
+ * page loads locale data (~100 ms here), which the first paint of the feed cannot afford.
+ */
+export function fullTime(ts: number): string {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
 
 /** Up to two letters for an avatar without a picture. */
 export function initials(name: string): string {
