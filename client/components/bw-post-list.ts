@@ -9,7 +9,7 @@ import './bw-post.js';
 
 /** Cards rendered first (a screenful), then per step as the end comes near (offscreen cards skip layout: content-visibility). */
 export const FIRST = 8;
-export const PAGE = 20;
+export const PAGE = 10;
 
 /**
  * @prop items - FeedItem[], newest first

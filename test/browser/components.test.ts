@@ -164,7 +164,7 @@ describe('<bw-post-list>', () => {
     const el = await fixture<BwPostList>(html`<bw-post-list has-more .items=${many}></bw-post-list>`);
     expect(cards(el).length).to.equal(FIRST);
     const more = () => (el.shadowRoot!.querySelector('[part=more]') as HTMLButtonElement).click();
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       more();
       await el.updateComplete;
     }
