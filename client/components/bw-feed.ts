@@ -94,8 +94,8 @@ export class BwFeed extends LitElement {
     .me { display: flex; gap: 10px; align-items: center; min-width: 0; }
     .me > div { min-width: 0; overflow-wrap: anywhere; }
     .people { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
-    .people li { display: flex; gap: 10px; align-items: center; min-width: 0; }
-    .people .grow { flex: 1; min-width: 0; overflow-wrap: anywhere; }
+    .people li { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; min-width: 0; }
+    .people .grow { flex: 1 1 8em; min-width: 0; overflow-wrap: anywhere; }
     .people .actions { display: flex; gap: 6px; flex-wrap: wrap; }
     .people details { flex-basis: 100%; padding-left: 50px; font-size: 0.9em; }
     .people code { font-family: ui-monospace, monospace; font-size: 0.9em; overflow-wrap: anywhere; }
@@ -383,7 +383,7 @@ export class BwFeed extends LitElement {
 
   #profile(s: SessionState, people: Map<string, PersonView>) {
     return html`<div class="main" ?hidden=${this._tab !== 'profile'}>
-      <bw-profile part="me" class="card" editable .person=${people.get(s.me!.key)} fingerprint=${s.me!.fingerprint}></bw-profile>
+      <bw-profile part="me" editable .person=${people.get(s.me!.key)} fingerprint=${s.me!.fingerprint}></bw-profile>
       <details class="card"><summary>Key backup</summary>
         <bw-backup .backup=${this._backup} .error=${this._backupError} ?busy=${this._busy} @bw-export-backup=${this.#export}></bw-backup></details>
     </div>`;
