@@ -29,7 +29,7 @@ export async function p2pBench(): Promise<Record<string, number>> {
     const carol = await openUser(browser, `${relay.url}/?direct=off`, 'Carol'); // relay-only friend
     await befriend(alice, bob, 'Alice', 'Bob');
     await acceptInvite(carol, await makeInvite(alice));
-    await alice.locator('bw-feed ul[part=friends] li').nth(1).waitFor();
+    await alice.locator('bw-feed ul[part=friends] li').nth(1).waitFor({ state: 'attached' });
     for (const p of [bob, carol]) await p.evaluate(recorder);
 
     for (let i = 0; i < POSTS; i++) {

@@ -11,6 +11,8 @@ if (el && relay) {
   el.setAttribute('invite-base', location.origin + location.pathname); // invites open this page, not the relay's
 }
 const hash = new URLSearchParams(location.hash.slice(1));
+// The page is the app: its title shows the unread count (an embed leaves its host's title alone).
+el?.setAttribute('title-unread', '');
 if (el && hash.get('invite')) el.setAttribute('invite', hash.get('invite')!);
 // ?direct=off: relay-only mode, for people who must not reveal their IP address to friends.
 if (el && new URLSearchParams(location.search).get('direct') === 'off') el.setAttribute('no-direct', '');

@@ -5,8 +5,16 @@ import { loadIdentity, openDb } from './db.js';
 
 type PostKey = [string, number];
 
+/** What the page's feed reads beyond the first page: older pages by the `ts` index, and a text search. */
+export interface FeedPages {
+  /** Posts at or before `ts`, newest first (the caller drops those it already holds at exactly `ts`). */
+  postsBefore(ts: number, limit: number): Promise<PostRow[]>;
+  /** Posts whose text contains `text` (any case), newest first. */
+  searchPosts(text: string, limit: number): Promise<PostRow[]>;
+}
+
 /** Opens the IndexedDB database `brainwaves:<name>` as a ClientStore. */
-export function openDexieStore(name: string): ClientStore {
+export function openDexieStore(name: string): ClientStore & FeedPages {
   const db = openDb(name);
   const byAuthor = (author: string) => db.posts.where('author').equals(author);
   return {
@@ -33,6 +41,11 @@ export function openDexieStore(name: string): ClientStore {
     },
     postsBy: (author) => byAuthor(author).toArray(),
     recentPosts: (limit) => db.posts.orderBy('ts').reverse().limit(limit).toArray(),
+    postsBefore: (ts, limit) => db.posts.where('ts').belowOrEqual(ts).reverse().limit(limit).toArray(),
+    searchPosts(text, limit) {
+      const needle = text.toLocaleLowerCase();
+      return db.posts.orderBy('ts').reverse().filter((p) => p.body.toLocaleLowerCase().includes(needle)).limit(limit).toArray();
+    },
     async editPosts(author, seq, edit) {
       let changed = false;
       const rows = seq === undefined ? byAuthor(author) : db.posts.where('[author+seq]').equals([author, seq]);

@@ -3,7 +3,7 @@ import type { PostRow } from './core/types.js';
 import { ClientCore, type CoreOptions } from './core/client.js';
 import { systemClock } from './core/ports.js';
 import type { ClientState } from './core/context.js';
-import { openDexieStore } from './dexie-store.js';
+import { openDexieStore, type FeedPages } from './dexie-store.js';
 import { connectRelay } from './relay-connection.js';
 import type { BlobDelivery, OutgoingBlob } from './core/blobs.js';
 import type { ImageRef } from '../shared/photo-ref.js';
@@ -36,6 +36,7 @@ export interface PostEvent {
 export class Session extends EventTarget {
   readonly #opts: SessionOptions;
   readonly #core: ClientCore;
+  readonly #pages: FeedPages;
   #state: SessionState;
   #elsewhere = false;
   /** Ends the tab's hold on this identity (see #claim). */
@@ -44,8 +45,10 @@ export class Session extends EventTarget {
   constructor(opts: SessionOptions) {
     super();
     this.#opts = opts;
+    const store = openDexieStore(opts.dbName);
+    this.#pages = store;
     const core: CoreOptions = {
-      store: openDexieStore(opts.dbName),
+      store,
       connectRelay: (me, on) => connectRelay(opts.relay, me, on),
       ...((opts.direct ?? true) && { createMesh: (me, on) => createMesh(me, on) }),
       relayUrl: opts.relay || location.origin,
@@ -96,6 +99,16 @@ export class Session extends EventTarget {
 
   post(body: string): Promise<PostRow> {
     return this.#core.post(body);
+  }
+
+  /** Stored posts at or before `ts`, newest first: the feed's older pages (state.posts holds the newest). */
+  olderPosts(ts: number, limit: number): Promise<PostRow[]> {
+    return this.#pages.postsBefore(ts, limit);
+  }
+
+  /** Stored posts whose text contains `text`, newest first. */
+  searchPosts(text: string, limit: number): Promise<PostRow[]> {
+    return this.#pages.searchPosts(text, limit);
   }
 
   /** Removes a friend (see client/core/friends.ts unfriend). */

@@ -1,18 +1,31 @@
-// Owns <bw-feed>: the embeddable BrainWaves client (identity, friends, compose, feed) for any page, one tag.
-import { LitElement, css, html, type PropertyValues } from 'lit';
+// Owns <bw-feed>: the embeddable BrainWaves client (identity, friends, compose, feed, profile) for any page, one tag.
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { isBwError } from '../../shared/errors.js';
 import { inviteLink } from '../../shared/crypto/invite.js';
 import { SessionController } from '../controllers/session-controller.js';
 import type { PostEvent, SessionState } from '../session.js';
+import type { AudienceList, FeedItem, PersonView } from '../core/feed-view.js';
+import type { PostRow } from '../core/types.js';
+import { mergeItems, peopleOf, toFeedItems } from '../feed-adapter.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
+import { plural } from './format.js';
+import { searchIcon } from './icons.js';
+import type { BwPostList } from './bw-post-list.js';
 import './bw-onboarding.js';
 import './bw-invite.js';
 import './bw-compose.js';
 import './bw-post-list.js';
 import './bw-backup.js';
+import './bw-avatar.js';
+import './bw-profile.js';
+import './bw-lists.js';
 
 const message = (e: unknown) => (isBwError(e) ? e.message : `Something went wrong: ${(e as Error)?.message ?? e}`);
+type Tab = 'home' | 'friends' | 'profile';
+/** Older posts fetched per step, and search results shown. */
+const OLDER = 50;
+const SEARCH = 100;
 
 /**
  * The whole client in one element. Keys stay inside: no property, attribute or event exposes them.
@@ -22,12 +35,17 @@ const message = (e: unknown) => (isBwError(e) ? e.message : `Something went wron
  * @attr invite - an invite code or link to pre-fill (the page passes `#invite=` from its URL)
  * @attr invite-base - the page invite links open (default: the relay's own page)
  * @attr no-direct - never connect directly (friends do not learn this browser's IP); posts go via the relay
+ * @attr title-unread - show the unread count in the page's title ("(3) BrainWaves"); for the page's own app, not an embed
  * @event bw-post - `{ author, authorName, seq, ts, body, via }` a friend's post arrived
  * @event bw-status - `{ relay, direct, friends }` connection status changed
+ * @event bw-read - `{ upTo }` the reader has seen posts received up to then
+ * @event bw-reply, bw-react, bw-edit, bw-delete, bw-profile-save, bw-list-save, bw-list-delete - from the parts inside
  * @csspart status - the connection status line
- * @csspart me - my name and fingerprint
+ * @csspart nav - the section tabs
+ * @csspart me - my profile
  * @csspart friends - the friends list
- * @cssprop --bw-color-accent, --bw-color-text, --bw-color-muted, --bw-color-background, --bw-color-surface, --bw-color-danger, --bw-radius, --bw-gap, --bw-font-family
+ * @csspart online - the sidebar's friends with online dots (wide layouts)
+ * @cssprop --bw-color-accent, --bw-color-text, --bw-color-muted, --bw-color-background, --bw-color-surface, --bw-color-line, --bw-color-danger, --bw-radius, --bw-gap, --bw-font-family
  */
 export class BwFeed extends LitElement {
   static override properties = {
@@ -36,6 +54,8 @@ export class BwFeed extends LitElement {
     noDirect: { type: Boolean, attribute: 'no-direct' },
     inviteBase: { type: String, attribute: 'invite-base' },
     invite: { type: String },
+    titleUnread: { type: Boolean, attribute: 'title-unread' },
+    _tab: { state: true },
     _inviteCode: { state: true },
     _inviteError: { state: true },
     _notice: { state: true },
@@ -43,24 +63,61 @@ export class BwFeed extends LitElement {
     _busy: { state: true },
     _backup: { state: true },
     _backupError: { state: true },
+    _older: { state: true },
+    _exhausted: { state: true },
+    _query: { state: true },
+    _results: { state: true },
+    _readUpTo: { state: true },
+    _full: { state: true },
   };
   static override styles = [theme, css`
-    :host { display: block; background: var(--_bg); }
-    section { display: grid; gap: var(--_gap); padding: var(--_gap); }
-    .status { display: flex; gap: 12px; flex-wrap: wrap; font-size: 0.85em; padding: 6px var(--_gap); background: var(--_surface); }
-    .dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: var(--_danger); margin-right: 4px; }
-    .dot.connected { background: #2e7d32; }
-    .dot.connecting { background: #f9a825; }
-    details { background: var(--_surface); border-radius: var(--_radius); padding: 8px 12px; }
-    ul { margin: 4px 0; padding-left: 18px; }
-    code { font-size: 0.85em; }
-    button.small { padding: 2px 8px; font-size: 0.8em; background: transparent; color: var(--_muted); border: 1px solid color-mix(in srgb, var(--_muted) 40%, transparent); }
+    :host { display: block; background: var(--_surface); container-type: inline-size; min-height: 100%; }
+    .top { position: sticky; top: 0; z-index: 3; background: var(--_bg); border-bottom: 1px solid var(--_line); }
+    .status, nav { max-width: 980px; margin: 0 auto; box-sizing: border-box; }
+    .status { display: flex; gap: 6px 14px; flex-wrap: wrap; align-items: center; font-size: 0.8em; color: var(--_muted); padding: 6px 14px 0; }
+    .status .unread { color: var(--_accent); font-weight: 700; }
+    .dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: var(--_danger); margin-right: 5px; }
+    .dot.connected { background: #22a447; }
+    .dot.connecting { background: #e0a100; }
+    nav { display: flex; gap: 4px; padding: 4px 8px; }
+    nav button { flex: 1; background: transparent; color: var(--_muted); border-radius: 10px; padding: 8px 6px; display: flex; gap: 6px;
+      align-items: center; justify-content: center; font-weight: 600; }
+    nav button[aria-current='page'] { color: var(--_accent); background: var(--_accent-soft); }
+    .badge { background: var(--_accent); color: var(--_on-accent); border-radius: 999px; font-size: 0.75em; padding: 1px 7px; min-width: 1em; }
+    .cols { display: grid; gap: 16px; padding: 12px; max-width: 980px; margin: 0 auto; box-sizing: border-box; }
+    .main { display: grid; gap: 12px; min-width: 0; align-content: start; }
+    .side { display: none; }
+    @container (min-width: 760px) {
+      .cols.home { grid-template-columns: 250px minmax(0, 1fr); }
+      .cols.home .side { display: grid; gap: 12px; align-content: start; position: sticky; top: 96px; }
+    }
+    .me { display: flex; gap: 10px; align-items: center; min-width: 0; }
+    .me > div { min-width: 0; overflow-wrap: anywhere; }
+    .people { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
+    .people li { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; min-width: 0; }
+    .people .grow { flex: 1 1 8em; min-width: 0; overflow-wrap: anywhere; }
+    .people .actions { display: flex; gap: 6px; flex-wrap: wrap; }
+    .people details { flex-basis: 100%; padding-left: 50px; font-size: 0.9em; }
+    .people code { font-family: ui-monospace, monospace; font-size: 0.9em; overflow-wrap: anywhere; }
+    button.small { padding: 4px 10px; font-size: 0.85em; background: transparent; color: var(--_fg); border: 1px solid var(--_line); font-weight: 500; }
+    h2 { font-size: 1.05em; margin: 0 0 10px; }
+    .search { position: relative; }
+    .search input { border-radius: 999px; padding-left: 34px; background: var(--_bg); }
+    .search span { position: absolute; left: 12px; top: 50%; transform: translateY(-50%); color: var(--_muted); pointer-events: none; display: flex; }
+    .empty { display: grid; gap: 10px; justify-items: center; text-align: center; padding: 8px; color: var(--_fg); }
+    .empty strong { font-size: 1.1em; }
+    details.card summary { cursor: pointer; font-weight: 600; }
+    details.card[open] summary { margin-bottom: 10px; }
+    .center { padding: 24px; }
+    [hidden] { display: none !important; }
   `];
   declare relay: string;
   declare dbName: string;
   declare noDirect: boolean;
   declare inviteBase: string;
   declare invite: string;
+  declare titleUnread: boolean;
+  declare _tab: Tab;
   declare _inviteCode: string;
   declare _inviteError: string;
   /** Key of the friend whose invite I just accepted; the notice shown is #noticeText(). */
@@ -69,7 +126,20 @@ export class BwFeed extends LitElement {
   declare _busy: boolean;
   declare _backup: string;
   declare _backupError: string;
+  /** Older pages fetched beyond state.posts, newest first. */
+  declare _older: PostRow[];
+  declare _exhausted: boolean;
+  declare _query: string;
+  declare _results: PostRow[] | undefined;
+  /** Posts I received after this time (and did not write) are unread. */
+  declare _readUpTo: number;
+  /** The Friends and Profile sections are rendered from the frame after the feed's first paint on. */
+  declare _full: boolean;
   #lastStatus = '';
+  #search = 0;
+  #title?: string;
+  /** Memo of the last feed mapping: rebuilt when the state, the older pages or the read mark change. */
+  #memo?: { key: unknown[]; items: FeedItem[]; people: Map<string, PersonView> };
 
   readonly #ctl = new SessionController(this, () => ({ relay: this.relay, dbName: this.dbName, direct: !this.noDirect }), (e) => this.#onPost(e));
 
@@ -80,6 +150,8 @@ export class BwFeed extends LitElement {
     this.noDirect = false;
     this.inviteBase = '';
     this.invite = '';
+    this.titleUnread = false;
+    this._tab = 'home';
     this._inviteCode = '';
     this._inviteError = '';
     this._notice = '';
@@ -87,13 +159,40 @@ export class BwFeed extends LitElement {
     this._busy = false;
     this._backup = '';
     this._backupError = '';
+    this._older = [];
+    this._exhausted = false;
+    this._query = '';
+    this._results = undefined;
+    this._readUpTo = Date.now();
+    this._full = false;
   }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    document.addEventListener('visibilitychange', this.#onVisible);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    document.removeEventListener('visibilitychange', this.#onVisible);
+    if (this.#title !== undefined) document.title = this.#title;
+    this.#title = undefined;
+  }
+
+  readonly #onVisible = () => this.requestUpdate();
 
   readonly #onPost = (e: Event) => {
     const { post } = (e as CustomEvent<PostEvent>).detail;
     const name = this.#ctl.state?.friends.find((f) => f.key === post.author)?.name ?? '';
     fire(this, 'bw-post', { author: post.author, authorName: name, seq: post.seq, ts: post.ts, body: post.body, via: post.via });
   };
+
+  /** Unread: others' posts received after the read mark (of those loaded; the newest page holds any new ones). */
+  #unread(s: SessionState): number {
+    let n = 0;
+    for (const p of s.posts) if (p.received > this._readUpTo && !p.mine) n++;
+    return n;
+  }
 
   protected override updated(_: PropertyValues): void {
     const s = this.#ctl.state;
@@ -104,6 +203,19 @@ export class BwFeed extends LitElement {
       this.setAttribute('data-relay', s.relay);
       this.setAttribute('data-direct', String(s.direct));
       fire(this, 'bw-status', { relay: s.relay, direct: s.direct, friends: s.friends.length });
+    }
+    if (s.me && !this._full) requestAnimationFrame(() => (this._full = true));
+    const unread = this.#unread(s);
+    // Seen: the feed is on screen, the page is visible and the list is not holding new posts back.
+    const list = this.renderRoot.querySelector<BwPostList>('bw-post-list');
+    if (unread && this._tab === 'home' && !this._query && document.visibilityState === 'visible' && list && !list.holding) {
+      const upTo = Math.max(...s.posts.map((p) => p.received));
+      this._readUpTo = upTo;
+      fire(this, 'bw-read', { upTo });
+    }
+    if (this.titleUnread && s.me) {
+      this.#title ??= document.title.replace(/^\(\d+\) /, '');
+      document.title = unread ? `(${unread}) ${this.#title}` : this.#title;
     }
   }
 
@@ -171,8 +283,33 @@ export class BwFeed extends LitElement {
       this._error = '';
       await this.#ctl.session!.post(e.detail.body);
       box._text = '';
+      this.renderRoot.querySelector<BwPostList>('bw-post-list')?.showNew();
     }, (m) => (this._error = m));
   };
+
+  #more = async (e: CustomEvent<{ before: number }>) => {
+    const session = this.#ctl.session;
+    if (!session || this._exhausted || this._query) return;
+    const rows = await session.olderPosts(e.detail.before, OLDER);
+    if (session !== this.#ctl.session) return;
+    const known = new Set([...(this.#ctl.state?.posts ?? []), ...this._older].map((p) => `${p.author}:${p.seq}`));
+    const fresh = rows.filter((p) => !known.has(`${p.author}:${p.seq}`));
+    if (rows.length < OLDER || !fresh.length) this._exhausted = true;
+    if (fresh.length) this._older = [...this._older, ...fresh];
+  };
+
+  #searchInput = async (e: Event) => {
+    const q = (e.target as HTMLInputElement).value;
+    this._query = q;
+    const n = ++this.#search;
+    if (!q.trim()) return void (this._results = undefined);
+    const rows = (await this.#ctl.session?.searchPosts(q.trim(), SEARCH)) ?? [];
+    if (n === this.#search) this._results = rows;
+  };
+
+  #go(tab: Tab) {
+    this._tab = tab;
+  }
 
   #inviteLink(code: string): string {
     return inviteLink(code, this.inviteBase || new URL('/', this.relay || location.origin).href);
@@ -185,39 +322,103 @@ export class BwFeed extends LitElement {
     return f.status === 'mutual' ? `You and ${f.name} are friends now.` : `${f.name} added. You are friends once they are online.`;
   }
 
-  override render() {
-    if (this.#ctl.error) return html`<section><div class="error" role="alert">${this.#ctl.error}</div></section>`;
-    const s = this.#ctl.state;
-    if (s?.elsewhere) return html`<section part="elsewhere" role="status">BrainWaves is open in another tab of this browser. This tab takes over when that one closes.</section>`;
-    if (!s?.ready) return html`<section class="muted">Loading…</section>`;
-    if (!s.me) return html`<section><bw-onboarding .error=${this._error} ?busy=${this._busy} @bw-create-identity=${this.#create} @bw-import-identity=${this.#import}></bw-onboarding></section>`;
-    const relayText = { connected: 'Relay connected', connecting: 'Connecting to relay…', offline: 'Relay offline' }[s.relay];
+  #feed(s: SessionState): { items: FeedItem[]; people: Map<string, PersonView> } {
+    const key = [s, this._older, this._readUpTo];
+    if (this.#memo && this.#memo.key.every((k, i) => k === key[i])) return this.#memo;
+    const people = peopleOf(s);
+    const rows = this._older.length ? [...s.posts, ...this._older] : s.posts;
+    const items = mergeItems(toFeedItems(rows, people, s.me?.key, this._readUpTo));
+    this.#memo = { key, items, people };
+    return this.#memo;
+  }
+
+  #friendStatus(f: SessionState['friends'][number]): string {
+    return `${f.direct ? 'connected directly' : f.online ? 'online' : 'offline'}${f.status === 'pending' ? ' · waiting for them to accept' : ''}`;
+  }
+
+  #home(s: SessionState, items: FeedItem[], people: Map<string, PersonView>, lists: AudienceList[]) {
+    const results = this._results && toFeedItems(this._results, people, s.me?.key, Infinity);
+    const online = s.friends.filter((f) => f.online).length;
     return html`
-      <div part="status" class="status" role="status">
-        <span><span class="dot ${s.relay}"></span>${relayText}</span>
-        <span>${s.direct} friend${s.direct === 1 ? '' : 's'} connected directly</span>
-        ${s.relay !== 'connected' && s.relayDetail ? html`<span class="error">${s.relayDetail}</span>` : null}
-      </div>
-      <section>
-        <div part="me"><strong>${s.me.name}</strong> <span class="muted">fingerprint <code>${s.me.fingerprint}</code></span></div>
-        <details class="friends" ?open=${s.friends.length === 0}>
-          <summary>Friends (${s.friends.length})</summary>
-          <ul part="friends" @click=${this.#friendAction}>${s.friends.map((f) => html`<li data-key=${f.key} data-status=${f.status} data-online=${f.online}>
-            ${f.name} · ${f.direct ? 'connected directly' : f.online ? 'online' : 'offline'}${f.status === 'pending' ? ' · waiting for them to accept' : ''}
-            <button class="small" data-action="remove" title="Remove friend">Remove</button>
-            <button class="small" data-action="block" title="Block">Block</button>
-            <div class="muted">safety number <code>${f.safetyNumber}</code> — compare it with ${f.name} in person or on a call</div></li>`)}</ul>
-          <bw-invite .code=${this._inviteCode} .link=${this._inviteCode ? this.#inviteLink(this._inviteCode) : ''} .error=${this._inviteError} .notice=${this.#noticeText(s.friends)} .initial=${this.invite}
-            @bw-request-invite=${this.#makeInvite} @bw-accept-invite=${this.#accept}></bw-invite>
-        </details>
-        <details>
-          <summary>Key backup</summary>
-          <bw-backup .backup=${this._backup} .error=${this._backupError} ?busy=${this._busy} @bw-export-backup=${this.#export}></bw-backup>
-        </details>
-        <bw-compose ?disabled=${this._busy} @bw-compose=${this.#compose}></bw-compose>
-        ${this._error ? html`<div class="error" role="alert">${this._error}</div>` : null}
-        <bw-post-list .posts=${s.posts}></bw-post-list>
-      </section>`;
+      <aside class="side" aria-label="You and your friends" ?hidden=${this._tab !== 'home'}>
+        <div class="card me"><bw-avatar name=${s.me!.name} key=${s.me!.key}></bw-avatar><div><strong>${s.me!.name}</strong>
+          <div class="muted">${plural(s.friends.length, 'friend', 'friends')} · ${online} online</div></div></div>
+        <div class="card"><h2>Friends</h2>${s.friends.length ? html`<ul part="online" class="people">${s.friends.map((f) => html`<li>
+            <bw-avatar size="32" name=${f.name} key=${f.key} online=${f.online ? 'true' : 'false'}></bw-avatar>
+            <span class="grow">${f.name}<div class="muted">${f.direct ? 'direct' : f.online ? 'online' : 'offline'}</div></span></li>`)}</ul>`
+          : html`<p class="muted">Nobody yet.</p>`}
+          <button type="button" class="small" @click=${() => this.#go('friends')}>Invite a friend</button></div>
+      </aside>
+      <div class="main" ?hidden=${this._tab !== 'home'}>
+        <bw-compose ?disabled=${this._busy} .lists=${lists} @bw-compose=${this.#compose}></bw-compose>
+        ${this._error ? html`<div class="error" role="alert">${this._error}</div>` : nothing}
+        <div class="search" role="search"><span aria-hidden="true">${searchIcon}</span><input type="search" name="search" aria-label="Search posts" placeholder="Search posts"
+          .value=${this._query} @input=${this.#searchInput} /></div>
+        ${results ? html`<div class="muted" role="status">${plural(results.length, 'post matches', 'posts match')} “${this._query.trim()}”</div>
+          <bw-post-list .items=${results}><span slot="empty">Nothing here matches. Try another word.</span></bw-post-list>`
+        : html`<bw-post-list live .items=${items} ?has-more=${!this._exhausted} @bw-more=${this.#more}>
+          <div slot="empty" class="empty">${s.friends.length
+            ? html`<strong>No posts yet</strong><span>Say hello: your friends see what you post here.</span>`
+            : html`<strong>No posts yet: invite a friend</strong><span>BrainWaves is for people you know. Send a friend your invite link to start.</span>
+              <button type="button" @click=${() => this.#go('friends')}>Invite a friend</button>`}</div></bw-post-list>`}
+      </div>`;
+  }
+
+  #friends(s: SessionState, people: Map<string, PersonView>, lists: AudienceList[]) {
+    return html`<div class="main" ?hidden=${this._tab !== 'friends'}>
+      <div class="card"><h2>Friends (${s.friends.length})</h2>
+        ${s.friends.length ? nothing : html`<p class="muted">No friends yet. Invite someone you know with the link below.</p>`}
+        <ul part="friends" class="people" aria-label="Friends" @click=${this.#friendAction}>${s.friends.map((f) => html`<li data-key=${f.key} data-status=${f.status} data-online=${f.online}>
+          <bw-avatar name=${f.name} key=${f.key} online=${f.online ? 'true' : 'false'}></bw-avatar>
+          <span class="grow"><strong>${f.name}</strong><div class="muted">${this.#friendStatus(f)}</div></span>
+          <span class="actions"><button class="small" data-action="remove" aria-label="Remove ${f.name}">Remove</button>
+          <button class="small" data-action="block" aria-label="Block ${f.name}">Block</button></span>
+          <details><summary>Safety number</summary><code>${f.safetyNumber}</code>
+            <div class="muted">Compare it with ${f.name} in person or on a call.</div></details></li>`)}</ul></div>
+      <div class="card"><bw-invite .code=${this._inviteCode} .link=${this._inviteCode ? this.#inviteLink(this._inviteCode) : ''} .error=${this._inviteError}
+        .notice=${this.#noticeText(s.friends)} .initial=${this.invite} @bw-request-invite=${this.#makeInvite} @bw-accept-invite=${this.#accept}></bw-invite></div>
+      <div class="card"><h2>Lists</h2><bw-lists .lists=${lists} .friends=${s.friends.map((f) => people.get(f.key)!)}></bw-lists></div>
+    </div>`;
+  }
+
+  #profile(s: SessionState, people: Map<string, PersonView>) {
+    return html`<div class="main" ?hidden=${this._tab !== 'profile'}>
+      <bw-profile part="me" editable .person=${people.get(s.me!.key)} fingerprint=${s.me!.fingerprint}></bw-profile>
+      <details class="card"><summary>Key backup</summary>
+        <bw-backup .backup=${this._backup} .error=${this._backupError} ?busy=${this._busy} @bw-export-backup=${this.#export}></bw-backup></details>
+    </div>`;
+  }
+
+  override render() {
+    if (this.#ctl.error) return html`<section class="center"><div class="error" role="alert">${this.#ctl.error}</div></section>`;
+    const s = this.#ctl.state;
+    if (s?.elsewhere) return html`<section class="center" part="elsewhere" role="status">BrainWaves is open in another tab of this browser. This tab takes over when that one closes.</section>`;
+    if (!s?.ready) return html`<section class="center muted" role="status">Loading…</section>`;
+    if (!s.me) return html`<section class="center"><bw-onboarding .error=${this._error} ?busy=${this._busy} @bw-create-identity=${this.#create} @bw-import-identity=${this.#import}></bw-onboarding></section>`;
+    const relayText = { connected: 'Relay connected', connecting: 'Connecting to relay…', offline: 'Relay offline' }[s.relay];
+    const { items, people } = this.#feed(s);
+    const lists = (s as SessionState & { lists?: AudienceList[] }).lists ?? [];
+    const unread = this.#unread(s);
+    const tab = (t: Tab, label: string, extra: unknown = nothing) => html`<button type="button" data-tab=${t} aria-current=${this._tab === t ? 'page' : 'false'} @click=${() => this.#go(t)}>${label}${extra}</button>`;
+    return html`
+      <header class="top">
+        <div part="status" class="status" role="status">
+          <span><span class="dot ${s.relay}"></span>${relayText}</span>
+          <span>${s.direct} friend${s.direct === 1 ? '' : 's'} connected directly</span>
+          ${unread ? html`<span class="unread">${plural(unread, 'unread post', 'unread posts')}</span>` : nothing}
+          ${s.relay !== 'connected' && s.relayDetail ? html`<span class="error">${s.relayDetail}</span>` : nothing}
+        </div>
+        <nav part="nav" aria-label="Sections">
+          ${tab('home', 'Home', unread ? html`<span class="badge">${unread}<span class="sr-only"> unread</span></span>` : nothing)}
+          ${tab('friends', 'Friends', s.friends.length ? html`<span class="muted">${s.friends.length}</span>` : nothing)}
+          ${tab('profile', 'Profile')}
+        </nav>
+      </header>
+      <div class="cols ${this._tab}">
+        ${this.#home(s, items, people, lists)}
+        ${this._full || this._tab === 'friends' ? this.#friends(s, people, lists) : nothing}
+        ${this._full || this._tab === 'profile' ? this.#profile(s, people) : nothing}
+      </div>`;
   }
 }
 customElements.get('bw-feed') || customElements.define('bw-feed', BwFeed);

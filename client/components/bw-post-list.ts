@@ -1,58 +1,148 @@
-// Owns <bw-post-list>: a pure view of posts, newest first, with author, time and delivery state.
-import { LitElement, css, html } from 'lit';
+// Owns <bw-post-list>: the feed of post cards, newest first, rendered a page at a time, with a "new posts" pill.
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
+import type { FeedItem } from '../core/feed-view.js';
 import { theme } from './theme.js';
+import { fire } from './events.js';
+import { plural, warmRelativeTime } from './format.js';
+import './bw-post.js';
 
-export interface PostView {
-  author: string;
-  authorName: string;
-  seq: number;
-  ts: number;
-  body: string;
-  via: string;
-  mine: boolean;
-  delivery?: Record<string, string>;
-}
-
-const LABELS: Record<string, string> = { direct: 'sent directly', relay: 'waiting on relay', queued: 'queued on this device', delivered: 'delivered' };
-
-function deliveryText(d: Record<string, string> | undefined): string {
-  const vals = Object.values(d ?? {});
-  if (!vals.length) return 'only you (no friends yet)';
-  const counts = new Map<string, number>();
-  for (const v of vals) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return [...counts].map(([k, n]) => `${LABELS[k] ?? k}${vals.length > 1 ? ` ×${n}` : ''}`).join(', ');
-}
+/** Cards rendered first (a screenful), then per step as the end comes near (offscreen cards skip layout: content-visibility). */
+export const FIRST = 8;
+export const PAGE = 10;
 
 /**
- * @csspart post - one post
- * @csspart author - the author's name
- * @csspart body - the post's text
- * @csspart meta - time and delivery line
+ * @prop items - FeedItem[], newest first
+ * @attr has-more - older posts exist beyond `items` (the list asks for them with bw-more)
+ * @attr live - new posts from others wait behind a "N new posts" pill while the reader is scrolled away from the top
+ * @event bw-more - `{ before }` the reader reached the end: the host appends older items
+ * @slot empty - what shows when there is nothing (default "No posts yet.")
+ * @csspart new-posts - the "N new posts" pill
+ * @csspart more - the "Show older posts" button
  */
 export class BwPostList extends LitElement {
-  static override properties = { posts: { attribute: false } };
+  static override properties = {
+    items: { attribute: false },
+    hasMore: { type: Boolean, attribute: 'has-more' },
+    live: { type: Boolean },
+    _limit: { state: true },
+    _now: { state: true },
+    _held: { state: true },
+  };
   static override styles = [theme, css`
-    ol { list-style: none; margin: 0; padding: 0; display: grid; gap: 8px; }
-    li { background: var(--_surface); border-radius: var(--_radius); padding: 10px 12px; }
-    .body { white-space: pre-wrap; overflow-wrap: anywhere; margin: 4px 0; }
+    :host { display: block; }
+    ol { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
+    li { content-visibility: auto; contain-intrinsic-size: auto 150px; }
+    .pill-wrap { position: sticky; top: 8px; z-index: 2; display: flex; justify-content: center; height: 0; overflow: visible; }
+    .pill { box-shadow: 0 4px 14px rgb(0 0 0 / 0.2); }
+    .top { height: 1px; }
+    .end { display: flex; justify-content: center; padding: 8px; }
+    .empty { text-align: center; padding: 28px 12px; }
   `];
-  declare posts: PostView[];
+  declare items: FeedItem[];
+  declare hasMore: boolean;
+  declare live: boolean;
+  declare _limit: number;
+  declare _now: number;
+  /** Newest time shown: others' items after it wait behind the pill while the reader is away from the top. */
+  declare _held: number;
+  #atTop = true;
+  #timer?: ReturnType<typeof setInterval>;
+  #io?: IntersectionObserver;
 
   constructor() {
     super();
-    this.posts = [];
+    this.items = [];
+    this.hasMore = false;
+    this.live = false;
+    this._limit = FIRST;
+    this._now = Date.now();
+    this._held = Infinity;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#timer = setInterval(() => (this._now = Date.now()), 30_000);
+    // Localized relative times once the first cards are on screen (see warmRelativeTime).
+    const warm = () => (warmRelativeTime(), (this._now = Date.now()));
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(warm, { timeout: 1000 });
+    else setTimeout(warm, 200);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.#timer);
+    this.#io?.disconnect();
+    this.#io = undefined;
+  }
+
+  /** Whether the list's top is in view (new posts then show at once instead of waiting behind the pill). */
+  get atTop(): boolean {
+    return this.#atTop;
+  }
+
+  /** Whether new posts are waiting behind the pill (not yet seen). */
+  get holding(): boolean {
+    return this.#waiting().length > 0;
+  }
+
+  /** Shows the waiting posts and scrolls the list's top into view. */
+  showNew(): void {
+    this._held = Infinity;
+    this.updateComplete.then(() => this.renderRoot.querySelector('.top')?.scrollIntoView({ block: 'nearest' }));
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    if (changed.has('items')) {
+      // Held only while live and away from the top; the first items, and everything at the top, show at once.
+      if (!this.live || this.#atTop || this._held === Infinity) this._held = this.items.length ? this.items[0]!.ts : Infinity;
+    }
+  }
+
+  protected override updated(): void {
+    if (!this.#io) {
+      this.#io = new IntersectionObserver((entries) => {
+        for (const e of entries) {
+          if (e.target.classList.contains('top')) {
+            this.#atTop = e.isIntersecting;
+            if (this.#atTop && this.#waiting().length) this._held = Infinity;
+          } else if (e.isIntersecting) this.#more();
+        }
+      }, { rootMargin: '0px 0px 800px 0px' });
+    }
+    this.#io.disconnect();
+    for (const el of this.renderRoot.querySelectorAll('.top, .end')) this.#io.observe(el);
+  }
+
+  #waiting(): FeedItem[] {
+    return this._held === Infinity ? [] : this.items.filter((i) => i.ts > this._held && !i.mine);
+  }
+
+  #more = () => {
+    const shown = this.#visible().length;
+    if (shown < this.#candidates().length) this._limit += PAGE;
+    else if (this.hasMore && this.items.length) fire(this, 'bw-more', { before: this.items[this.items.length - 1]!.ts });
+  };
+
+  #candidates(): FeedItem[] {
+    const held = this._held;
+    return held === Infinity ? this.items : this.items.filter((i) => i.ts <= held || i.mine);
+  }
+
+  #visible(): FeedItem[] {
+    return this.#candidates().slice(0, this._limit);
   }
 
   override render() {
-    if (!this.posts.length) return html`<p class="muted">No posts yet.</p>`;
-    return html`<ol>${repeat(this.posts, (p) => `${p.author}:${p.seq}`, (p) => html`
-      <li part="post" data-author=${p.author} data-seq=${p.seq} data-via=${p.via}>
-        <strong part="author">${p.authorName}</strong>
-        <div part="body" class="body">${p.body}</div>
-        <div part="meta" class="muted"><time datetime=${new Date(p.ts).toISOString()}>${new Date(p.ts).toLocaleString()}</time>
-          · ${p.mine ? deliveryText(p.delivery) : p.via === 'p2p' ? 'received directly' : 'received via relay'}</div>
-      </li>`)}</ol>`;
+    if (!this.items.length) return html`<div class="empty muted" role="status"><slot name="empty">No posts yet.</slot></div>`;
+    const waiting = this.#waiting().length;
+    const shown = this.#visible();
+    const more = shown.length < this.#candidates().length || this.hasMore;
+    return html`
+      ${waiting ? html`<div class="pill-wrap"><button type="button" part="new-posts" class="pill" @click=${() => this.showNew()}>↑ ${plural(waiting, 'new post', 'new posts')}</button></div>` : nothing}
+      <div class="top"></div>
+      <ol aria-label="Posts">${repeat(shown, (p) => p.id, (p) => html`<li><bw-post .item=${p} .now=${this._now}></bw-post></li>`)}</ol>
+      <div class="end">${more ? html`<button type="button" part="more" class="ghost" @click=${this.#more}>Show older posts</button>` : html`<span class="muted">That’s everything.</span>`}</div>`;
   }
 }
 customElements.get('bw-post-list') || customElements.define('bw-post-list', BwPostList);

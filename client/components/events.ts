@@ -19,6 +19,8 @@ export interface BwEventMap {
   'bw-list-delete': { id: string };
   /** The reader has seen the feed up to this time (unread counts follow). */
   'bw-read': { upTo: number };
+  /** The feed list reached its end: the host appends items older than `before`. */
+  'bw-more': { before: number };
   'bw-post': { author: string; authorName: string; seq: number; ts: number; body: string; via: string };
   'bw-status': { relay: string; direct: number; friends: number };
 }
@@ -44,6 +46,7 @@ declare global {
     'bw-list-save': CustomEvent<BwEventMap['bw-list-save']>;
     'bw-list-delete': CustomEvent<BwEventMap['bw-list-delete']>;
     'bw-read': CustomEvent<BwEventMap['bw-read']>;
+    'bw-more': CustomEvent<BwEventMap['bw-more']>;
     'bw-post': CustomEvent<BwEventMap['bw-post']>;
     'bw-status': CustomEvent<BwEventMap['bw-status']>;
   }

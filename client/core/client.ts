@@ -92,10 +92,12 @@ export class ClientCore {
       friends.set(f.key, f);
     }
     for (const b of await store.listBlocked()) blocked.add(b.key);
-    for (const [author, seq] of await store.postKeys()) seen.add(`${author}:${seq}`);
     if (row) this.#ctx.me = row;
     this.#ctx.seqFloor = row?.seqFloor ?? 1;
     await this.#refresh({ ready: true });
+    // After the first state (the feed shows): reading every post's key is the slow part with 100,000 posts, and
+    // only receiving needs it, which starts below.
+    for (const [author, seq] of await store.postKeys()) seen.add(`${author}:${seq}`);
     if (this.#ctx.me) this.#goOnline();
   }
 

@@ -8,6 +8,9 @@ import { Session } from '../../client/session.js';
 const DEAD_RELAY = 'http://127.0.0.1:9';
 const inner = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel);
 const freshDb = () => `test-${Math.random().toString(36).slice(2)}`;
+/** My profile card's text (name, fingerprint) and my fingerprint, from inside <bw-profile part=me>. */
+const meText = (el: Element) => inner(el, '[part=me]')?.shadowRoot?.textContent ?? '';
+const myFingerprint = (el: Element) => inner(el, '[part=me]')!.shadowRoot!.querySelector('[part=fingerprint]')!.textContent;
 
 /** A new visitor's <bw-feed> on its own database, through onboarding to a created identity. */
 async function feedWithIdentity(name: string, db = freshDb()): Promise<BwFeed> {
@@ -16,7 +19,7 @@ async function feedWithIdentity(name: string, db = freshDb()): Promise<BwFeed> {
   const ob = inner(el, 'bw-onboarding')!.shadowRoot!;
   ob.querySelector('input')!.value = name;
   (ob.querySelector('button[type=submit]') as HTMLButtonElement).click();
-  await waitUntil(() => inner(el, '[part=me]'), 'identity is created');
+  await waitUntil(() => /\S/.test(meText(el)), 'identity is created');
   return el;
 }
 
@@ -24,14 +27,14 @@ describe('<bw-feed>', () => {
   it('onboards, keeps the identity in IndexedDB across a reload, and says the relay is unreachable', async () => {
     const db = freshDb();
     const el = await feedWithIdentity('Ada', db);
-    expect(inner(el, '[part=me]')!.textContent).to.match(/Ada/);
+    expect(meText(el)).to.match(/Ada/);
     await waitUntil(() => /relay unreachable at http:\/\/127\.0\.0\.1:9/.test(inner(el, '[part=status]')?.textContent ?? ''), 'says the relay is unreachable');
     expect(el.getAttribute('data-relay')).to.not.equal('connected');
 
     el.remove(); // a reload: a new element on the same database
     const again = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${db}></bw-feed>`);
-    await waitUntil(() => inner(again, '[part=me]'), 'identity is loaded from IndexedDB');
-    expect(inner(again, '[part=me]')!.textContent).to.match(/Ada/);
+    await waitUntil(() => /\S/.test(meText(again)), 'identity is loaded from IndexedDB');
+    expect(meText(again)).to.match(/Ada/);
     again.remove();
   });
 
@@ -48,8 +51,8 @@ describe('<bw-feed>', () => {
     other.remove();
 
     first.remove();
-    await waitUntil(() => inner(second, '[part=me]'), 'the waiting one takes over once the first has closed');
-    expect(inner(second, '[part=me]')!.textContent).to.match(/Cy/);
+    await waitUntil(() => /\S/.test(meText(second)), 'the waiting one takes over once the first has closed');
+    expect(meText(second)).to.match(/Cy/);
     expect(inner(second, '[part=elsewhere]')).to.equal(null);
     second.remove();
   });
@@ -62,8 +65,8 @@ describe('<bw-feed>', () => {
     el.setAttribute('relay', DEAD_RELAY);
     document.body.append(el); // upgraded and connected with db-name "default"…
     el.setAttribute('db-name', db); // …then given its store, as a page script or a framework would
-    await waitUntil(() => inner(el, '[part=me]'), 'opens the store named after the upgrade, not "default"');
-    expect(inner(el, '[part=me]')!.textContent).to.match(/Eve/);
+    await waitUntil(() => /\S/.test(meText(el)), 'opens the store named after the upgrade, not "default"');
+    expect(meText(el)).to.match(/Eve/);
     el.setAttribute('db-name', freshDb());
     await waitUntil(() => inner(el, 'bw-onboarding'), 'a new db-name reopens on that (empty) store');
     el.remove();
@@ -82,7 +85,7 @@ describe('<bw-feed>', () => {
 
   it('exports a key backup and restores it in another store, with a clear error for a wrong passphrase', async () => {
     const el = await feedWithIdentity('Dee');
-    const fingerprint = inner(el, '[part=me] code')!.textContent;
+    const fingerprint = myFingerprint(el);
     const backup = inner(el, 'bw-backup')!;
     const pass = backup.shadowRoot!.querySelector('input[name=passphrase]') as HTMLInputElement;
     pass.value = 'short';
@@ -106,9 +109,9 @@ describe('<bw-feed>', () => {
     expect(ob2.querySelector('[role=alert]')!.textContent).to.match(/passphrase/i);
     (ob2.querySelector('input[name=passphrase]') as HTMLInputElement).value = 'correct horse battery staple';
     (ob2.querySelector('button[name=import]') as HTMLButtonElement).click();
-    await waitUntil(() => inner(other, '[part=me]'), 'identity restored', { timeout: 10_000 });
-    expect(inner(other, '[part=me]')!.textContent).to.match(/Dee/);
-    expect(inner(other, '[part=me] code')!.textContent).to.equal(fingerprint);
+    await waitUntil(() => /\S/.test(meText(other)), 'identity restored', { timeout: 10_000 });
+    expect(meText(other)).to.match(/Dee/);
+    expect(myFingerprint(other)).to.equal(fingerprint);
     other.remove();
   });
 
@@ -140,6 +143,47 @@ describe('<bw-feed>', () => {
     const second = await restored.post('and again');
     expect(second.seq).to.equal(first.seq + 1);
     restored.close();
+  });
+
+  it('pages past the newest 200 posts from IndexedDB and searches every stored post', async () => {
+    const db = freshDb();
+    (await feedWithIdentity('Pam', db)).remove();
+    // 230 posts from a friend, written straight into the store (the app's schema: posts keyed by [author+seq]).
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open(`brainwaves:${db}`);
+      req.onsuccess = () => {
+        const tx = req.result.transaction('posts', 'readwrite');
+        for (let i = 1; i <= 230; i++) tx.objectStore('posts').put({ author: 'F'.repeat(43), seq: i, ts: 1_000_000 + i * 1000, body: i === 7 ? 'the needle' : `post ${i}`, via: 'relay', received: 1_000_000 + i * 1000 });
+        tx.oncomplete = () => (req.result.close(), resolve());
+        tx.onerror = () => reject(tx.error);
+      };
+      req.onerror = () => reject(req.error);
+    });
+    const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${db}></bw-feed>`);
+    const list = () => inner(el, 'bw-post-list')!.shadowRoot!;
+    await waitUntil(() => inner(el, 'bw-post-list')?.shadowRoot?.querySelector('bw-post'), 'the feed shows');
+    expect(list().querySelectorAll('bw-post').length, 'a page at a time, not everything').to.be.below(60);
+    for (let i = 0; i < 40 && list().querySelector('[part=more]'); i++) {
+      (list().querySelector('[part=more]') as HTMLButtonElement).click();
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+    await waitUntil(() => list().querySelectorAll('bw-post').length === 230, 'every stored post, the oldest from IndexedDB pages');
+    expect(list().textContent).to.match(/That’s everything/);
+
+    const search = inner(el, 'input[name=search]') as HTMLInputElement;
+    search.value = 'NEEDLE';
+    search.dispatchEvent(new Event('input'));
+    await waitUntil(() => list().querySelectorAll('bw-post').length === 1, 'one post matches');
+    expect(list().querySelector('bw-post')!.shadowRoot!.textContent).to.include('the needle');
+    el.remove();
+  });
+
+  it('writes the unread count into the page title only when asked to (the embed leaves its host’s title alone)', async () => {
+    const before = document.title;
+    const el = await feedWithIdentity('Tia');
+    expect(el.hasAttribute('title-unread')).to.equal(false);
+    expect(document.title).to.equal(before);
+    el.remove();
   });
 
   it('exposes no key material through its public surface', async () => {

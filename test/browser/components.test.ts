@@ -1,13 +1,17 @@
 // Component tests in Chromium: rendering, attributes, DOM events and validation messages of each view.
-import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../client/components/bw-compose.js';
 import '../../client/components/bw-invite.js';
 import '../../client/components/bw-onboarding.js';
 import '../../client/components/bw-post-list.js';
+import '../../client/components/bw-post.js';
 import type { BwCompose } from '../../client/components/bw-compose.js';
 import type { BwInvite } from '../../client/components/bw-invite.js';
 import type { BwOnboarding } from '../../client/components/bw-onboarding.js';
-import type { BwPostList, PostView } from '../../client/components/bw-post-list.js';
+import { FIRST, type BwPostList } from '../../client/components/bw-post-list.js';
+import type { BwPost } from '../../client/components/bw-post.js';
+import type { BwAvatar } from '../../client/components/bw-avatar.js';
+import type { FeedItem } from '../../client/core/feed-view.js';
 
 const q = <T extends Element = HTMLElement>(el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as T;
 
@@ -62,8 +66,15 @@ describe('<bw-invite>', () => {
     setTimeout(() => q<HTMLButtonElement>(el, 'button[name=make]').click());
     await oneEvent(el, 'bw-request-invite');
     el.code = 'bw1.abc.def';
+    el.link = 'https://bw.example/#invite=bw1.abc.def';
     await el.updateComplete;
-    expect(q<HTMLTextAreaElement>(el, 'textarea[name=my-code]').value).to.equal('bw1.abc.def');
+    expect(q<HTMLInputElement>(el, 'input[name=invite-link]').value, 'the link, one line').to.equal('https://bw.example/#invite=bw1.abc.def');
+    expect(q(el, 'textarea[name=my-code]'), 'no wall of base64').to.equal(null);
+    expect(q(el, 'button[name=copy]').textContent).to.match(/Copy link/);
+    const qr = q(el, 'bw-qr') as HTMLElement & { value: string; updateComplete: Promise<boolean> };
+    expect(qr.value).to.equal('https://bw.example/#invite=bw1.abc.def');
+    await qr.updateComplete;
+    expect(qr.shadowRoot!.querySelector('svg[role=img]')!.getAttribute('aria-label')).to.match(/QR code/);
   });
 
   it('fires bw-accept-invite with the pasted code, and says so when nothing was pasted', async () => {
@@ -98,25 +109,144 @@ describe('<bw-onboarding>', () => {
 });
 
 describe('<bw-post-list>', () => {
-  const posts: PostView[] = [
-    { author: 'k1', authorName: 'Ada', seq: 2, ts: 2_000, body: 'second <b>not bold</b>', via: 'p2p', mine: false },
-    { author: 'me', authorName: 'Me', seq: 1, ts: 1_000, body: 'mine', via: 'self', mine: true, delivery: { k1: 'direct', k2: 'relay' } },
+  const person = (key: string, name: string) => ({ key, name, verified: true, friend: key !== 'me' });
+  const item = (over: Partial<FeedItem> & Pick<FeedItem, 'id' | 'ts' | 'body'>): FeedItem => ({
+    author: person('k1', 'Ada'), deleted: false, mine: false, reactions: [], photos: [], via: 'p2p', replies: [], unread: false, ...over,
+  });
+  const posts: FeedItem[] = [
+    item({ id: 'k1:2', ts: 2_000, body: 'second <b>not bold</b>' }),
+    item({ id: 'me:1', ts: 1_000, body: 'mine', author: person('me', 'Me'), mine: true, via: 'self', delivery: { k1: 'direct', k2: 'relay' } }),
   ];
+  const cards = (el: Element) => [...el.shadowRoot!.querySelectorAll('bw-post')] as BwPost[];
+  const inCard = (c: BwPost, sel: string) => c.shadowRoot!.querySelector(sel) as HTMLElement;
 
   it('renders each post with author, escaped body, and how it travelled', async () => {
-    const el = await fixture<BwPostList>(html`<bw-post-list .posts=${posts}></bw-post-list>`);
-    const items = el.shadowRoot!.querySelectorAll('li[part=post]');
+    const el = await fixture<BwPostList>(html`<bw-post-list .items=${posts}></bw-post-list>`);
+    const items = cards(el);
     expect(items.length).to.equal(2);
-    expect(items[0]!.querySelector('[part=author]')!.textContent).to.equal('Ada');
-    expect(items[0]!.querySelector('[part=body]')!.textContent).to.equal('second <b>not bold</b>');
-    expect(items[0]!.querySelector('b')).to.equal(null);
+    await Promise.all(items.map((c) => c.updateComplete));
+    expect(inCard(items[0]!, '[part=author]').textContent).to.equal('Ada');
+    expect(inCard(items[0]!, '[part=body]').textContent).to.equal('second <b>not bold</b>');
+    expect(inCard(items[0]!, '[part=body] b')).to.equal(null);
     expect(items[0]!.getAttribute('data-via')).to.equal('p2p');
-    expect(items[0]!.querySelector('[part=meta]')!.textContent).to.match(/received directly/);
-    expect(items[1]!.querySelector('[part=meta]')!.textContent).to.match(/sent directly ×1, waiting on relay ×1/);
+    expect(inCard(items[0]!, '[part=meta]').textContent).to.match(/received directly/);
+    expect(inCard(items[1]!, '[part=meta]').textContent).to.match(/sent directly ×1, waiting on relay ×1/);
+    const time = inCard(items[0]!, 'time');
+    expect(time.getAttribute('datetime')).to.equal(new Date(2_000).toISOString());
+    expect(time.getAttribute('title'), 'the full date on hover').to.not.equal('');
   });
 
   it('says when there is nothing yet', async () => {
     const el = await fixture<BwPostList>(html`<bw-post-list></bw-post-list>`);
     expect(el.shadowRoot!.textContent).to.match(/No posts yet/);
+  });
+
+  it('holds others’ new posts behind a "N new posts" pill while the reader is away from the top, and shows them on click', async () => {
+    // The list starts below a screenful of the host page: its top is out of view.
+    const wrap = await fixture<HTMLDivElement>(html`<div><div class="tall"></div><bw-post-list live .items=${posts}></bw-post-list></div>`);
+    wrap.querySelector<HTMLElement>('.tall')!.style.height = '3000px';
+    const el = wrap.querySelector('bw-post-list') as BwPostList;
+    await waitUntil(() => !el.atTop, 'the list knows its top is out of view');
+    el.items = [item({ id: 'k1:3', ts: 3_000, body: 'newer' }), ...posts];
+    await el.updateComplete;
+    expect(cards(el).length, 'the list does not jump').to.equal(2);
+    const pill = el.shadowRoot!.querySelector('[part=new-posts]') as HTMLButtonElement;
+    expect(pill.textContent).to.match(/1 new post/);
+    pill.click();
+    await el.updateComplete;
+    expect(cards(el).length).to.equal(3);
+    await waitUntil(() => el.atTop, 'and it scrolled the list top into view');
+    expect(el.shadowRoot!.querySelector('[part=new-posts]')).to.equal(null);
+  });
+
+  it('renders a page at a time and asks for older posts at the end', async () => {
+    const many = Array.from({ length: 45 }, (_, i) => item({ id: `k1:${i}`, ts: 100_000 - i, body: `post ${i}` }));
+    const el = await fixture<BwPostList>(html`<bw-post-list has-more .items=${many}></bw-post-list>`);
+    expect(cards(el).length).to.equal(FIRST);
+    const more = () => (el.shadowRoot!.querySelector('[part=more]') as HTMLButtonElement).click();
+    for (let i = 0; i < 4; i++) {
+      more();
+      await el.updateComplete;
+    }
+    expect(cards(el).length).to.equal(45);
+    setTimeout(more);
+    const ev = await oneEvent(el, 'bw-more');
+    expect(ev.detail).to.deep.equal({ before: 100_000 - 44 });
+  });
+});
+
+describe('<bw-post>', () => {
+  const ada = { key: 'k1', name: 'Ada Lovelace', verified: true, friend: true };
+  const me = { key: 'me', name: 'Me', verified: true, friend: false };
+  const base: FeedItem = {
+    id: 'k1:1', author: ada, ts: Date.now() - 3 * 60_000, body: 'hello', deleted: false, mine: false, via: 'p2p', unread: false, photos: [],
+    reactions: [{ emoji: '❤️', count: 2, mine: true, who: [me, { ...ada, key: 'k2', name: 'Bo' }] }],
+    replies: [{ id: 'me:5', author: me, ts: Date.now() - 60_000, body: 'hi back', deleted: false, mine: true, reactions: [] }],
+  };
+  const q2 = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement;
+
+  it('shows a relative time, initials without a picture, reaction counts with who reacted, and a collapsed thread', async () => {
+    const el = await fixture<BwPost>(html`<bw-post .item=${base}></bw-post>`);
+    expect(q2(el, 'time').textContent).to.match(/3 min/);
+    const avatar = q2(el, 'bw-avatar') as BwAvatar;
+    await avatar.updateComplete;
+    expect(avatar.shadowRoot!.textContent!.trim()).to.equal('AL');
+    const chip = q2(el, '[part=reaction]');
+    expect(chip.textContent).to.match(/❤️ 2/);
+    expect(chip.getAttribute('aria-label')).to.match(/Me and Bo/);
+    expect(chip.getAttribute('aria-pressed')).to.equal('true');
+    expect(q2(el, '[part=thread]'), 'collapsed to a count').to.equal(null);
+    expect(q2(el, 'button[name=thread]').textContent).to.match(/1 reply/);
+  });
+
+  it('opens the thread and fires bw-reply; reacting and taking back fire bw-react', async () => {
+    const el = await fixture<BwPost>(html`<bw-post .item=${base}></bw-post>`);
+    q2(el, 'button[name=thread]').click();
+    await el.updateComplete;
+    expect(q2(el, '[part=thread]').textContent).to.match(/hi back/);
+    type(q2(el, 'textarea[name=reply]') as HTMLTextAreaElement, 'a reply');
+    await el.updateComplete;
+    setTimeout(() => q2(el, 'button[name=send-reply]').click());
+    expect((await oneEvent(el, 'bw-reply')).detail).to.deep.equal({ parent: 'k1:1', body: 'a reply' });
+
+    setTimeout(() => q2(el, '[part=reaction]').click());
+    expect((await oneEvent(el, 'bw-react')).detail, 'my own reaction: taken back').to.deep.equal({ post: 'k1:1', emoji: null });
+    (el.shadowRoot!.querySelector('button[aria-label="Add a reaction"]') as HTMLButtonElement).click();
+    await el.updateComplete;
+    setTimeout(() => (el.shadowRoot!.querySelector('[aria-label="Pick a reaction"] button[aria-label="party"]') as HTMLButtonElement).click());
+    expect((await oneEvent(el, 'bw-react')).detail).to.deep.equal({ post: 'k1:1', emoji: '🎉' });
+  });
+
+  it('my post has Edit and Delete; others have no menu; a deleted post says so', async () => {
+    const other = await fixture<BwPost>(html`<bw-post .item=${base}></bw-post>`);
+    expect(other.shadowRoot!.querySelector('button[aria-label="More options for this post"]')).to.equal(null);
+    const el = await fixture<BwPost>(html`<bw-post .item=${{ ...base, id: 'me:2', author: me, mine: true, via: 'self', delivery: {} }}></bw-post>`);
+    q2(el, 'button[aria-label="More options for this post"]').click();
+    await el.updateComplete;
+    const edit = [...el.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent === 'Edit')!;
+    edit.click();
+    await el.updateComplete;
+    type(q2(el, 'textarea[aria-label="Edit your post"]') as HTMLTextAreaElement, 'hello, edited');
+    setTimeout(() => [...el.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent === 'Save')!.click());
+    expect((await oneEvent(el, 'bw-edit')).detail).to.deep.equal({ post: 'me:2', body: 'hello, edited' });
+
+    const gone = await fixture<BwPost>(html`<bw-post .item=${{ ...base, deleted: true, body: '' }}></bw-post>`);
+    expect(q2(gone, '[part=body]').textContent).to.match(/deleted/);
+    const edited = await fixture<BwPost>(html`<bw-post .item=${{ ...base, edited: Date.now() }}></bw-post>`);
+    expect(edited.shadowRoot!.textContent).to.match(/edited/);
+  });
+
+  it('shows photos as a grid and opens one full size in a modal dialog', async () => {
+    const dot = 'data:image/gif;base64,R0lGODlhAQABAAAAACw=';
+    const ref = { id: 'A'.repeat(43), key: 'A'.repeat(43), mime: 'image/webp' as const, w: 4, h: 3, bytes: 100, alt: 'a cat' };
+    const el = await fixture<BwPost>(html`<bw-post .item=${{ ...base, photos: [{ ref, thumbUrl: dot, fullUrl: dot, state: 'ready' }] }}></bw-post>`);
+    const open = el.shadowRoot!.querySelector('[part=photos] button') as HTMLButtonElement;
+    expect(open.getAttribute('aria-label')).to.equal('Open photo 1 of 1: a cat');
+    open.click();
+    await el.updateComplete;
+    const dialog = el.shadowRoot!.querySelector('dialog') as HTMLDialogElement;
+    expect(dialog.open).to.equal(true);
+    dialog.close(); // what Escape or its Close button does
+    await waitUntil(() => !el.shadowRoot!.querySelector('dialog'), 'the dialog goes once closed');
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './browser.js';
 import { startRelay, type RelayProcess } from './relay-process.js';
-import { feedItem, friendRow, makeInvite, openUser, post, reopen } from './flow.js';
+import { feedItem, friendRow, makeInvite, openUser, post, reopen, openTab } from './flow.js';
 import { bwUser, type BwResult } from '../node/cli-harness.js';
 
 const PASS = 'correct horse battery staple';
@@ -38,7 +38,7 @@ test('bw ↔ a Chromium page: posts go both ways; the page shows the terminal fr
   await item.waitFor();
   assert.equal(await item.getAttribute('data-via'), 'relay');
   assert.match((await item.locator('[part=author]').textContent()) ?? '', /Tess/);
-  assert.match((await item.textContent()) ?? '', /received via relay/);
+  assert.match((await item.locator('[part=meta]').textContent()) ?? '', /received via relay/);
 
   const fromPage = `from the page ${Date.now()}`;
   await post(alice, fromPage);
@@ -77,6 +77,7 @@ test('a backup made in the browser imports in bw, and one made in bw restores in
   // Browser → terminal.
   const dee = await openUser(browser, relay.url, 'Dee');
   const deeFingerprint = await dee.locator('bw-feed [part=me] code').textContent();
+  await openTab(dee, 'profile');
   await dee.locator('bw-feed details', { hasText: 'Key backup' }).locator('summary').click();
   await dee.locator('bw-backup input[name=passphrase]').fill(PASS);
   await dee.locator('bw-backup button[name=export]').click();
@@ -103,6 +104,6 @@ test('a backup made in the browser imports in bw, and one made in bw restores in
   await page.locator('bw-onboarding textarea[name=backup]').fill(readFileSync(out, 'utf8'));
   await page.locator('bw-onboarding input[name=passphrase]').fill(PASS);
   await page.locator('bw-onboarding button[name=import]').click();
-  await page.locator('bw-feed [part=me]', { hasText: 'Ed' }).waitFor();
+  await page.locator('bw-feed [part=me]', { hasText: 'Ed' }).waitFor({ state: 'attached' }); // in the Profile section
   assert.equal(await page.locator('bw-feed [part=me] code').textContent(), made.json[0].fingerprint);
 });

@@ -19,30 +19,44 @@ export async function openUser(browser: Browser, url: string, name: string, log 
 
 /** Onboards a fresh page as `name` and waits for the relay. */
 export async function createIdentity(page: Page, name: string): Promise<Page> {
-  await page.locator('bw-onboarding input[name=name]').fill(name);
-  await page.locator('bw-onboarding button[type=submit]', { hasText: 'Create' }).click();
+  await page.getByRole('textbox', { name: 'Display name' }).fill(name);
+  await page.getByRole('button', { name: 'Create my identity' }).click();
   await page.locator('bw-feed[data-relay=connected]').waitFor();
   return page;
 }
 
-/** Opens the friends panel if it is closed. */
-export async function openFriends(page: Page): Promise<void> {
-  const details = page.locator('bw-feed details.friends');
-  if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) await details.locator('summary').click();
+/** Switches <bw-feed> to one of its sections (the nav's Home, Friends or Profile). */
+export async function openTab(page: Page, tab: 'home' | 'friends' | 'profile'): Promise<void> {
+  await page.locator(`bw-feed nav button[data-tab=${tab}]`).click();
 }
 
+/** Opens the friends section. */
+export const openFriends = (page: Page): Promise<void> => openTab(page, 'friends');
+
+/** Makes an invite and returns its link (what a user copies), then goes back to the feed. */
 export async function makeInvite(page: Page): Promise<string> {
   await openFriends(page);
+  const link = page.getByRole('textbox', { name: 'Your invite link' });
+  const before = (await link.count()) ? await link.inputValue() : '';
   await page.locator('bw-invite button[name=make]').click();
-  const code = page.locator('bw-invite textarea[name=my-code]');
-  await code.waitFor();
-  return code.inputValue();
+  await page.waitForFunction(
+    ([before]) => {
+      const input = document.querySelector('bw-feed')?.shadowRoot?.querySelector('bw-invite')?.shadowRoot?.querySelector('input[name=invite-link]') as HTMLInputElement | null;
+      return !!input?.value && input.value !== before;
+    },
+    [before] as const,
+  );
+  const value = await link.inputValue();
+  await openTab(page, 'home');
+  return value;
 }
 
+/** Pastes an invite link (or code) into the friends section and accepts it, then goes back to the feed. */
 export async function acceptInvite(page: Page, code: string): Promise<void> {
   await openFriends(page);
-  await page.locator('bw-invite textarea[name=paste]').fill(code);
-  await page.locator('bw-invite button[name=accept]').click();
+  await page.getByRole('textbox', { name: 'Friend’s invite link' }).fill(code);
+  await page.getByRole('button', { name: 'Add friend' }).click();
+  await openTab(page, 'home');
 }
 
 /** Befriends two pages and waits until their data channel is open on both sides. */
@@ -60,9 +74,11 @@ export function friendRow(page: Page, name: string, state?: string) {
 }
 
 /** The post with this text in the page's feed. */
-export const feedItem = (page: Page, body: string) => page.locator('bw-post-list li', { hasText: body });
+export const feedItem = (page: Page, body: string) => page.locator('bw-post', { hasText: body });
 
+/** Posts from the feed's compose box (going to the feed first). */
 export async function post(page: Page, body: string): Promise<void> {
-  await page.locator('bw-compose textarea[name=body]').fill(body);
-  await page.locator('bw-compose button[name=post]').click();
+  await openTab(page, 'home');
+  await page.getByRole('textbox', { name: 'What’s on your mind?' }).fill(body);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
 }

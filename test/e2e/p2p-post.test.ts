@@ -32,12 +32,12 @@ test('identity → befriend → post arrives in the friend’s feed over the dat
 
   const body = `hello from Alice ${Date.now()}`;
   await post(alice, body);
-  const item = bob.locator('bw-post-list li', { hasText: body });
+  const item = feedItem(bob, body);
   await item.waitFor({ timeout: 5_000 });
   assert.equal(await item.getAttribute('data-via'), 'p2p', 'the post must travel over the data channel');
   assert.match(await item.locator('[part=author]').textContent() ?? '', /Alice/);
   // Alice's copy goes from "sent directly" to "delivered" once Bob's ack comes back over the channel.
-  await alice.locator('bw-post-list li', { hasText: body }).filter({ hasText: 'delivered' }).waitFor({ timeout: 5_000 });
+  await feedItem(alice, body).filter({ hasText: 'delivered' }).waitFor({ timeout: 5_000 });
 
   // The relay never stored it: its mailbox is empty.
   const db = new Database(join(relay.dataDir, 'mailbox.db'), { readonly: true });
