@@ -27,7 +27,8 @@ export type Sent = PostRow & { to: string[] };
 
 /**
  * The next number in my stream to a friend (envelope v2). A friend I had sent v1 posts continues above the highest
- * of those (their seq was my global counter); a restored identity starts at its floor, like v1 numbering.
+ * of those (their seq was my global counter); a restored identity starts at its floor, like v1 numbering. Kept on the
+ * friend row (streamOut); only a row without it is looked up in my sends.
  */
 export async function nextStream(ctx: Ctx, key: string): Promise<number> {
   const f = ctx.friends.get(key);
@@ -35,7 +36,8 @@ export async function nextStream(ctx: Ctx, key: string): Promise<number> {
   let last = f.streamOut;
   if (last === undefined) {
     last = 0;
-    for (const p of await ctx.store.postsBy(myKey(ctx))) if (!p.streams && p.delivery && key in p.delivery) last = Math.max(last, p.seq);
+    // Also above any v2 send to them on record (a friend removed and added again still holds my old stream).
+    for (const p of await ctx.store.postsBy(myKey(ctx))) if (p.delivery && key in p.delivery) last = Math.max(last, p.streams?.[key] ?? p.seq);
   }
   const n = Math.max(last + 1, ctx.seqFloor);
   f.streamOut = n;
