@@ -44,16 +44,17 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
       if (it) known.set(key, it);
     }
     let adm: Admitted | undefined;
+    refused = opened.refused;
     try {
-      adm = admit(opened.items, author, { me: peerId(me.sigPub), items: known }, via, received, opened.seq);
+      if (!refused) adm = admit(opened.items, author, { me: peerId(me.sigPub), items: known }, via, received, opened.seq);
     } catch (e) {
       if (!isBwError(e)) throw e;
       refused = e;
     }
-    const first = opened.items[0]!.item;
+    const ts = opened.items[0]?.item.ts ?? received;
     row = adm
-      ? { author, seq: opened.seq, ts: first.ts, body: adm.main.text ?? '', via, received, kind: adm.main.kind, item: adm.main.key }
-      : { author, seq: opened.seq, ts: first.ts, body: '', via, received, kind: 'refused', refused: refused!.code };
+      ? { author, seq: opened.seq, ts, body: adm.main.text ?? '', via, received, kind: adm.main.kind, item: adm.main.key }
+      : { author, seq: opened.seq, ts, body: '', via, received, kind: 'refused', refused: refused!.code };
     if (adm) await applyAdmitted(ctx, adm);
     forward = adm?.forward ?? [];
   }

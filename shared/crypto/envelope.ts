@@ -198,6 +198,11 @@ export interface Opened {
   /** v1: the post itself; v2: every item of the bundle, each signature verified. */
   post?: Post;
   items: SignedItem[];
+  /**
+   * v2: why the content was refused (a bad signature inside, a bio too long…) although the envelope itself opened:
+   * the sender and stream number are authentic, so the receiver still counts its place in the stream. `items` is empty.
+   */
+  refused?: BwError;
 }
 
 /** Opens either version; v2 items are verified one by one (their signer may be someone other than the sender). */
@@ -220,7 +225,11 @@ export function openEnvelope(env: Uint8Array, ctx: OpenContext): Opened {
     throw new BwError('bad-ciphertext', 'envelope failed authentication');
   }
   const seq = readU64be(wrapped, KEY_LEN);
-  const items = decodeBundle(content);
   if (ctx.seen?.(author, seq)) throw new BwError('replay', `envelope ${seq} from this author was already received`);
-  return { version: 2, author, seq, items };
+  try {
+    return { version: 2, author, seq, items: decodeBundle(content) };
+  } catch (e) {
+    if (!(e instanceof BwError)) throw e;
+    return { version: 2, author, seq, items: [], refused: e };
+  }
 }

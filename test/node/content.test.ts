@@ -112,6 +112,14 @@ describe('envelope v2', () => {
     throwsCode(() => openEnvelope(seal(carol, bob, [signItem(carol, post()).bytes]), contextFor(bob, [alice])), 'not-friend', 'a stranger');
   });
 
+  test('content refused inside an authentic envelope still names its sender and stream number (so the stream has no hole)', () => {
+    const forged = flipped(signItem(alice, post()).bytes, 120);
+    const o = openEnvelope(seal(alice, bob, [forged], 5), contextFor(bob, [alice]));
+    assert.deepEqual([o.seq, o.items.length, o.refused?.code], [5, 0, 'bad-signature']);
+    const long = openEnvelope(seal(alice, bob, [rawItem(alice, { v: 2, kind: 'post', id: ID, ts: 1, text: 'x'.repeat(281) })], 6), contextFor(bob, [alice]));
+    assert.deepEqual([long.seq, long.refused?.code], [6, 'oversize']);
+  });
+
   test('bundles: 1..3 items, lengths checked before parsing', () => {
     const one = signItem(alice, post()).bytes;
     throwsCode(() => encodeBundle([]), 'bad-frame');
