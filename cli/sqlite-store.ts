@@ -46,7 +46,8 @@ const SCHEMA = `
  * with their search words; audience lists; small named numbers. Stored v1 posts become items.
  */
 const SCHEMA_2 = `
-  CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, kind TEXT NOT NULL, author TEXT NOT NULL, ts INTEGER NOT NULL, received INTEGER NOT NULL, parent TEXT, words TEXT NOT NULL, deleted INTEGER, row TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, author TEXT NOT NULL, ts INTEGER NOT NULL, received INTEGER NOT NULL, parent TEXT, words TEXT NOT NULL, deleted INTEGER, row TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS items_id ON items (id);
   CREATE INDEX IF NOT EXISTS items_kind_ts ON items (kind, ts);
   CREATE INDEX IF NOT EXISTS items_kind_received ON items (kind, received);
   CREATE INDEX IF NOT EXISTS items_parent ON items (parent);
@@ -69,8 +70,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   const version = db.pragma('user_version', { simple: true }) as number;
   db.exec(SCHEMA);
   db.exec(SCHEMA_2);
-  const insertItem = db.prepare('INSERT OR REPLACE INTO items (key, kind, author, ts, received, parent, words, deleted, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const putItem = (r: ItemRow) => insertItem.run(r.key, r.kind, r.author, r.ts, r.received, r.parent ?? null, wordsColumn(r.kind === 'post' ? r.text : ''), r.deleted ?? null, enc(r));
+  const insertItem = db.prepare('INSERT OR REPLACE INTO items (key, id, kind, author, ts, received, parent, words, deleted, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const putItem = (r: ItemRow) => insertItem.run(r.key, r.id, r.kind, r.author, r.ts, r.received, r.parent ?? null, wordsColumn(r.kind === 'post' ? r.text : ''), r.deleted ?? null, enc(r));
   if (version < 2) {
     db.transaction(() => {
       for (const r of db.prepare('SELECT row FROM posts').all() as { row: string }[]) putItem(itemFromV1(dec<PostRow>(r.row)));
@@ -106,6 +107,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     recent: q('SELECT row FROM posts ORDER BY ts DESC, author, seq DESC LIMIT ?'),
     item: q('SELECT row FROM items WHERE key = ?'),
     delItem: q('DELETE FROM items WHERE key = ?'),
+    withId: q("SELECT row FROM items WHERE id = ? AND kind IN ('post', 'reply')"),
     pageAll: q("SELECT row FROM items WHERE kind = 'post' ORDER BY ts DESC LIMIT ?"),
     pageBefore: q("SELECT row FROM items WHERE kind = 'post' AND ts < ? ORDER BY ts DESC LIMIT ?"),
     unread: q("SELECT COUNT(*) AS n FROM items WHERE kind = 'post' AND received > ? AND author != ? AND deleted IS NULL"),
@@ -183,6 +185,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       return r && dec<ItemRow>(r.row);
     },
     deleteItem: async (key) => void ps.delItem.run(key),
+    itemsWithId: async (id) => ps.withId.all(id).map((r) => dec<ItemRow>(r.row)),
     async itemsByParent(parents) {
       const out: ItemRow[] = [];
       // In chunks, under SQLite's bound-parameter limit.

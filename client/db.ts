@@ -35,9 +35,9 @@ export function openDb(name: string): BwDb {
     outbox: '++id, to',
   });
   db.version(2).stores({ blocked: 'key' });
-  // Content v2: items for paging (kind+ts), unread counts (kind+received), threads (parent) and search (words).
+  // Content v2: items by id, for paging (kind+ts), unread counts (kind+received), threads (parent) and search (words).
   db.version(3)
-    .stores({ items: 'key, [kind+ts], [kind+received], parent, *words', lists: 'id', meta: 'key' })
+    .stores({ items: 'key, id, [kind+ts], [kind+received], parent, *words', lists: 'id', meta: 'key' })
     .upgrade(async (tx) => {
       const posts = (await tx.table('posts').toArray()) as PostRow[];
       await tx.table('items').bulkPut(posts.map((p) => toStoredItem(itemFromV1(p))));

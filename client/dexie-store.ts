@@ -54,6 +54,7 @@ export function openDexieStore(name: string): ClientStore {
     putItem: async (row) => void (await db.items.put(toStoredItem(row))),
     getItem: async (key) => fromStored(await db.items.get(key)),
     deleteItem: (key) => db.items.delete(key),
+    itemsWithId: async (id) => rows(await db.items.where('id').equals(id).filter((i) => i.kind === 'post' || i.kind === 'reply').toArray()),
     itemsByParent: async (parents) => rows(await db.items.where('parent').anyOf(parents).toArray()),
     pagePosts: async (before, limit) =>
       rows(await db.items.where('[kind+ts]').between(['post', -Infinity], ['post', before ?? Infinity], true, false).reverse().limit(limit).toArray()),

@@ -53,6 +53,8 @@ export interface ClientStore {
   putItem(row: ItemRow): Promise<void>;
   getItem(key: string): Promise<ItemRow | undefined>;
   deleteItem(key: string): Promise<void>;
+  /** Posts and replies with this id (one, unless someone reused another's id). */
+  itemsWithId(id: string): Promise<ItemRow[]>;
   /** Replies and reactions whose parent is one of `parents`, in no particular order. */
   itemsByParent(parents: string[]): Promise<ItemRow[]>;
   /** Posts (kind 'post') older than `before` (all if undefined), newest first: indexed on (kind, ts). */

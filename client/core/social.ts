@@ -19,11 +19,21 @@ export interface PostInput {
 /** A send of mine with the item it carried. `to`: whom it was sealed for (send photo blobs to exactly these). */
 export type Written = Sent & { key: string; id: string };
 
-/** The item's key as a post key; a bare id means one of mine. */
-const postKey = (ctx: Ctx, post: string): string => (post.includes(':') ? post : `${myKey(ctx)}:${post}`);
+/**
+ * A post named by its key (`author:id`) or by its id alone (what FeedItem.id holds). Ids are random, so one id is one
+ * post; should a friend reuse another's id, mine wins, and otherwise the key must be given.
+ */
+async function findPost(ctx: Ctx, post: string): Promise<ItemRow | undefined> {
+  if (post.includes(':')) return ctx.store.getItem(post);
+  const rows = (await ctx.store.itemsWithId(post)).filter((r) => r.kind === 'post');
+  if (rows.length <= 1) return rows[0];
+  const mine = rows.find((r) => r.author === myKey(ctx));
+  if (mine) return mine;
+  throw new BwError('bad-frame', 'two posts share that id: name it as author:id');
+}
 
 async function livePost(ctx: Ctx, post: string): Promise<ItemRow> {
-  const row = await ctx.store.getItem(postKey(ctx, post));
+  const row = await findPost(ctx, post);
   if (!row || row.kind !== 'post' || row.deleted) throw new BwError('unknown-post', 'no such post here');
   return row;
 }
@@ -105,9 +115,9 @@ export const react = (ctx: Ctx, post: string, emoji: string | null): Promise<Wri
 async function change(ctx: Ctx, post: string, text: string | undefined): Promise<Written> {
   const me = requireMe(ctx);
   const mine = peerId(me.sigPub);
-  const key = postKey(ctx, post);
-  const target = await ctx.store.getItem(key);
+  const target = await findPost(ctx, post);
   if (!target || target.kind !== 'post') throw new BwError('unknown-post', 'no such post here');
+  const key = target.key;
   if (target.author !== mine) throw new BwError('not-author', "that is someone else's post");
   if (target.deleted) throw new BwError('unknown-post', 'that post was deleted');
   const ts = Math.max(ctx.clock.now(), (target.edited ?? target.ts) + 1);

@@ -113,6 +113,8 @@ export const storeCases: StoreCase[] = [
       same((await s.itemsByParent(['a:p1'])).map((i) => i.key).sort(), ['b:r1', 'c:reaction:a:p1'], 'thread of one post');
       same((await s.itemsByParent(['a:p1', 'a:other'])).length, 3, 'threads of two posts');
       same(await s.itemsByParent([]), [], 'no parents');
+      same((await s.itemsWithId('p1')).map((i) => i.key), ['a:p1'], 'by id');
+      same(await s.itemsWithId('reaction:a:p1'), [], 'reactions are not found by id');
       await s.putItem({ ...p, text: 'edited', edited: 15 });
       same((await s.getItem('a:p1'))?.text, 'edited', 'replaced');
       await s.deleteItem('b:r1');

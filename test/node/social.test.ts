@@ -104,7 +104,7 @@ test('A posts; B replies; C (friend of A, not of B) sees the reply with B’s ve
   assert.equal((await bob.core.feed()).items[0]!.replies[0]!.mine, true, 'Bob sees his own reply at once');
 
   await bob.core.react(postKey, '👍');
-  await cat.core.react(postKey, '👍');
+  await cat.core.react(sent.id, '👍'); // by the bare id, as FeedItem.id has it
   const reacted = await ann.feedUntil((p) => find(p, 'hello all')?.reactions[0]?.count === 2);
   assert.deepEqual(find(reacted, 'hello all')!.reactions[0]!.who.map((w) => w.name).sort(), ['Bob', 'Cat']);
   const catSees = await cat.feedUntil((p) => find(p, 'hello all')?.reactions[0]?.count === 2);
