@@ -20,7 +20,8 @@ import { pairKeys } from '../../shared/crypto/pairwise.js';
 import { concat, utf8 } from '../../shared/bytes.js';
 import { MAX_PHOTOS, type PhotoRef } from '../../shared/photo-ref.js';
 import { contextFor, flipped } from '../cases/envelope.js';
-import { fromHex, queueRng, toHex, throwsCode } from './helpers.js';
+import { fromHex, queueRng, toHex, throwsCode, Xorshift } from './helpers.js';
+import { BwError } from '../../shared/errors.js';
 
 const alice = generateIdentity('alice');
 const bob = generateIdentity('bob');
@@ -171,5 +172,22 @@ test('fixed vector: the documented v2 layout, byte for byte (test/vectors/envelo
     const o = openEnvelope(e, contextFor(r, [a]));
     assert.equal(o.seq, v.stream, `${where}: stream`);
     assert.deepEqual(o.items[0]!.item, { v: 2, ...v.item }, `${where}: item`);
+  }
+});
+
+test('property: random changes to a v2 envelope are refused with a BwError or opened as the original, never a crash', () => {
+  const rnd = new Xorshift(0xb2a1);
+  const items = [signItem(bob, { kind: 'reply', id: ID, ts: 9, to: { a: peerId(alice.sigPub), id: ID }, text: 'fuzz me 😀' }).bytes, signItem(bob, { kind: 'profile', id: ID, ts: 9, name: 'Bob', bio: 'b' }).bytes];
+  const env = seal(bob, alice, items, 77);
+  for (let i = 0; i < 3000; i++) {
+    const x = env.slice();
+    for (let n = 1 + rnd.int(3); n > 0; n--) x[rnd.int(x.length)] = rnd.int(256);
+    const input = rnd.int(10) === 0 ? x.subarray(0, rnd.int(x.length)) : x;
+    try {
+      const o = openEnvelope(input, contextFor(alice, [bob]));
+      if (toHex(input) !== toHex(env) && !o.refused) assert.fail(`iteration ${i}: a changed envelope opened`);
+    } catch (e) {
+      if (!(e instanceof BwError)) assert.fail(`iteration ${i}: ${String(e)}`);
+    }
   }
 });
