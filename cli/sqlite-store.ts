@@ -6,7 +6,7 @@ import { fromB64u, toB64u } from '../shared/bytes.js';
 import { exportBackup, importBackup, type BackupOptions } from '../shared/crypto/backup.js';
 import { peerId } from '../shared/crypto/identity.js';
 import { checkIdentityRow } from '../client/core/identity-row.js';
-import type { ClientStore } from '../client/core/ports.js';
+import { MAX_UNREAD, type ClientStore } from '../client/core/ports.js';
 import type { IdentityRow, ItemRow, ListRow, OutboxRow, PostRow } from '../client/core/types.js';
 import { itemFromV1 } from '../client/core/items.js';
 import { searchWords } from '../client/core/words.js';
@@ -25,6 +25,8 @@ export interface SqliteStoreOptions {
 export type SqliteStore = ClientStore & {
   /** My public key and name if an identity exists, without asking for the passphrase. */
   peekIdentity(): { key: string; name: string } | undefined;
+  /** Many items in one transaction (imports, benchmarks). */
+  putItems(rows: readonly ItemRow[]): Promise<void>;
 };
 
 /** JSON with Uint8Arrays as {"$b": base64url}: rows keep their bytes and nested objects in one column. */
@@ -110,7 +112,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     withId: q("SELECT row FROM items WHERE id = ? AND kind IN ('post', 'reply')"),
     pageAll: q("SELECT row FROM items WHERE kind = 'post' ORDER BY ts DESC LIMIT ?"),
     pageBefore: q("SELECT row FROM items WHERE kind = 'post' AND ts < ? ORDER BY ts DESC LIMIT ?"),
-    unread: q("SELECT COUNT(*) AS n FROM items WHERE kind = 'post' AND received > ? AND author != ? AND deleted IS NULL"),
+    unread: q(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM items WHERE kind = 'post' AND received > ? AND author != ? AND deleted IS NULL LIMIT ${MAX_UNREAD})`),
     lists: q('SELECT row FROM lists ORDER BY rowid'),
     putList: q('INSERT OR REPLACE INTO lists (id, row) VALUES (?, ?)'),
     delList: q('DELETE FROM lists WHERE id = ?'),
@@ -180,6 +182,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       return r && dec<PostRow>(r.row);
     },
     putItem: async (row) => void putItem(row),
+    putItems: async (rows) => db.transaction(() => rows.forEach((r) => putItem(r)))(),
     getItem: async (key) => {
       const r = ps.item.get(key);
       return r && dec<ItemRow>(r.row);

@@ -1,5 +1,5 @@
 // Owns the browser's ClientStore: the core's store interface over the Dexie (IndexedDB) schema of client/db.ts.
-import type { ClientStore } from './core/ports.js';
+import { MAX_UNREAD, type ClientStore } from './core/ports.js';
 import type { ItemRow, PostRow } from './core/types.js';
 import { loadIdentity, openDb, toStoredItem, type StoredItem } from './db.js';
 import { matchesQuery, searchWords } from './core/words.js';
@@ -67,7 +67,7 @@ export function openDexieStore(name: string): ClientStore {
       return rows(hits.sort((a, b) => b.ts - a.ts).slice(0, limit));
     },
     countUnread: (me, after) =>
-      db.items.where('[kind+received]').between(['post', after], ['post', Infinity], false, true).filter((i) => i.author !== me && !i.deleted).count(),
+      db.items.where('[kind+received]').between(['post', after], ['post', Infinity], false, true).filter((i) => i.author !== me && !i.deleted).limit(MAX_UNREAD).count(),
     listLists: () => db.lists.toArray(),
     putList: async (row) => void (await db.lists.put(row)),
     deleteList: (id) => db.lists.delete(id),

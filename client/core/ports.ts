@@ -61,7 +61,7 @@ export interface ClientStore {
   pagePosts(before: number | undefined, limit: number): Promise<ItemRow[]>;
   /** Posts whose text contains every word of `query` (case-insensitive), newest first. */
   searchPosts(query: string, limit: number): Promise<ItemRow[]>;
-  /** Posts not by `me`, not deleted, received after `after`. */
+  /** Posts not by `me`, not deleted, received after `after`; counted up to MAX_UNREAD (a UI shows "999+"). */
   countUnread(me: string, after: number): Promise<number>;
 
   /** My audience lists. */
@@ -81,6 +81,9 @@ export interface ClientStore {
 
   close(): void;
 }
+
+/** Where unread counting stops: it runs on every state change, so it must stay cheap with 100,000 posts unread. */
+export const MAX_UNREAD = 1000;
 
 export type RelayStatus = 'connecting' | 'connected' | 'offline';
 

@@ -1,5 +1,5 @@
 // Owns an in-memory ClientStore for core tests: plain maps, rows cloned in and out like a real store would.
-import type { ClientStore } from '../../client/core/ports.js';
+import { MAX_UNREAD, type ClientStore } from '../../client/core/ports.js';
 import { checkIdentityRow } from '../../client/core/identity-row.js';
 import type { BlockedRow, FriendRow, IdentityRow, InviteRow, ItemRow, ListRow, OutboxRow, PostRow } from '../../client/core/types.js';
 import { matchesQuery, searchWords } from '../../client/core/words.js';
@@ -67,7 +67,7 @@ export function memoryStore(): ClientStore {
       const q = searchWords(query);
       return postsNewest().filter((p) => q.length && matchesQuery(searchWords(p.text ?? ''), q)).slice(0, limit).map(clone);
     },
-    countUnread: async (me, after) => [...items.values()].filter((i) => i.kind === 'post' && i.author !== me && !i.deleted && i.received > after).length,
+    countUnread: async (me, after) => Math.min(MAX_UNREAD, [...items.values()].filter((i) => i.kind === 'post' && i.author !== me && !i.deleted && i.received > after).length),
     listLists: async () => [...lists.values()].map(clone),
     putList: async (row) => void lists.set(row.id, clone(row)),
     deleteList: async (id) => void lists.delete(id),
