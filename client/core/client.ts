@@ -228,7 +228,15 @@ export class ClientCore {
 
   async #refresh(patch: Partial<ClientState> = {}): Promise<void> {
     if (this.#closed) return;
-    this.#state = await buildState(this.#ctx, this.#state, patch);
+    let next: ClientState;
+    try {
+      next = await buildState(this.#ctx, this.#state, patch);
+    } catch (e) {
+      if (this.#closed) return; // the store closed under a refresh in flight: nobody is listening any more
+      throw e;
+    }
+    if (this.#closed) return;
+    this.#state = next;
     this.#opts.onChange?.(this.#state);
   }
 }
