@@ -226,7 +226,19 @@ export class ClientCore {
     });
   }
 
-  async #refresh(patch: Partial<ClientState> = {}): Promise<void> {
+  /**
+   * One refresh at a time, in call order: building the state takes several store reads, and a refresh begun earlier
+   * (relay 'connecting') must never finish after a later one ('connected') and overwrite it.
+   */
+  #refresh(patch: Partial<ClientState> = {}): Promise<void> {
+    const run = this.#refreshing.then(() => this.#rebuild(patch));
+    this.#refreshing = run.catch(() => {});
+    return run;
+  }
+
+  #refreshing: Promise<void> = Promise.resolve();
+
+  async #rebuild(patch: Partial<ClientState>): Promise<void> {
     if (this.#closed) return;
     let next: ClientState;
     try {

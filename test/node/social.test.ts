@@ -5,7 +5,7 @@ import { ClientCore } from '../../client/core/client.js';
 import { stateWaiter } from '../../client/core/state-waiter.js';
 import type { ClientState } from '../../client/core/context.js';
 import type { FeedPage } from '../../client/core/feed.js';
-import type { Clock, ClientStore } from '../../client/core/ports.js';
+import type { Clock, ClientStore, CreateMesh, MeshEvents } from '../../client/core/ports.js';
 import { contiguousCursor } from '../../client/sync.js';
 import { encodeBundle, newItemId, signItem } from '../../shared/crypto/content.js';
 import { sealContent } from '../../shared/crypto/envelope.js';
@@ -261,4 +261,96 @@ test('profiles: a saved card reaches friends and renames me; newest wins; paging
   await ann.core.markRead(0); // never moves back
   assert.equal((await ann.core.feed()).unread, 0);
   assert.equal(ann.core.state.unread, 0);
+});
+
+/** Direct channels between cores in one process: open when both ends are connected, messages in microtasks. */
+class FakeMesh {
+  readonly ends = new Map<string, { on: MeshEvents; open: Set<string> }>();
+  readonly sent: { from: string; to: string; text: string }[] = [];
+  create: CreateMesh = (me, on) => {
+    const end = { on, open: new Set<string>() };
+    this.ends.set(me, end);
+    const hub = this;
+    return {
+      connect: (key) => hub.link(me, key),
+      signal: () => {},
+      isOpen: (key) => end.open.has(key),
+      openCount: () => end.open.size,
+      send(key, text) {
+        const other = hub.ends.get(key);
+        if (!end.open.has(key) || !other) return false;
+        hub.sent.push({ from: me, to: key, text });
+        queueMicrotask(() => other.on.message(me, text));
+        return true;
+      },
+      drop: (key) => hub.unlink(me, key),
+      setIceServers: () => {},
+      close: () => {
+        for (const k of [...end.open]) hub.unlink(me, k);
+        hub.ends.delete(me);
+      },
+    };
+  };
+  link(a: string, b: string): void {
+    const [x, y] = [this.ends.get(a), this.ends.get(b)];
+    if (!x || !y || x.open.has(b)) return;
+    x.open.add(b);
+    y.open.add(a);
+    queueMicrotask(() => {
+      x.on.open(b);
+      y.on.open(a);
+    });
+  }
+  unlink(a: string, b: string): void {
+    const [x, y] = [this.ends.get(a), this.ends.get(b)];
+    x?.open.delete(b);
+    y?.open.delete(a);
+    x?.on.close(b);
+    y?.on.close(a);
+  }
+}
+
+test('over direct channels: a list post never reaches the friend outside it, and catch-up resends v2 envelopes with their stream numbers', async () => {
+  const relay = new FakeRelay();
+  const mesh = new FakeMesh();
+  const withMesh = async (name: string | undefined, store = memoryStore()) => {
+    const waiter = stateWaiter<ClientState>(() => core.state);
+    const core = new ClientCore({ store, connectRelay: relay.connect, createMesh: mesh.create, relayUrl: 'http://relay.test', clock: clock(), log: { warn: () => {}, error: console.error }, onChange: () => waiter.changed() });
+    await core.start();
+    if (name) await core.createIdentity(name);
+    await waiter.until((s) => s.relay === 'connected');
+    await core.idle();
+    return { core, store, key: core.state.me!.key, until: waiter.until };
+  };
+  const ann = await withMesh('Ann');
+  const bobStore = memoryStore();
+  const bob = await withMesh('Bob', bobStore);
+  const cat = await withMesh('Cat');
+  for (const f of [bob, cat]) {
+    const code = await ann.core.createInvite();
+    await ann.core.idle();
+    await f.core.acceptInvite(code);
+    await ann.until((s) => s.friends.some((x) => x.key === f.key && x.status === 'mutual' && x.direct));
+  }
+  const list = await ann.core.saveList({ name: 'Bob only', members: [bob.key] });
+  await ann.core.post({ text: 'direct to Bob', audience: list.id });
+  await bob.until((s) => s.posts.some((p) => p.body === 'direct to Bob' && p.via === 'p2p'));
+  assert.ok(!mesh.sent.some((m) => m.to === cat.key && m.text.includes('"post"')), 'no envelope to Cat on the channel');
+  assert.equal(relay.puts.length, 0, 'nothing through the relay either');
+
+  // Bob goes away; Ann's next posts to him can reach neither the channel nor the relay: they wait in her outbox.
+  bob.core.close();
+  relay.refusePuts = 'quota';
+  await ann.core.post({ text: 'while you were away', audience: list.id });
+  await ann.core.post('to both, while Bob was away');
+  relay.refusePuts = undefined;
+  const bob2 = await withMesh(undefined, bobStore);
+  await bob2.until((s) => s.posts.some((p) => p.body === 'while you were away') && s.posts.some((p) => p.body === 'to both, while Bob was away'));
+  await ann.core.idle();
+  await bob2.core.idle();
+  assert.deepEqual(await bobStore.seqsOf(ann.key), [1, 2, 3], "Bob's stream from Ann, gap-free");
+  assert.deepEqual(await cat.store.seqsOf(ann.key), [1], "Cat's: only the post to both");
+  const mine = await ann.store.postsBy(ann.key);
+  await ann.until(() => true);
+  for (const p of mine.filter((x) => x.kind === 'post')) assert.equal(p.delivery?.[bob.key], 'delivered', `${p.body}: delivered to Bob (acks count his stream numbers)`);
 });
