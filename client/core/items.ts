@@ -48,7 +48,7 @@ export function keysNeeded(signed: readonly SignedItem[]): string[] {
     const author = peerId(s.signer);
     const it = s.item;
     if ('to' in it) keys.add(refKey(it.to));
-    if (it.kind === 'reaction' || it.kind === 'profile' || it.kind === 'reply') keys.add(itemKey(author, it));
+    keys.add(itemKey(author, it)); // its own earlier copy: a post or reply already held, the reaction or card it replaces
   }
   return [...keys];
 }
