@@ -75,8 +75,15 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   const insertItem = db.prepare('INSERT OR REPLACE INTO items (key, id, kind, author, ts, received, parent, words, deleted, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const putItem = (r: ItemRow) => insertItem.run(r.key, r.id, r.kind, r.author, r.ts, r.received, r.parent ?? null, wordsColumn(r.kind === 'post' ? r.text : ''), r.deleted ?? null, enc(r));
   if (version < 2) {
+    // Only v1 rows (no kind), and never over an item already there: safe to run again, whatever set the version back.
+    const has = db.prepare('SELECT 1 FROM items WHERE key = ?');
     db.transaction(() => {
-      for (const r of db.prepare('SELECT row FROM posts').all() as { row: string }[]) putItem(itemFromV1(dec<PostRow>(r.row)));
+      for (const r of db.prepare('SELECT row FROM posts').all() as { row: string }[]) {
+        const p = dec<PostRow>(r.row);
+        if (p.kind) continue;
+        const item = itemFromV1(p);
+        if (!has.get(item.key)) putItem(item);
+      }
       db.pragma('user_version = 2');
     })();
   }

@@ -67,9 +67,16 @@ test('sqlite: a database from before content v2 opens, and its posts become feed
     assert.equal(item!.id, v1PostId(fromB64u(author), 3));
     assert.equal(item!.text, 'from the old days');
     assert.deepEqual((await s.searchPosts('old', 5)).length, 1, 'searchable');
+    await s.putItem({ ...item!, text: 'edited since', edited: 40 });
+    await s.putPost({ author, seq: 4, ts: 40, body: '', via: 'relay', received: 41, kind: 'reaction', item: 'x' });
     s.close();
+    // Even if something sets the schema version back (a merge that restores an old PRAGMA), running the
+    // migration again neither undoes an edit nor turns v2 stream rows into posts.
+    const raw = new Database(join(dir, 'client.db'));
+    raw.pragma('user_version = 1');
+    raw.close();
     const again = openSqliteStore({ dataDir: dir, passphrase: () => 'pass' });
-    assert.equal((await again.pagePosts(undefined, 10)).length, 1, 'migrated once');
+    assert.deepEqual((await again.pagePosts(undefined, 10)).map((i) => i.text), ['edited since'], 'migrated once');
     again.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
