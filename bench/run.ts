@@ -10,11 +10,13 @@ import { pageLoadBench } from './page-load.bench.js';
 import { floodBench } from './flood.bench.js';
 import { clusterBench } from './cluster.bench.js';
 import { imageBench } from './image.bench.js';
+import { storeBench } from './store.bench.js';
 
 const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['seal', sealBench],
   ['p2p', p2pBench],
   ['feed', feedBench],
+  ['store', storeBench],
   ['bundle', bundleBench],
   ['page', pageLoadBench],
   ['relay', relayBench],
@@ -33,6 +35,11 @@ const TARGETS: Record<string, string> = {
   bw_feed_bundle_gzip_kb: '≤ 120 KB (the embed, initial load)',
   feed_first_paint_100k_ms: '< 200 ms',
   scroll_frame_p95_ms: '< 16 ms (scrolling through 2,000 posts)',
+  feed_page_100k_ms: '< 16 ms (one frame; 50 posts with threads, SQLite)',
+  feed_deep_page_100k_ms: '< 16 ms',
+  search_rare_100k_ms: '< 200 ms (a search box keystroke)',
+  search_common_100k_ms: '< 200 ms',
+  unread_count_100k_ms: '< 16 ms (50,000 unread, counted to 1,000)',
   page_first_load_kb: '≤ 110 KB (first visit, every asset, HTTPS)',
   page_repeat_load_kb: '≤ 5 KB (repeat visit)',
   relay_forward_ratio: '≥ 0.8 × bare Socket.IO (weaker of 100 and 1,000 clients)',

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import * as cmd from './commands.js';
+import { BwError } from '../shared/errors.js';
 import { createOutput } from './output.js';
 import { passphraseSource } from './passphrase.js';
 
@@ -58,11 +59,34 @@ export function program(env: NodeJS.ProcessEnv, done: (code: number) => void): C
     .action(action(false, (run, who: string) => cmd.drop(run, who, 'remove')));
   p.command('block').argument('<who>', 'friend name or key').description('remove a friend and refuse them from now on')
     .action(action(false, (run, who: string) => cmd.drop(run, who, 'block')));
-  p.command('post').argument('<text>', "the post; '-' reads it from stdin").description('post to all your friends')
-    .action(action(false, (run, text: string) => cmd.post(run, text)));
+  p.command('post').argument('<text>', "the post; '-' reads it from stdin").option('--to <list>', 'only the friends on one of your lists (`bw list`)')
+    .description('post to all your friends, or to a list of them')
+    .action(action(false, (run, text: string, o: { to?: string }) => cmd.post(run, text, o.to)));
+  p.command('reply').argument('<post>', 'the post’s id (from `bw feed`)').argument('<text>', "the reply; '-' reads it from stdin")
+    .description("reply under a post; everyone who can see the post sees it, through the post's author")
+    .action(action(false, (run, post: string, text: string) => cmd.reply(run, post, text)));
+  p.command('react').argument('<post>', 'the post’s id').argument('[emoji]', 'one emoji; leave it out with --remove').option('--remove', 'withdraw your reaction')
+    .description('react to a post (one emoji per person; a new one replaces yours)')
+    .action(action(false, (run, post: string, emoji: string | undefined, o: { remove?: boolean }) => {
+      if (!emoji && !o.remove) throw new BwError('usage', 'give an emoji, or --remove');
+      return cmd.react(run, post, o.remove ? undefined : emoji);
+    }));
+  p.command('edit').argument('<post>', 'the id of one of your posts').argument('<text>', "the new text; '-' reads it from stdin")
+    .description('replace the text of your post, for everyone it went to (shown "edited")')
+    .action(action(false, (run, post: string, text: string) => cmd.edit(run, post, text)));
+  p.command('delete').argument('<post>', 'the id of one of your posts').description('delete your post: friends drop its text, replies and reactions and show "deleted"')
+    .action(action(false, (run, post: string) => cmd.remove(run, post)));
+  p.command('profile').option('--name <name>', 'display name (up to 64 characters)').option('--bio <text>', 'bio (up to 160 characters)')
+    .description('show your profile card, or change it and send it to every friend')
+    .action(action(false, (run, o: { name?: string; bio?: string }) => cmd.profile(run, o)));
+  p.command('list').argument('[action]', 'save or delete; none lists them').argument('[name]', 'the list’s name').argument('[who...]', 'friends (names or keys) for save')
+    .description('audience lists for `bw post --to` (kept on this device only)')
+    .action(action(false, (run, a: string | undefined, name: string | undefined, who: string[]) => cmd.list(run, a, name, who ?? [])));
   p.command('feed').option('--limit <n>', 'how many posts', positiveInt, 20).option('--follow', 'stay connected and print posts as they arrive (Ctrl-C stops)')
-    .description("fetch your mailbox and print friends' posts, newest first")
-    .action(action(false, (run, o: { limit: number; follow?: boolean }) => cmd.feed(run, o.limit, !!o.follow)));
+    .option('--search <words>', 'only local posts with these words').option('--before <ts>', 'older posts: the time `bw feed` printed', positiveInt)
+    .option('--read', 'mark everything received so far as read')
+    .description("fetch your mailbox and print posts with their replies and reactions, newest first")
+    .action(action(false, (run, o: { limit: number; follow?: boolean; search?: string; before?: number; read?: boolean }) => cmd.feed(run, o.limit, !!o.follow, o)));
   p.command('status').description('relay reachable, logged in, friends, posts waiting in the outbox')
     .action(action(false, (run) => cmd.status(run)));
   const backup = p.command('backup').description('move your identity between a browser and a terminal');

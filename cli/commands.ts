@@ -5,7 +5,9 @@ import { BwError, isBwError } from '../shared/errors.js';
 import { fingerprint } from '../shared/crypto/identity.js';
 import { extractInviteCode, inviteLink, readInvite } from '../shared/crypto/invite.js';
 import type { ClientState } from '../client/core/context.js';
-import type { PostRow } from '../client/core/types.js';
+import type { ListRow, PostRow } from '../client/core/types.js';
+import type { FeedItem } from '../client/core/feed-view.js';
+import type { Written } from '../client/core/social.js';
 import { openClient, type ClientOptions, type NodeClient } from './node-client.js';
 import { openSqliteStore } from './sqlite-store.js';
 import { EXIT, type Output } from './output.js';
@@ -123,32 +125,149 @@ export const drop = (run: Run, who: string, how: 'remove' | 'block'): Promise<nu
     return EXIT.ok;
   });
 
-export const post = (run: Run, text: string): Promise<number> =>
+/**
+ * Runs a command that sends: online if the relay can be reached, else it still runs and what it sent waits in the
+ * outbox; the command then ends 'unavailable' (exit 2) saying so.
+ */
+const sending = (run: Run, what: string, fn: (c: NodeClient) => Promise<number>): Promise<number> =>
   withClient(run, true, async (c) => {
-    const body = text === '-' ? readText('-').replace(/\n$/, '') : text;
     let down: unknown;
     await online(run, c).catch((e) => {
       if (!isBwError(e, 'unavailable')) throw e;
       down = e; // still saved: it leaves from the outbox on a later command
     });
-    const row = await c.core.post(body);
+    const code = await fn(c);
     await c.core.idle();
-    const delivery = (await c.store.postsBy(row.author)).find((p) => p.seq === row.seq)?.delivery ?? {};
-    const queued = Object.values(delivery).filter((d) => d === 'queued').length;
-    run.out.line(`Posted #${row.seq} to ${Object.keys(delivery).length} friend(s)${queued ? `, ${queued} waiting in the outbox` : ''}`, { ok: true, seq: row.seq, delivery });
-    if (down) throw new BwError('unavailable', `${(down as Error).message}; the post is saved and leaves with the next bw command that reaches it`);
+    if (down) throw new BwError('unavailable', `${(down as Error).message}; the ${what} is saved and leaves with the next bw command that reaches it`);
+    return code;
+  });
+
+const arg = (text: string) => (text === '-' ? readText('-').replace(/\n$/, '') : text);
+
+/** How a send left: to how many, and how many wait in the outbox. */
+function sentLine(run: Run, verb: string, w: Written): void {
+  const delivery = w.delivery ?? {};
+  const queued = Object.values(delivery).filter((d) => d === 'queued').length;
+  run.out.line(`${verb} ${w.id} to ${w.to.length} friend(s)${queued ? `, ${queued} waiting in the outbox` : ''}`, { ok: true, id: w.id, key: w.key, seq: w.seq, to: w.to, delivery });
+}
+
+/** One of my lists by name (case-insensitive) or id. */
+async function findList(c: NodeClient, which: string): Promise<ListRow> {
+  const lists = await c.store.listLists();
+  const l = lists.find((x) => x.id === which) ?? lists.find((x) => x.name.toLowerCase() === which.toLowerCase());
+  if (!l) throw new BwError('usage', `no list called "${which}" (see \`bw list\`)`);
+  return l;
+}
+
+export const post = (run: Run, text: string, to?: string): Promise<number> =>
+  sending(run, 'post', async (c) => {
+    const audience = to === undefined ? undefined : (await findList(c, to)).id;
+    sentLine(run, 'Posted', await c.core.post({ text: arg(text), ...(audience && { audience }) }));
     return EXIT.ok;
   });
 
-const showPost = (run: Run, p: ClientState['posts'][number] | (PostRow & { authorName: string; mine: boolean })) =>
+export const reply = (run: Run, postId: string, text: string): Promise<number> =>
+  sending(run, 'reply', async (c) => {
+    sentLine(run, 'Replied', await c.core.reply(postId, arg(text)));
+    return EXIT.ok;
+  });
+
+export const react = (run: Run, postId: string, emoji: string | undefined): Promise<number> =>
+  sending(run, 'reaction', async (c) => {
+    sentLine(run, emoji ? `Reacted ${emoji}` : 'Withdrew the reaction', await c.core.react(postId, emoji ?? null));
+    return EXIT.ok;
+  });
+
+export const edit = (run: Run, postId: string, text: string): Promise<number> =>
+  sending(run, 'edit', async (c) => {
+    sentLine(run, 'Edited', await c.core.edit(postId, arg(text)));
+    return EXIT.ok;
+  });
+
+export const remove = (run: Run, postId: string): Promise<number> =>
+  sending(run, 'delete', async (c) => {
+    sentLine(run, 'Deleted', await c.core.delete(postId));
+    return EXIT.ok;
+  });
+
+/** Shows my profile card, or signs a new one and sends it to every friend. */
+export const profile = (run: Run, o: { name?: string; bio?: string }): Promise<number> => {
+  const show = (c: NodeClient) => {
+    const p = c.core.state.profile!;
+    run.out.line(`name  ${p.name}\nbio   ${p.bio || '(none)'}`, { ok: true, ...p });
+  };
+  if (o.name === undefined && o.bio === undefined) return withClient(run, false, async (c) => (show(c), EXIT.ok));
+  return sending(run, 'profile', async (c) => {
+    const now = c.core.state.profile!;
+    await c.core.saveProfile({ name: o.name ?? now.name, bio: o.bio ?? now.bio });
+    show(c);
+    return EXIT.ok;
+  });
+};
+
+const showList = (run: Run, c: NodeClient, l: ListRow) => {
+  const names = new Map(c.core.state.friends.map((f) => [f.key, f.name]));
+  const who = l.members.map((k) => names.get(k) ?? `${k.slice(0, 8)}… (no longer a friend)`);
+  run.out.line(`${l.name}  (${l.id})\n  ${who.join(', ') || '(nobody)'}`, { id: l.id, name: l.name, members: l.members, names: who });
+};
+
+/** `bw list`, `bw list save NAME WHO...`, `bw list delete NAME`: audience lists, kept on this device only. */
+export const list = (run: Run, action: string | undefined, name: string | undefined, who: string[]): Promise<number> =>
+  withClient(run, false, async (c) => {
+    if (action === undefined) {
+      const lists = await c.store.listLists();
+      if (!lists.length) run.out.line('No lists yet: `bw list save "Close friends" NAME...`', { ok: true, lists: 0 });
+      for (const l of lists) showList(run, c, l);
+      return EXIT.ok;
+    }
+    if (!name) throw new BwError('usage', `bw list ${action} needs a list name`);
+    if (action === 'delete') {
+      const l = await findList(c, name);
+      await c.core.deleteList(l.id);
+      run.out.line(`Deleted the list ${l.name}`, { ok: true, deleted: l.id });
+      return EXIT.ok;
+    }
+    if (action !== 'save') throw new BwError('usage', `bw list: unknown action "${action}" (save or delete)`);
+    const existing = (await c.store.listLists()).find((l) => l.name.toLowerCase() === name.toLowerCase());
+    const saved = await c.core.saveList({ ...(existing && { id: existing.id }), name, members: who.map((w) => findFriend(c.core.state, w)) });
+    showList(run, c, saved);
+    return EXIT.ok;
+  });
+
+const when = (ts: number) => new Date(ts).toISOString().replace('T', ' ').slice(0, 16);
+
+/** A post, its reactions and its thread, compactly; --json keeps the FeedItem's fields (names for people). */
+function showItem(run: Run, i: FeedItem): void {
+  const who = (p: { name: string; verified: boolean }) => `${p.name}${p.verified ? '' : '?'}`;
+  const flags = [i.mine && '(me)', i.unread && 'new', i.edited && 'edited', i.audience?.list && `to ${i.audience.list}`].filter(Boolean).join(' ');
+  const lines = [`${when(i.ts)}  ${who(i.author)}${flags ? ` ${flags}` : ''}  [${i.via}]  ${i.id}`];
+  lines.push(i.deleted ? '  (deleted)' : `  ${i.body.replace(/\n/g, '\n  ')}`);
+  if (i.photos.length) lines.push(`  [${i.photos.length} photo${i.photos.length > 1 ? 's' : ''}]`);
+  if (i.reactions.length) lines.push(`  ${i.reactions.map((r) => `${r.emoji} ${r.count} (${r.who.map(who).join(', ')})`).join('  ')}`);
+  for (const r of i.replies) lines.push(`  ↳ ${who(r.author)}: ${r.deleted ? '(deleted)' : r.body.replace(/\n/g, ' ')}${r.edited ? ' (edited)' : ''}`);
+  const person = (p: { key: string; name: string; verified: boolean }) => ({ key: p.key, name: p.name, verified: p.verified });
+  run.out.line(lines.join('\n'), {
+    id: i.id, author: i.author.key, name: i.author.name, verified: i.author.verified, ts: i.ts, body: i.body, via: i.via, mine: i.mine,
+    ...(i.edited && { edited: i.edited }), deleted: i.deleted, unread: i.unread, photos: i.photos.length,
+    reactions: i.reactions.map((r) => ({ emoji: r.emoji, count: r.count, mine: r.mine, who: r.who.map(person) })),
+    replies: i.replies.map((r) => ({ id: r.id, author: r.author.key, name: r.author.name, verified: r.author.verified, ts: r.ts, body: r.body, deleted: r.deleted, ...(r.edited && { edited: r.edited }) })),
+    ...(i.audience && { audience: { ...(i.audience.list && { list: i.audience.list }), to: i.audience.to.map(person) } }),
+  });
+}
+
+const showPost = (run: Run, p: PostRow & { authorName: string; mine: boolean }) =>
   run.out.line(`${new Date(p.ts).toISOString()}  ${p.authorName}${p.mine ? ' (me)' : ''}  [${p.via}]\n  ${p.body.replace(/\n/g, '\n  ')}`, {
     author: p.author, name: p.authorName, seq: p.seq, ts: p.ts, body: p.body, via: p.via, mine: p.mine,
   });
 
-export const feed = (run: Run, limit: number, follow: boolean): Promise<number> =>
+export const feed = (run: Run, limit: number, follow: boolean, o: { search?: string; before?: number; read?: boolean } = {}): Promise<number> =>
   withClient(run, true, async (c) => {
     await online(run, c);
-    for (const p of c.core.state.posts.slice(0, limit)) showPost(run, p);
+    await c.core.idle();
+    const page = await c.core.feed({ limit, ...(o.search && { search: o.search }), ...(o.before && { before: o.before }) });
+    for (const i of page.items) showItem(run, i);
+    if (page.next && !run.out.json) run.out.line(`(older: bw feed --before ${page.next})`, {});
+    if (o.read && page.items.length) await c.core.markRead(Date.now());
     if (!follow) return EXIT.ok;
     const names = () => new Map(c.core.state.friends.map((f) => [f.key, f.name]));
     c.onPost((p) => showPost(run, { ...p, authorName: names().get(p.author) ?? p.author.slice(0, 8), mine: false }));

@@ -6,8 +6,10 @@ import { fromB64u, toB64u } from '../shared/bytes.js';
 import { exportBackup, importBackup, type BackupOptions } from '../shared/crypto/backup.js';
 import { peerId } from '../shared/crypto/identity.js';
 import { checkIdentityRow } from '../client/core/identity-row.js';
-import type { ClientStore } from '../client/core/ports.js';
-import type { BlobRow, IdentityRow, OutboxRow, PostRow } from '../client/core/types.js';
+import { MAX_UNREAD, type ClientStore } from '../client/core/ports.js';
+import type { BlobRow, IdentityRow, ItemRow, ListRow, OutboxRow, PostRow } from '../client/core/types.js';
+import { itemFromV1 } from '../client/core/items.js';
+import { searchWords } from '../client/core/words.js';
 
 export interface SqliteStoreOptions {
   /** Directory holding client.db; ':memory:' for a throwaway store. */
@@ -23,6 +25,8 @@ export interface SqliteStoreOptions {
 export type SqliteStore = ClientStore & {
   /** My public key and name if an identity exists, without asking for the passphrase. */
   peekIdentity(): { key: string; name: string } | undefined;
+  /** Many items in one transaction (imports, benchmarks). */
+  putItems(rows: readonly ItemRow[]): Promise<void>;
 };
 
 /** JSON with Uint8Arrays as {"$b": base64url}: rows keep their bytes and nested objects in one column. */
@@ -39,8 +43,25 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL, seq INTEGER NOT NULL, env TEXT NOT NULL, created INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, data BLOB NOT NULL, stored INTEGER NOT NULL, meta TEXT NOT NULL, waiting INTEGER);
   CREATE INDEX IF NOT EXISTS blobs_waiting ON blobs (waiting) WHERE waiting IS NOT NULL;
-  PRAGMA user_version = 1;
 `;
+
+/**
+ * Version 2 (content v2): items (posts, replies, reactions, profiles) indexed for paging, threads and unread counts,
+ * with their search words; audience lists; small named numbers. Stored v1 posts become items.
+ */
+const SCHEMA_2 = `
+  CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, author TEXT NOT NULL, ts INTEGER NOT NULL, received INTEGER NOT NULL, parent TEXT, words TEXT NOT NULL, deleted INTEGER, row TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS items_id ON items (id);
+  CREATE INDEX IF NOT EXISTS items_kind_ts ON items (kind, ts);
+  CREATE INDEX IF NOT EXISTS items_kind_received ON items (kind, received);
+  CREATE INDEX IF NOT EXISTS items_parent ON items (parent);
+  CREATE TABLE IF NOT EXISTS lists (id TEXT PRIMARY KEY, row TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+/** Words as one string, space-delimited on both sides, so `LIKE '% word%'` finds a word by its start. */
+const wordsColumn = (text: string | undefined): string => ` ${searchWords(text ?? '').join(' ')} `;
+/** LIKE pattern for a word start, with LIKE's wildcards escaped. */
+const likeWord = (w: string): string => `% ${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   let path = ':memory:';
@@ -50,7 +71,24 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   }
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
+  const version = db.pragma('user_version', { simple: true }) as number;
   db.exec(SCHEMA);
+  db.exec(SCHEMA_2);
+  const insertItem = db.prepare('INSERT OR REPLACE INTO items (key, id, kind, author, ts, received, parent, words, deleted, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const putItem = (r: ItemRow) => insertItem.run(r.key, r.id, r.kind, r.author, r.ts, r.received, r.parent ?? null, wordsColumn(r.kind === 'post' ? r.text : ''), r.deleted ?? null, enc(r));
+  if (version < 2) {
+    // Only v1 rows (no kind), and never over an item already there: safe to run again, whatever set the version back.
+    const has = db.prepare('SELECT 1 FROM items WHERE key = ?');
+    db.transaction(() => {
+      for (const r of db.prepare('SELECT row FROM posts').all() as { row: string }[]) {
+        const p = dec<PostRow>(r.row);
+        if (p.kind) continue;
+        const item = itemFromV1(p);
+        if (!has.get(item.key)) putItem(item);
+      }
+      db.pragma('user_version = 2');
+    })();
+  }
   const q = <P extends unknown[] = unknown[]>(sql: string) => {
     const s = db.prepare(sql);
     return { all: (...p: P) => s.all(...p) as any[], get: (...p: P) => s.get(...p) as any, run: (...p: P) => s.run(...p) };
@@ -78,6 +116,17 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     postsBy: q('SELECT row FROM posts WHERE author = ? ORDER BY seq'),
     post: q('SELECT row FROM posts WHERE author = ? AND seq = ?'),
     recent: q('SELECT row FROM posts ORDER BY ts DESC, author, seq DESC LIMIT ?'),
+    item: q('SELECT row FROM items WHERE key = ?'),
+    delItem: q('DELETE FROM items WHERE key = ?'),
+    withId: q("SELECT row FROM items WHERE id = ? AND kind IN ('post', 'reply')"),
+    pageAll: q("SELECT row FROM items WHERE kind = 'post' ORDER BY ts DESC LIMIT ?"),
+    pageBefore: q("SELECT row FROM items WHERE kind = 'post' AND ts < ? ORDER BY ts DESC LIMIT ?"),
+    unread: q(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM items WHERE kind = 'post' AND received > ? AND author != ? AND deleted IS NULL LIMIT ${MAX_UNREAD})`),
+    lists: q('SELECT row FROM lists ORDER BY rowid'),
+    putList: q('INSERT OR REPLACE INTO lists (id, row) VALUES (?, ?)'),
+    delList: q('DELETE FROM lists WHERE id = ?'),
+    meta: q('SELECT value FROM meta WHERE key = ?'),
+    putMeta: q('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
     outbox: q('SELECT id, recipient AS "to", seq, env, created FROM outbox ORDER BY id'),
     addOutbox: q('INSERT INTO outbox (recipient, seq, env, created) VALUES (?, ?, ?, ?)'),
     delOutbox: q('DELETE FROM outbox WHERE id = ?'),
@@ -144,6 +193,42 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       })();
       return changed;
     },
+    getPost: async (author, seq) => {
+      const r = ps.post.get(author, seq);
+      return r && dec<PostRow>(r.row);
+    },
+    putItem: async (row) => void putItem(row),
+    putItems: async (rows) => db.transaction(() => rows.forEach((r) => putItem(r)))(),
+    getItem: async (key) => {
+      const r = ps.item.get(key);
+      return r && dec<ItemRow>(r.row);
+    },
+    deleteItem: async (key) => void ps.delItem.run(key),
+    itemsWithId: async (id) => ps.withId.all(id).map((r) => dec<ItemRow>(r.row)),
+    async itemsByParent(parents) {
+      const out: ItemRow[] = [];
+      // In chunks, under SQLite's bound-parameter limit.
+      for (let i = 0; i < parents.length; i += 500) {
+        const chunk = parents.slice(i, i + 500);
+        const rows = db.prepare(`SELECT row FROM items WHERE parent IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { row: string }[];
+        out.push(...rows.map((r) => dec<ItemRow>(r.row)));
+      }
+      return out;
+    },
+    pagePosts: async (before, limit) => (before === undefined ? ps.pageAll.all(limit) : ps.pageBefore.all(before, limit)).map((r) => dec<ItemRow>(r.row)),
+    async searchPosts(query, limit) {
+      const words = searchWords(query);
+      if (!words.length) return [];
+      const where = words.map(() => "words LIKE ? ESCAPE '\\'").join(' AND ');
+      const rows = db.prepare(`SELECT row FROM items WHERE kind = 'post' AND ${where} ORDER BY ts DESC LIMIT ?`).all(...words.map(likeWord), limit) as { row: string }[];
+      return rows.map((r) => dec<ItemRow>(r.row));
+    },
+    countUnread: async (me, after) => ps.unread.get(after, me).n as number,
+    listLists: async () => ps.lists.all().map((r) => dec<ListRow>(r.row)),
+    putList: async (row) => void ps.putList.run(row.id, enc(row)),
+    deleteList: async (id) => void ps.delList.run(id),
+    getMeta: async (key) => ps.meta.get(key)?.value as number | undefined,
+    putMeta: async (key, value) => void ps.putMeta.run(key, value),
     listOutbox: async () => ps.outbox.all() as OutboxRow[],
     addOutbox: async (row) => void ps.addOutbox.run(row.to, row.seq, row.env, row.created),
     deleteOutbox: async (id) => void ps.delOutbox.run(id),

@@ -1,7 +1,16 @@
 // Owns the browser's ClientStore: the core's store interface over the Dexie (IndexedDB) schema of client/db.ts.
-import type { ClientStore } from './core/ports.js';
-import type { PostRow } from './core/types.js';
-import { loadIdentity, openDb } from './db.js';
+import { MAX_UNREAD, type ClientStore } from './core/ports.js';
+import type { ItemRow, PostRow } from './core/types.js';
+import { loadIdentity, openDb, toStoredItem, type StoredItem } from './db.js';
+import { matchesQuery, searchWords } from './core/words.js';
+
+/** The row without its index-only search words. */
+const fromStored = (s: StoredItem | undefined): ItemRow | undefined => {
+  if (!s) return undefined;
+  const { words: _w, ...row } = s;
+  return row;
+};
+const rows = (xs: StoredItem[]): ItemRow[] => xs.map((x) => fromStored(x)!);
 
 type PostKey = [string, number];
 
@@ -10,7 +19,7 @@ export interface FeedPages {
   /** Posts at or before `ts`, newest first (the caller drops those it already holds at exactly `ts`). */
   postsBefore(ts: number, limit: number): Promise<PostRow[]>;
   /** Posts whose text contains `text` (any case), newest first. */
-  searchPosts(text: string, limit: number): Promise<PostRow[]>;
+  searchPostRows(text: string, limit: number): Promise<PostRow[]>;
 }
 
 /** Opens the IndexedDB database `brainwaves:<name>` as a ClientStore. */
@@ -42,7 +51,7 @@ export function openDexieStore(name: string): ClientStore & FeedPages {
     postsBy: (author) => byAuthor(author).toArray(),
     recentPosts: (limit) => db.posts.orderBy('ts').reverse().limit(limit).toArray(),
     postsBefore: (ts, limit) => db.posts.where('ts').belowOrEqual(ts).reverse().limit(limit).toArray(),
-    searchPosts(text, limit) {
+    searchPostRows(text, limit) {
       const needle = text.toLocaleLowerCase();
       return db.posts.orderBy('ts').reverse().filter((p) => p.body.toLocaleLowerCase().includes(needle)).limit(limit).toArray();
     },
@@ -54,6 +63,29 @@ export function openDexieStore(name: string): ClientStore & FeedPages {
       });
       return changed;
     },
+    getPost: (author, seq) => db.posts.get([author, seq] as unknown as string),
+    putItem: async (row) => void (await db.items.put(toStoredItem(row))),
+    getItem: async (key) => fromStored(await db.items.get(key)),
+    deleteItem: (key) => db.items.delete(key),
+    itemsWithId: async (id) => rows(await db.items.where('id').equals(id).filter((i) => i.kind === 'post' || i.kind === 'reply').toArray()),
+    itemsByParent: async (parents) => rows(await db.items.where('parent').anyOf(parents).toArray()),
+    pagePosts: async (before, limit) =>
+      rows(await db.items.where('[kind+ts]').between(['post', -Infinity], ['post', before ?? Infinity], true, false).reverse().limit(limit).toArray()),
+    async searchPosts(query, limit) {
+      const words = searchWords(query);
+      if (!words.length) return [];
+      // The longest word narrows through the index; the rest are checked on what it found.
+      const first = [...words].sort((a, b) => b.length - a.length)[0]!;
+      const hits = await db.items.where('words').startsWith(first).distinct().filter((i) => i.kind === 'post' && matchesQuery(i.words, words)).toArray();
+      return rows(hits.sort((a, b) => b.ts - a.ts).slice(0, limit));
+    },
+    countUnread: (me, after) =>
+      db.items.where('[kind+received]').between(['post', after], ['post', Infinity], false, true).filter((i) => i.author !== me && !i.deleted).limit(MAX_UNREAD).count(),
+    listLists: () => db.lists.toArray(),
+    putList: async (row) => void (await db.lists.put(row)),
+    deleteList: (id) => db.lists.delete(id),
+    getMeta: async (key) => (await db.meta.get(key))?.value,
+    putMeta: async (key, value) => void (await db.meta.put({ key, value })),
     listOutbox: () => db.outbox.toArray(),
     addOutbox: async (row) => void (await db.outbox.add(row)),
     deleteOutbox: (id) => db.outbox.delete(id),

@@ -1,6 +1,9 @@
 // Owns the browser shell around the client core: the Dexie store, the simple-peer mesh, the relay link and the tab lock.
-import type { PostRow } from './core/types.js';
+import type { ListRow, PostRow } from './core/types.js';
 import { ClientCore, type CoreOptions } from './core/client.js';
+import type { FeedPage } from './core/feed.js';
+import type { PostInput, Written } from './core/social.js';
+import type { Sent } from './core/delivery.js';
 import { systemClock } from './core/ports.js';
 import type { ClientState } from './core/context.js';
 import { openDexieStore, type FeedPages } from './dexie-store.js';
@@ -10,6 +13,9 @@ import type { ImageRef } from '../shared/photo-ref.js';
 import { createMesh } from './mesh.js';
 
 export { MAX_BODY_CHARS } from '../shared/crypto/envelope.js';
+export { MAX_BIO_CHARS } from '../shared/crypto/content.js';
+export type { FeedPage } from './core/feed.js';
+export type { PostInput, Written } from './core/social.js';
 export { restoredSeqFloor } from './core/delivery.js';
 
 /** What the UI renders; replaced (never mutated) on every change. */
@@ -97,8 +103,54 @@ export class Session extends EventTarget {
     return this.#core.acceptInvite(code);
   }
 
-  post(body: string): Promise<PostRow> {
-    return this.#core.post(body);
+  /**
+   * A post to all friends, or to one of my lists (`audience`: its id). `photos`: refs of blobs the shell already
+   * encrypted; the answer's `to` is whom the post was sealed for, so the blobs go to exactly them.
+   */
+  post(input: string | PostInput): Promise<Written> {
+    return this.#core.post(input);
+  }
+
+  /** One page of the feed view model (FeedItem[], threads, reactions, unread), newest first; `next` pages on. */
+  feed(opts?: { before?: number; limit?: number; search?: string }): Promise<FeedPage> {
+    return this.#core.feed(opts);
+  }
+
+  /** `post`: a FeedItem's author key and id as `author:id` (bw-reply's `parent`), or a bare id of mine. */
+  reply(post: string, body: string): Promise<Written> {
+    return this.#core.reply(post, body);
+  }
+
+  /** My one reaction to a post; null withdraws it. */
+  react(post: string, emoji: string | null): Promise<Written> {
+    return this.#core.react(post, emoji);
+  }
+
+  /** Only my own posts; 'not-author' otherwise. */
+  edit(post: string, body: string): Promise<Written> {
+    return this.#core.edit(post, body);
+  }
+
+  delete(post: string): Promise<Written> {
+    return this.#core.delete(post);
+  }
+
+  /** `avatar`: a ref of an encrypted blob the shell made, null to remove it, absent to keep it. */
+  saveProfile(p: { name: string; bio: string; avatar?: ImageRef | null }): Promise<Sent> {
+    return this.#core.saveProfile(p);
+  }
+
+  saveList(l: { id?: string; name: string; members: string[] }): Promise<ListRow> {
+    return this.#core.saveList(l);
+  }
+
+  deleteList(id: string): Promise<void> {
+    return this.#core.deleteList(id);
+  }
+
+  /** Everything received up to `upTo` has been seen here (state.unread follows). */
+  markRead(upTo: number): Promise<void> {
+    return this.#core.markRead(upTo);
   }
 
   /** Stored posts at or before `ts`, newest first: the feed's older pages (state.posts holds the newest). */
@@ -108,7 +160,7 @@ export class Session extends EventTarget {
 
   /** Stored posts whose text contains `text`, newest first. */
   searchPosts(text: string, limit: number): Promise<PostRow[]> {
-    return this.#pages.searchPosts(text, limit);
+    return this.#pages.searchPostRows(text, limit);
   }
 
   /** Removes a friend (see client/core/friends.ts unfriend). */

@@ -15,14 +15,19 @@ export function contiguousCursor(heldSeqs: Iterable<number>): number {
 export interface OwnPost {
   seq: number;
   delivery?: Record<string, string>;
+  /** Envelope v2: per friend, the number this send has in my stream to them. */
+  streams?: Record<string, number>;
 }
+
+/** The number a send of mine has in what `friend` holds of me: its stream number (v2), else my own seq (v1). */
+export const streamOf = (p: OwnPost, friend: string): number => p.streams?.[friend] ?? p.seq;
 
 /** My posts to resend to `friend` whose cursor is `since`: those I sealed for them and they may lack. */
 export function postsToResend<P extends OwnPost>(mine: readonly P[], friend: string, since: number): P[] {
-  return mine.filter((p) => p.seq > since && p.delivery !== undefined && friend in p.delivery);
+  return mine.filter((p) => p.delivery !== undefined && friend in p.delivery && streamOf(p, friend) > since);
 }
 
 /** After a friend's cursor arrives: which of my posts can now be marked delivered to them. */
 export function deliveredBy<P extends OwnPost>(mine: readonly P[], friend: string, since: number): P[] {
-  return mine.filter((p) => p.seq <= since && p.delivery?.[friend] !== undefined && p.delivery[friend] !== 'delivered');
+  return mine.filter((p) => streamOf(p, friend) <= since && p.delivery?.[friend] !== undefined && p.delivery[friend] !== 'delivered');
 }

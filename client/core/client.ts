@@ -7,7 +7,10 @@ import { SignalDataSchema } from '../../shared/protocol.js';
 import { buildState, requireMe, type ClientState, type Ctx } from './context.js';
 import { isInitiator, systemClock, type Clock, type ClientStore, type ConnectRelay, type CreateMesh, type Logger } from './ports.js';
 import { answerInvite, block, dropFriendRequest, makeInvite, markMutual, onFriendRequest, pairFields, sendFriendRequest, unfriend, watch } from './friends.js';
-import { flushOutbox, markDelivered, post, restoredSeqFloor, sendChannel } from './delivery.js';
+import { flushOutbox, markDelivered, restoredSeqFloor, sendChannel } from './delivery.js';
+import { deleteList, edit, markRead, post, react, remove, reply, saveList, saveProfile, type PostInput, type Written } from './social.js';
+import { loadFeed, type FeedPage } from './feed.js';
+import type { ListRow } from './types.js';
 import { cursorFor, drainMailbox, onChannelMessage, sendReceipt } from './receive.js';
 import type { PostRow } from './types.js';
 import { fetchImage, flushBlobs, sendBlobs, stopBlobs, type BlobDelivery, type OutgoingBlob } from './blobs.js';
@@ -32,7 +35,7 @@ export interface CoreOptions {
 export class ClientCore {
   readonly #ctx: Ctx;
   readonly #opts: CoreOptions;
-  #state: ClientState = { ready: false, friends: [], blocked: [], posts: [], relay: 'offline', direct: 0 };
+  #state: ClientState = { ready: false, friends: [], blocked: [], posts: [], unread: 0, lists: [], relay: 'offline', direct: 0 };
   /** Incoming relay and channel messages are handled one at a time, in arrival order. */
   #inbox: Promise<void> = Promise.resolve();
   #closed = false;
@@ -133,7 +136,20 @@ export class ClientCore {
 
   createInvite = (): Promise<string> => makeInvite(this.#ctx, this.#opts.relayUrl);
   acceptInvite = (code: string): Promise<{ name: string; key: string }> => answerInvite(this.#ctx, code);
-  post = (body: string): Promise<PostRow> => post(this.#ctx, body);
+  /** A post to all friends, or to `audience` (a list id); `to` in the answer says whom (send photo blobs to those). */
+  post = (input: string | PostInput): Promise<Written> => post(this.#ctx, typeof input === 'string' ? { text: input } : input);
+  /** `post`: an item key `author:id` (or a bare id of mine). */
+  reply = (post: string, text: string): Promise<Written> => reply(this.#ctx, post, text);
+  /** One emoji per person per post; null withdraws mine. */
+  react = (post: string, emoji: string | null): Promise<Written> => react(this.#ctx, post, emoji);
+  edit = (post: string, text: string): Promise<Written> => edit(this.#ctx, post, text);
+  delete = (post: string): Promise<Written> => remove(this.#ctx, post);
+  saveProfile = (p: { name: string; bio: string; avatar?: ImageRef | null }) => saveProfile(this.#ctx, p);
+  saveList = (l: { id?: string; name: string; members: string[] }): Promise<ListRow> => saveList(this.#ctx, l);
+  deleteList = (id: string): Promise<void> => deleteList(this.#ctx, id);
+  markRead = (upTo: number): Promise<void> => markRead(this.#ctx, upTo);
+  /** A page of the feed view model (threads, reactions, unread), or a search over local posts. */
+  feed = (opts?: { before?: number; limit?: number; search?: string }): Promise<FeedPage> => loadFeed(this.#ctx, opts);
   unfriend = (key: string): Promise<void> => unfriend(this.#ctx, key);
   block = (key: string): Promise<void> => block(this.#ctx, key);
   /** Sends a post's image blobs (client/image.ts) to its recipients: channel, else relay, else kept to retry. */
@@ -186,7 +202,7 @@ export class ClientCore {
         const msg = parse(SignalDataSchema, data, 'signal');
         if (msg.kind === 'friend-request') return onFriendRequest(ctx, from, msg);
         if (!ctx.friends.has(from)) throw new BwError('not-friend', 'connection offer from a non-friend');
-        if (msg.kind === 'receipt') return markDelivered(ctx, from, (p) => msg.seqs.includes(p.seq));
+        if (msg.kind === 'receipt') return markDelivered(ctx, from, (_p, stream) => msg.seqs.includes(stream));
         if (!ctx.mesh) return; // relay-only mode: the friend's offer goes unanswered and they use the mailbox
         ctx.mesh.signal(from, msg.signal);
       }),
@@ -220,9 +236,29 @@ export class ClientCore {
     });
   }
 
-  async #refresh(patch: Partial<ClientState> = {}): Promise<void> {
+  /**
+   * One refresh at a time, in call order: building the state takes several store reads, and a refresh begun earlier
+   * (relay 'connecting') must never finish after a later one ('connected') and overwrite it.
+   */
+  #refresh(patch: Partial<ClientState> = {}): Promise<void> {
+    const run = this.#refreshing.then(() => this.#rebuild(patch));
+    this.#refreshing = run.catch(() => {});
+    return run;
+  }
+
+  #refreshing: Promise<void> = Promise.resolve();
+
+  async #rebuild(patch: Partial<ClientState>): Promise<void> {
     if (this.#closed) return;
-    this.#state = await buildState(this.#ctx, this.#state, patch);
+    let next: ClientState;
+    try {
+      next = await buildState(this.#ctx, this.#state, patch);
+    } catch (e) {
+      if (this.#closed) return; // the store closed under a refresh in flight: nobody is listening any more
+      throw e;
+    }
+    if (this.#closed) return;
+    this.#state = next;
     this.#opts.onChange?.(this.#state);
   }
 }

@@ -3,6 +3,7 @@ import { BwError } from '../../shared/errors.js';
 import { fingerprint, peerId, safetyNumber, type Identity } from '../../shared/crypto/identity.js';
 import type { Clock, ClientStore, ConnectRelay, Logger, Mesh, RelayConnection, RelayStatus } from './ports.js';
 import type { FriendRow, PostRow } from './types.js';
+import type { AudienceList } from './feed-view.js';
 
 /** What a UI renders; replaced (never mutated) on every change. */
 export interface ClientState {
@@ -10,7 +11,14 @@ export interface ClientState {
   me?: { key: string; name: string; fingerprint: string };
   friends: (Pick<FriendRow, 'key' | 'name' | 'status'> & { online: boolean; direct: boolean; safetyNumber: string })[];
   blocked: string[];
+  /** The plain post list (newest first, posts only): what the UI showed before the feed view model. */
   posts: (PostRow & { authorName: string; mine: boolean })[];
+  /** Friends' posts received since the read mark (markRead). */
+  unread: number;
+  /** My audience lists (they never leave this device). */
+  lists: AudienceList[];
+  /** My own profile card as friends see it. */
+  profile?: { name: string; bio: string };
   relay: RelayStatus;
   relayDetail?: string;
   direct: number;
@@ -63,7 +71,8 @@ const FEED_LIMIT = 200;
 export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<ClientState>): Promise<ClientState> {
   const me = ctx.me;
   const mine = me ? peerId(me.sigPub) : '';
-  const rows = await ctx.store.recentPosts(FEED_LIMIT);
+  const rows = (await ctx.store.recentPosts(FEED_LIMIT)).filter((r) => (!r.kind || r.kind === 'post') && r.body);
+  const card = mine ? await ctx.store.getItem(`${mine}:profile`) : undefined;
   const names = new Map([...ctx.friends.values()].map((f) => [f.key, f.name]));
   return {
     ...prev,
@@ -80,5 +89,8 @@ export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<Cli
     blocked: [...ctx.blocked],
     posts: rows.map((r) => ({ ...r, mine: r.author === mine, authorName: r.author === mine ? (me?.name ?? '') : (names.get(r.author) ?? r.author.slice(0, 8)) })),
     direct: ctx.mesh?.openCount() ?? 0,
+    unread: mine ? await ctx.store.countUnread(mine, (await ctx.store.getMeta('readUpTo')) ?? 0) : 0,
+    lists: await ctx.store.listLists(),
+    ...(me && { profile: { name: card?.name ?? me.name, bio: card?.bio ?? '' } }),
   };
 }

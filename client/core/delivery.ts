@@ -1,11 +1,13 @@
-// Owns sending my posts: numbering, sealing for every friend, direct/mailbox/outbox delivery, retry and delivery marks.
+// Owns sending: numbering (my seq, each friend's stream), sealing for exactly the recipients, direct/mailbox/outbox delivery, retry and delivery marks.
 import { BwError, isBwError } from '../../shared/errors.js';
 import { toB64u } from '../../shared/bytes.js';
 import { peerId } from '../../shared/crypto/identity.js';
-import { checkBody, sealPost } from '../../shared/crypto/envelope.js';
+import { sealContent } from '../../shared/crypto/envelope.js';
+import { encodeBundle } from '../../shared/crypto/content.js';
 import type { ChannelMessage } from '../../shared/protocol.js';
 import { myKey, requireMe, type Ctx } from './context.js';
 import type { Delivery, PostRow } from './types.js';
+import { streamOf } from '../sync.js';
 
 /**
  * Where a restored identity's post numbering starts. A friend refuses a post whose (author, seq) it already holds as a
@@ -20,29 +22,69 @@ import type { Delivery, PostRow } from './types.js';
  */
 export const restoredSeqFloor = (now: number): number => Math.max(1, Math.floor(now));
 
-/** Seals a post for every friend, stores it, and sends it to each. */
-export async function post(ctx: Ctx, body: string): Promise<PostRow> {
+/** A send of mine as stored, and whom it was sealed for. */
+export type Sent = PostRow & { to: string[] };
+
+/**
+ * The next number in my stream to a friend (envelope v2). A friend I had sent v1 posts continues above the highest
+ * of those (their seq was my global counter); a restored identity starts at its floor, like v1 numbering. Kept on the
+ * friend row (streamOut); only a row without it is looked up in my sends.
+ */
+export async function nextStream(ctx: Ctx, key: string): Promise<number> {
+  const f = ctx.friends.get(key);
+  if (!f) throw new BwError('not-friend', 'that key is not a friend');
+  let last = f.streamOut;
+  if (last === undefined) {
+    last = 0;
+    // Also above any v2 send to them on record (a friend removed and added again still holds my old stream).
+    for (const p of await ctx.store.postsBy(myKey(ctx))) if (p.delivery && key in p.delivery) last = Math.max(last, p.streams?.[key] ?? p.seq);
+  }
+  const n = Math.max(last + 1, ctx.seqFloor);
+  f.streamOut = n;
+  await ctx.store.putFriend(f);
+  return n;
+}
+
+const numbering = new WeakMap<Ctx, Promise<unknown>>();
+/** Runs `fn` after every earlier numbering step of this core has finished. */
+function exclusive<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T> {
+  const next = (numbering.get(ctx) ?? Promise.resolve()).catch(() => {}).then(fn);
+  numbering.set(ctx, next);
+  return next;
+}
+
+/**
+ * Seals one bundle of signed items for exactly `to` (friends' keys), each with their next stream number, stores the
+ * send and delivers it: direct, else the relay mailbox, else the outbox. Friends not in `to` get nothing at all.
+ */
+export async function send(ctx: Ctx, items: readonly Uint8Array[], to: readonly string[], what: Pick<PostRow, 'kind' | 'item' | 'body'>): Promise<Sent> {
   const me = requireMe(ctx);
-  checkBody(body);
-  if (!body.trim()) throw new BwError('bad-frame', 'write something first');
   const mine = peerId(me.sigPub);
-  const seq = Math.max((await ctx.store.lastSeq(mine)) + 1, ctx.seqFloor);
+  const content = encodeBundle(items);
+  const recipients = [...new Set(to)].filter((k) => ctx.friends.has(k));
   const ts = ctx.clock.now();
-  const friends = [...ctx.friends.values()];
-  const sealed = sealPost(me, { seq, ts, body }, friends.map((f) => ({ sigPub: f.sigPub, wrapKey: f.wrapKey })));
-  // Every recipient is recorded before anything is sent, so catch-up knows whom the post was for.
-  const delivery: Record<string, Delivery> = Object.fromEntries(sealed.map((s) => [peerId(s.to), 'queued' as Delivery]));
-  const row: PostRow = { author: mine, seq, ts, body, via: 'self', received: ts, delivery };
-  await ctx.store.putPost(row);
-  ctx.seen.add(`${mine}:${seq}`);
+  // Numbers are taken and the send stored in one step, so two sends at once never share one.
+  const { row, sealed } = await exclusive(ctx, async () => {
+    const seq = Math.max((await ctx.store.lastSeq(mine)) + 1, ctx.seqFloor);
+    const streams: Record<string, number> = {};
+    for (const k of recipients) streams[k] = await nextStream(ctx, k);
+    const sealed = sealContent(me, content, recipients.map((k) => ({ sigPub: ctx.friends.get(k)!.sigPub, wrapKey: ctx.friends.get(k)!.wrapKey, stream: streams[k]! })));
+    // Every recipient is recorded before anything is sent, so catch-up knows whom the post was for.
+    const delivery: Record<string, Delivery> = Object.fromEntries(recipients.map((k) => [k, 'queued' as Delivery]));
+    const row: PostRow = { author: mine, seq, ts, ...what, via: 'self', received: ts, delivery, content: toB64u(content), streams };
+    await ctx.store.putPost(row);
+    ctx.seen.add(`${mine}:${seq}`);
+    return { row, sealed };
+  });
+  const seq = row.seq;
   await Promise.all(sealed.map(async (s) => {
-    const to = peerId(s.to);
-    const how = await deliver(ctx, to, seq, toB64u(s.envelope));
-    await setDelivery(ctx, seq, to, how);
+    const k = peerId(s.to);
+    const how = await deliver(ctx, k, seq, toB64u(s.envelope));
+    await setDelivery(ctx, seq, k, how);
     if (how === 'queued') scheduleFlush(ctx);
   }));
   await ctx.refresh();
-  return row;
+  return { ...((await ctx.store.getPost(mine, seq)) ?? row), to: recipients };
 }
 
 export function sendChannel(ctx: Ctx, to: string, msg: ChannelMessage): boolean {
@@ -114,9 +156,10 @@ export async function setDelivery(ctx: Ctx, seq: number, to: string, how: Delive
   });
 }
 
-export async function markDelivered(ctx: Ctx, friend: string, which: (p: PostRow) => boolean): Promise<void> {
+/** Marks delivered to `friend` those of my sends `which` picks, given each send's number in my stream to them. */
+export async function markDelivered(ctx: Ctx, friend: string, which: (p: PostRow, stream: number) => boolean): Promise<void> {
   const changed = await ctx.store.editPosts(myKey(ctx), undefined, (p) => {
-    if (!p.delivery || !(friend in p.delivery) || p.delivery[friend] === 'delivered' || !which(p)) return false;
+    if (!p.delivery || !(friend in p.delivery) || p.delivery[friend] === 'delivered' || !which(p, streamOf(p, friend))) return false;
     p.delivery[friend] = 'delivered';
     return true;
   });

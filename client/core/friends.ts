@@ -49,6 +49,7 @@ export async function addFriend(ctx: Ctx, inv: Invite, status: FriendRow['status
     ...pairFields(me, inv),
     status: existing?.status === 'mutual' ? 'mutual' : status,
     added: existing?.added ?? ctx.clock.now(),
+    ...(existing?.streamOut !== undefined && { streamOut: existing.streamOut }),
     ...(status === 'pending' && { invite: { token: inv.token, relay: inv.relay, expires: inv.expires } }),
     ...(status === 'mutual' && { answered: toB64u(inv.token) }),
   };

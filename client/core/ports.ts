@@ -1,7 +1,7 @@
 // Owns the interfaces through which the client core reaches the outside: store, relay connection, mesh, clock, log.
 import type { Identity } from '../../shared/crypto/identity.js';
 import type { ClientToServer, IceServer } from '../../shared/protocol.js';
-import type { BlobRow, BlockedRow, FriendRow, FriendStatus, IdentityRow, InviteRow, OutboxRow, PostRow } from './types.js';
+import type { BlobRow, BlockedRow, FriendRow, FriendStatus, IdentityRow, InviteRow, ItemRow, ListRow, OutboxRow, PostRow } from './types.js';
 
 /**
  * Everything the client keeps: identity, friends, blocked keys, invites, posts and the outbox. Async so IndexedDB
@@ -46,6 +46,33 @@ export interface ClientStore {
    */
   editPosts(author: string, seq: number | undefined, edit: (p: PostRow) => boolean): Promise<boolean>;
 
+  /** The stream row (author, seq), if held. */
+  getPost(author: string, seq: number): Promise<PostRow | undefined>;
+
+  /** Inserts or replaces an item by its key. */
+  putItem(row: ItemRow): Promise<void>;
+  getItem(key: string): Promise<ItemRow | undefined>;
+  deleteItem(key: string): Promise<void>;
+  /** Posts and replies with this id (one, unless someone reused another's id). */
+  itemsWithId(id: string): Promise<ItemRow[]>;
+  /** Replies and reactions whose parent is one of `parents`, in no particular order. */
+  itemsByParent(parents: string[]): Promise<ItemRow[]>;
+  /** Posts (kind 'post') older than `before` (all if undefined), newest first: indexed on (kind, ts). */
+  pagePosts(before: number | undefined, limit: number): Promise<ItemRow[]>;
+  /** Posts whose text contains every word of `query` (case-insensitive), newest first. */
+  searchPosts(query: string, limit: number): Promise<ItemRow[]>;
+  /** Posts not by `me`, not deleted, received after `after`; counted up to MAX_UNREAD (a UI shows "999+"). */
+  countUnread(me: string, after: number): Promise<number>;
+
+  /** My audience lists. */
+  listLists(): Promise<ListRow[]>;
+  putList(row: ListRow): Promise<void>;
+  deleteList(id: string): Promise<void>;
+
+  /** A named number kept on this device (e.g. 'readUpTo'); undefined if never set. */
+  getMeta(key: string): Promise<number | undefined>;
+  putMeta(key: string, value: number): Promise<void>;
+
   /** Outbox rows in insertion order. */
   listOutbox(): Promise<OutboxRow[]>;
   addOutbox(row: Omit<OutboxRow, 'id'>): Promise<void>;
@@ -61,6 +88,9 @@ export interface ClientStore {
 
   close(): void;
 }
+
+/** Where unread counting stops: it runs on every state change, so it must stay cheap with 100,000 posts unread. */
+export const MAX_UNREAD = 1000;
 
 export type RelayStatus = 'connecting' | 'connected' | 'offline';
 

@@ -1,35 +1,84 @@
-// Owns receiving: opening friends' posts (mailbox or channel), receipts, and channel catch-up between two friends.
+// Owns receiving: opening friends' envelopes (mailbox or channel) and admitting their content, receipts, and channel catch-up between two friends.
 import { BwError, isBwError } from '../../shared/errors.js';
 import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { peerId } from '../../shared/crypto/identity.js';
-import { openPost, sealPost } from '../../shared/crypto/envelope.js';
+import { openEnvelope, sealContent, sealPost } from '../../shared/crypto/envelope.js';
 import { parse } from '../../shared/validate.js';
 import { ChannelMessageSchema, LIMITS } from '../../shared/protocol.js';
-import { contiguousCursor, deliveredBy, postsToResend } from '../sync.js';
+import { contiguousCursor, deliveredBy, postsToResend, streamOf } from '../sync.js';
+import { admit, itemFromV1, keysNeeded, type Admitted } from './items.js';
+import { passOn } from './social.js';
 import { requireMe, type Ctx } from './context.js';
 import { markMutual, onFriendRequest, openInvites } from './friends.js';
 import { inviteDrop, openDrop } from '../../shared/crypto/invite-drop.js';
 import { markDelivered, sendChannel } from './delivery.js';
-import type { PostRow, Via } from './types.js';
+import type { ItemRow, PostRow, Via } from './types.js';
 import { onBlobMessage } from './blobs.js';
 
-/** Verifies and opens a sealed post from a friend, stores it, and acks it on the channel if there is one. */
+/**
+ * Verifies and opens a sealed envelope from a friend, stores its stream row and what it carries, passes replies and
+ * reactions to my posts on to their audience, and acks it on the channel if there is one. Content the rules refuse
+ * (client/core/items.ts admit) still takes its place in the friend's stream, so nothing after it waits; the refusal
+ * is then thrown with its code.
+ */
 export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow> {
   const me = requireMe(ctx);
   const bytes = fromB64u(env, 'envelope');
-  const post = openPost(bytes, {
+  const opened = openEnvelope(bytes, {
     me: me.sigPub,
     wrapKeyFor: (author) => ctx.friends.get(peerId(author))?.wrapKey,
     seen: (author, seq) => ctx.seen.has(`${peerId(author)}:${seq}`),
   });
-  const row: PostRow = { author: peerId(post.author), seq: post.seq, ts: post.ts, body: post.body, via, received: ctx.clock.now() };
+  const author = peerId(opened.author);
+  const received = ctx.clock.now();
+  let row: PostRow;
+  let refused: BwError | undefined;
+  let forward: Admitted['forward'] = [];
+  if (opened.post) {
+    const post = opened.post;
+    row = { author, seq: post.seq, ts: post.ts, body: post.body, via, received };
+    await ctx.store.putItem(itemFromV1(row));
+  } else {
+    const known = new Map<string, ItemRow>();
+    for (const key of keysNeeded(opened.items)) {
+      const it = await ctx.store.getItem(key);
+      if (it) known.set(key, it);
+    }
+    let adm: Admitted | undefined;
+    refused = opened.refused;
+    try {
+      if (!refused) adm = admit(opened.items, author, { me: peerId(me.sigPub), items: known }, via, received, opened.seq);
+    } catch (e) {
+      if (!isBwError(e)) throw e;
+      refused = e;
+    }
+    const ts = opened.items[0]?.item.ts ?? received;
+    row = adm
+      ? { author, seq: opened.seq, ts, body: adm.main.text ?? '', via, received, kind: adm.main.kind, item: adm.main.key }
+      : { author, seq: opened.seq, ts, body: '', via, received, kind: 'refused', refused: refused!.code };
+    if (adm) await applyAdmitted(ctx, adm);
+    forward = adm?.forward ?? [];
+  }
   ctx.seen.add(`${row.author}:${row.seq}`);
   await ctx.store.putPost(row);
+  for (const f of forward) await passOn(ctx, f);
   await markMutual(ctx, row.author); // they seal posts for me: they hold me as a friend (relay-only mode learns it here)
   await ctx.refresh();
-  ctx.onPost(row);
+  if (!row.kind || row.kind === 'post') ctx.onPost(row);
   sendChannel(ctx, row.author, { t: 'ack', seq: row.seq });
+  if (refused) throw refused;
   return row;
+}
+
+/** Stores what a bundle changed; a delete also drops the thread under the post, and the plain list's copy of its text. */
+async function applyAdmitted(ctx: Ctx, adm: Admitted): Promise<void> {
+  for (const it of adm.put) {
+    await ctx.store.putItem(it);
+    if (it.kind !== 'post' || it.seq === undefined || !(it.deleted || it.edited)) continue;
+    const body = it.text ?? '';
+    await ctx.store.editPosts(it.author, it.seq, (p) => p.item === it.key && p.body !== body && ((p.body = body), true));
+    if (it.deleted) for (const child of await ctx.store.itemsByParent([it.key])) await ctx.store.deleteItem(child.key);
+  }
 }
 
 /** The drop keys of my open invites (shared/crypto/invite-drop.ts): a mailbox item from one is a friend request. */
@@ -108,7 +157,7 @@ export async function onChannelMessage(ctx: Ctx, from: string, text: string): Pr
       }
       return;
     case 'ack':
-      return markDelivered(ctx, from, (p) => p.seq === msg.seq);
+      return markDelivered(ctx, from, (_p, stream) => stream === msg.seq);
     case 'blob':
     case 'blob-want':
       return onBlobMessage(ctx, from, msg);
@@ -118,7 +167,10 @@ export async function onChannelMessage(ctx: Ctx, from: string, text: string): Pr
       const mine = await ctx.store.postsBy(peerId(me.sigPub));
       await markDelivered(ctx, from, (p) => deliveredBy([p], from, msg.since).length > 0);
       for (const p of postsToResend(mine, from, msg.since)) {
-        const [s] = sealPost(me, { seq: p.seq, ts: p.ts, body: p.body }, [{ sigPub: friend.sigPub, wrapKey: friend.wrapKey }]);
+        const to = { sigPub: friend.sigPub, wrapKey: friend.wrapKey };
+        const [s] = p.content
+          ? sealContent(me, fromB64u(p.content, 'stored content'), [{ ...to, stream: streamOf(p, from) }])
+          : sealPost(me, { seq: p.seq, ts: p.ts, body: p.body }, [to]);
         sendChannel(ctx, from, { t: 'post', env: toB64u(s!.envelope) });
       }
       return;

@@ -1,4 +1,6 @@
 // Owns the client's stored row shapes, shared by every store (Dexie in the browser, SQLite in Node) and the core.
+import type { ErrorCode } from '../../shared/errors.js';
+import type { ImageRef, PhotoRef } from '../../shared/photo-ref.js';
 
 export interface IdentityRow {
   id: 'me';
@@ -26,6 +28,8 @@ export interface FriendRow {
   mailboxAllow?: string;
   status: FriendStatus;
   added: number;
+  /** The last stream number I used for them (envelope v2); unset until I first send them a v2 envelope. */
+  streamOut?: number;
   /** While pending: the invite I accepted, to repeat the friend request until the inviter hears it. */
   invite?: { token: Uint8Array; relay: string; expires: number; dropped?: number };
   /** The token (base64url) of my invite that their friend request answered: withdrawn if I remove or block them. */
@@ -34,15 +38,77 @@ export interface FriendRow {
 
 export type Via = 'self' | 'p2p' | 'relay';
 export type Delivery = 'direct' | 'relay' | 'queued' | 'delivered';
+/** What a stream row carried (envelope v2); absent on v1 posts. 'refused': it opened but its content was refused. */
+export type SendKind = 'post' | 'reply' | 'reaction' | 'edit' | 'delete' | 'profile' | 'forward' | 'refused';
+
+/**
+ * One envelope in an author's stream to me (a friend's, keyed by their stream number to me), or one send of mine (keyed
+ * by my own counter). What catch-up, receipts and replay checks count. The content itself lives in ItemRow.
+ */
 export interface PostRow {
   author: string;
   seq: number;
   ts: number;
+  /** A post's text (for the plain post list); '' for other kinds and once deleted. */
   body: string;
   via: Via;
   received: number;
   /** For my own posts: per friend key, how it left. */
   delivery?: Record<string, Delivery>;
+  kind?: SendKind;
+  /** The ItemRow key of the main item it carried. */
+  item?: string;
+  /** Mine (v2): the sealed content bundle, base64url, to seal again for a friend's catch-up. */
+  content?: string;
+  /** Mine (v2): per friend key, the stream number it had in what I send them. */
+  streams?: Record<string, number>;
+  /** Why its content was refused (kind 'refused'). */
+  refused?: ErrorCode;
+}
+
+/**
+ * One piece of content as the feed needs it: a post or reply (its latest edit or delete applied), a person's current
+ * reaction to a post, a person's newest profile card.
+ */
+export interface ItemRow {
+  /** `author:id` for posts and replies; `author:reaction:<post key>` for a reaction; `author:profile` for a card. */
+  key: string;
+  author: string;
+  id: string;
+  kind: 'post' | 'reply' | 'reaction' | 'profile';
+  /** When written (a profile's version). */
+  ts: number;
+  /** Reply and reaction: the post it answers, as its `author:id`. */
+  parent?: string;
+  text?: string;
+  photos?: PhotoRef[];
+  /** null: reaction withdrawn. */
+  emoji?: string | null;
+  name?: string;
+  bio?: string;
+  avatar?: ImageRef;
+  edited?: number;
+  deleted?: number;
+  /** The signed item (base64url), kept to pass a reply or reaction on, or a card with it. Dropped on delete. */
+  signed?: string;
+  via: Via;
+  received: number;
+  /** The PostRow seq that carried it (mine: my counter; a friend's: their stream number to me). */
+  seq?: number;
+  /** Mine: who it was sealed for (a list's name if one was chosen). */
+  audience?: { list?: string; to: string[] };
+}
+
+/** An author-side audience list; it never leaves my devices. */
+export interface ListRow {
+  id: string;
+  name: string;
+  members: string[];
+}
+
+export interface MetaRow {
+  key: string;
+  value: number;
 }
 
 export interface InviteRow {

@@ -1,9 +1,10 @@
-// Owns the sealed-post envelope (v1): sign-then-encrypt once, content key wrapped per friend.
+// Owns the sealed envelope (v1: one signed post; v2: a signed content bundle and a per-friend stream number): encrypt once, content key wrapped per friend.
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { BwError } from '../errors.js';
 import { concat, equalBytes, fromUtf8, readU64be, u64be, utf8 } from '../bytes.js';
 import { defaultRng, KEY_LEN, sign, SIG_LEN, verifySig, type Identity, type Rng } from './identity.js';
 import { LABEL, signedMessage } from './kdf.js';
+import { decodeBundle, MAX_CONTENT_BYTES, type SignedItem } from './content.js';
 
 /**
  * Envelope v1, one per recipient (the content ciphertext is shared, the key wrap is not):
@@ -22,6 +23,7 @@ import { LABEL, signedMessage } from './kdf.js';
  * Reusing the nonce across the two AEAD calls is safe: they use unrelated keys.
  */
 export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_V2 = 2;
 export const MAX_BODY_CHARS = 280;
 export const MAX_BODY_BYTES = MAX_BODY_CHARS * 4; // worst case UTF-8
 const NONCE_LEN = 24;
@@ -33,7 +35,32 @@ const OFF_WRAP = OFF_NONCE + NONCE_LEN; // 89
 const OFF_CONTENT = OFF_WRAP + KEY_LEN + TAG_LEN; // 137
 const INNER_FIXED = 8 + 8 + SIG_LEN; // 80
 export const MIN_ENVELOPE_BYTES = OFF_CONTENT + INNER_FIXED + TAG_LEN; // 233
-export const MAX_ENVELOPE_BYTES = MIN_ENVELOPE_BYTES + MAX_BODY_BYTES; // 1353
+export const MAX_V1_ENVELOPE_BYTES = MIN_ENVELOPE_BYTES + MAX_BODY_BYTES; // 1353
+
+/**
+ * Envelope v2, one per recipient: the same header, but the key wrap also carries the recipient's stream number, and
+ * the content is a bundle of signed items (content.ts) with no recipient-specific data in it.
+ *
+ * | off | len | field                                                                  |
+ * |-----|-----|------------------------------------------------------------------------|
+ * | 0   | 1   | version = 2                                                            |
+ * | 1   | 32  | author Ed25519 public key (the sender; items inside may be passed on)  |
+ * | 33  | 32  | recipient Ed25519 public key                                           |
+ * | 65  | 24  | nonce (XChaCha20, random per send)                                     |
+ * | 89  | 56  | XChaCha20-Poly1305(pair wrap key, nonce, AAD = bytes 0..89) of         |
+ * |     |     |   content key (32) ‖ stream u64be                                      |
+ * | 145 | n+16| XChaCha20-Poly1305(content key, nonce, AAD = bytes 0..33 ‖ nonce) of   |
+ * |     |     |   the content bundle (content.ts), n ≤ MAX_CONTENT_BYTES               |
+ *
+ * `stream` numbers what the author sent this one recipient, 1, 2, 3… without gaps: a friend outside a post's
+ * audience sees no hole where it would have been. Only the pair holds the wrap key, so the stream number is
+ * authenticated between the two; the items' own signatures are what a third party checks.
+ */
+const OFF_CONTENT_V2 = OFF_WRAP + KEY_LEN + 8 + TAG_LEN; // 145
+export const MIN_V2_ENVELOPE_BYTES = OFF_CONTENT_V2 + 1 + TAG_LEN; // 162
+export const MAX_V2_ENVELOPE_BYTES = OFF_CONTENT_V2 + MAX_CONTENT_BYTES + TAG_LEN; // 16545
+/** The largest envelope of any version: what the relay and the data channel carry. */
+export const MAX_ENVELOPE_BYTES = Math.max(MAX_V1_ENVELOPE_BYTES, MAX_V2_ENVELOPE_BYTES);
 
 /** A post as its author wrote it, after verification. */
 export interface Post {
@@ -97,9 +124,10 @@ export interface EnvelopeHeader {
 export function readHeader(env: Uint8Array): EnvelopeHeader {
   if (!(env instanceof Uint8Array)) throw new BwError('bad-encoding', 'envelope must be bytes');
   if (env.length < 1) throw new BwError('bad-encoding', 'envelope is empty');
-  if (env[0] !== ENVELOPE_VERSION) throw new BwError('bad-version', `unknown envelope version ${env[0]}`);
-  if (env.length > MAX_ENVELOPE_BYTES) throw new BwError('oversize', `envelope is ${env.length} bytes, max ${MAX_ENVELOPE_BYTES}`);
-  if (env.length < MIN_ENVELOPE_BYTES) throw new BwError('bad-encoding', `envelope is ${env.length} bytes, min ${MIN_ENVELOPE_BYTES}`);
+  if (env[0] !== ENVELOPE_VERSION && env[0] !== ENVELOPE_V2) throw new BwError('bad-version', `unknown envelope version ${env[0]}`);
+  const [min, max] = env[0] === ENVELOPE_VERSION ? [MIN_ENVELOPE_BYTES, MAX_V1_ENVELOPE_BYTES] : [MIN_V2_ENVELOPE_BYTES, MAX_V2_ENVELOPE_BYTES];
+  if (env.length > max) throw new BwError('oversize', `envelope is ${env.length} bytes, max ${max}`);
+  if (env.length < min) throw new BwError('bad-encoding', `envelope is ${env.length} bytes, min ${min}`);
   return { version: env[0]!, author: env.slice(OFF_AUTHOR, OFF_RECIPIENT), recipient: env.slice(OFF_RECIPIENT, OFF_NONCE) };
 }
 
@@ -114,7 +142,8 @@ export interface OpenContext {
 
 /** Opens and verifies an envelope. Throws BwError only: every failure has its own code. */
 export function openPost(env: Uint8Array, ctx: OpenContext): Post {
-  const { author, recipient } = readHeader(env);
+  const { author, recipient, version } = readHeader(env);
+  if (version !== ENVELOPE_VERSION) throw new BwError('bad-version', `openPost reads envelope v1, not v${version} (openEnvelope reads both)`);
   if (!equalBytes(recipient, ctx.me)) throw new BwError('not-friend', 'envelope is addressed to someone else');
   const wrapKey = ctx.wrapKeyFor(author);
   if (!wrapKey) throw new BwError('not-friend', 'post from someone who is not a friend');
@@ -135,4 +164,72 @@ export function openPost(env: Uint8Array, ctx: OpenContext): Post {
   checkBody(body);
   if (ctx.seen?.(author, seq)) throw new BwError('replay', `post ${seq} from this author was already received`);
   return { author, seq, ts, body };
+}
+
+export interface StreamRecipient extends Recipient {
+  /** The next number of what I send this recipient (envelope v2's per-pair stream). */
+  stream: number;
+}
+
+/** Envelope v2: encrypts the bundle once, wraps its key and each recipient's stream number per recipient. */
+export function sealContent(author: Pick<Identity, 'sigPub'>, content: Uint8Array, recipients: readonly StreamRecipient[], rng: Rng = defaultRng): Sealed[] {
+  if (content.length > MAX_CONTENT_BYTES) throw new BwError('oversize', `content is ${content.length} bytes, max ${MAX_CONTENT_BYTES}`);
+  const contentKey = rng(KEY_LEN);
+  const nonce = rng(NONCE_LEN);
+  const head = concat(new Uint8Array([ENVELOPE_V2]), author.sigPub);
+  const sealed = xchacha20poly1305(contentKey, nonce, concat(head, nonce)).encrypt(content);
+  return recipients.map(({ sigPub, wrapKey, stream }) => {
+    const env = new Uint8Array(OFF_CONTENT_V2 + sealed.length);
+    env.set(head, 0);
+    env.set(sigPub, OFF_RECIPIENT);
+    env.set(nonce, OFF_NONCE);
+    env.set(xchacha20poly1305(wrapKey, nonce, env.subarray(0, OFF_WRAP)).encrypt(concat(contentKey, u64be(stream))), OFF_WRAP);
+    env.set(sealed, OFF_CONTENT_V2);
+    return { to: sigPub, envelope: env };
+  });
+}
+
+/** An opened envelope of either version: who sent it, its number in the sender's stream to me, and its items. */
+export interface Opened {
+  version: 1 | 2;
+  author: Uint8Array;
+  /** v1: the author's post seq; v2: the pair stream number. */
+  seq: number;
+  /** v1: the post itself; v2: every item of the bundle, each signature verified. */
+  post?: Post;
+  items: SignedItem[];
+  /**
+   * v2: why the content was refused (a bad signature inside, a bio too long…) although the envelope itself opened:
+   * the sender and stream number are authentic, so the receiver still counts its place in the stream. `items` is empty.
+   */
+  refused?: BwError;
+}
+
+/** Opens either version; v2 items are verified one by one (their signer may be someone other than the sender). */
+export function openEnvelope(env: Uint8Array, ctx: OpenContext): Opened {
+  const { author, recipient, version } = readHeader(env);
+  if (version === ENVELOPE_VERSION) {
+    const post = openPost(env, ctx);
+    return { version: 1, author: post.author, seq: post.seq, post, items: [] };
+  }
+  if (!equalBytes(recipient, ctx.me)) throw new BwError('not-friend', 'envelope is addressed to someone else');
+  const wrapKey = ctx.wrapKeyFor(author);
+  if (!wrapKey) throw new BwError('not-friend', 'envelope from someone who is not a friend');
+  const nonce = env.subarray(OFF_NONCE, OFF_WRAP);
+  let wrapped: Uint8Array;
+  let content: Uint8Array;
+  try {
+    wrapped = xchacha20poly1305(wrapKey, nonce, env.subarray(0, OFF_WRAP)).decrypt(env.subarray(OFF_WRAP, OFF_CONTENT_V2));
+    content = xchacha20poly1305(wrapped.subarray(0, KEY_LEN), nonce, concat(env.subarray(0, OFF_RECIPIENT), nonce)).decrypt(env.subarray(OFF_CONTENT_V2));
+  } catch {
+    throw new BwError('bad-ciphertext', 'envelope failed authentication');
+  }
+  const seq = readU64be(wrapped, KEY_LEN);
+  if (ctx.seen?.(author, seq)) throw new BwError('replay', `envelope ${seq} from this author was already received`);
+  try {
+    return { version: 2, author, seq, items: decodeBundle(content) };
+  } catch (e) {
+    if (!(e instanceof BwError)) throw e;
+    return { version: 2, author, seq, items: [], refused: e };
+  }
 }

@@ -3,7 +3,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { BwError } from '../errors.js';
 import { concat, fromB64u, fromB64uLen, toB64u } from '../bytes.js';
 import type { FriendRequest } from '../protocol.js';
-import { MAX_ENVELOPE_BYTES, MIN_ENVELOPE_BYTES, ENVELOPE_VERSION } from './envelope.js';
+import { MAX_V1_ENVELOPE_BYTES as MAX_ENVELOPE_BYTES, MIN_ENVELOPE_BYTES, ENVELOPE_VERSION } from './envelope.js';
 import { KEY_LEN } from './identity.js';
 import { deriveKey, LABEL } from './kdf.js';
 import { MAILBOX_CAP_LEN } from './pairwise.js';

@@ -23,6 +23,8 @@ export const LABEL = {
   inviteDropKey: 'brainwaves/v1/invite-drop/signing-key',
   inviteDropCap: 'brainwaves/v1/invite-drop/mailbox-capability',
   imageBlob: 'brainwaves/v1/image-blob',
+  itemSig: 'brainwaves/v2/item-signature',
+  v1PostId: 'brainwaves/v1/post-id',
 } as const;
 
 /** HKDF-SHA256 (RFC 5869) with a labelled salt and info = label || context. */

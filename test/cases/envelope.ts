@@ -103,8 +103,9 @@ export function envelopeRejections({ alice, bob, carol, mallory }: Record<'alice
     { what: 'addressed to someone else', code: 'not-friend', run: () => openPost(sealOne(alice, carol), atBob()) },
     { what: 'author bit-flip (no such friend)', code: 'not-friend', run: () => openPost(flipped(sealOne(alice, bob), OFF_AUTHOR), atBob()) },
     // bad-version: checked before anything else.
-    ...[0, 2, 255].map((v): RejectionCase => ({ what: `version byte ${v}`, code: 'bad-version', run: () => openPost(withVersion(v), atBob()) })),
-    { what: 'a lone version byte 2 (readHeader)', code: 'bad-version', run: () => readHeader(Uint8Array.of(2)) },
+    ...[0, 3, 255].map((v): RejectionCase => ({ what: `version byte ${v}`, code: 'bad-version', run: () => openPost(withVersion(v), atBob()) })),
+    { what: 'a lone version byte 3 (readHeader)', code: 'bad-version', run: () => readHeader(Uint8Array.of(3)) },
+    { what: 'a v1 envelope handed to openPost as version 2', code: 'bad-version', run: () => openPost(withVersion(2), atBob()) },
     // oversize
     { what: `sealing ${MAX_BODY_CHARS + 1} characters`, code: 'oversize', run: () => sealOne(alice, bob, 'x'.repeat(MAX_BODY_CHARS + 1)) },
     { what: `sealing ${MAX_BODY_CHARS + 1} emoji`, code: 'oversize', run: () => sealOne(alice, bob, '😀'.repeat(MAX_BODY_CHARS + 1)) },

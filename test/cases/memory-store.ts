@@ -1,7 +1,8 @@
 // Owns an in-memory ClientStore for core tests: plain maps, rows cloned in and out like a real store would.
-import type { ClientStore } from '../../client/core/ports.js';
+import { MAX_UNREAD, type ClientStore } from '../../client/core/ports.js';
 import { checkIdentityRow } from '../../client/core/identity-row.js';
-import type { BlobRow, BlockedRow, FriendRow, IdentityRow, InviteRow, OutboxRow, PostRow } from '../../client/core/types.js';
+import type { BlobRow, BlockedRow, FriendRow, IdentityRow, InviteRow, ItemRow, ListRow, OutboxRow, PostRow } from '../../client/core/types.js';
+import { matchesQuery, searchWords } from '../../client/core/words.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -13,6 +14,10 @@ export function memoryStore(): ClientStore {
   const posts = new Map<string, PostRow>();
   const outbox = new Map<number, OutboxRow>();
   const blobs = new Map<string, BlobRow>();
+  const items = new Map<string, ItemRow>();
+  const lists = new Map<string, ListRow>();
+  const meta = new Map<string, number>();
+  const postsNewest = () => [...items.values()].filter((i) => i.kind === 'post').sort((a, b) => b.ts - a.ts);
   let nextId = 1;
   const pk = (author: string, seq: number) => `${author}\u0000${seq}`;
   const by = (author: string) => [...posts.values()].filter((p) => p.author === author).sort((a, b) => a.seq - b.seq);
@@ -52,6 +57,23 @@ export function memoryStore(): ClientStore {
       }
       return changed;
     },
+    getPost: async (author, seq) => clone(posts.get(pk(author, seq))),
+    putItem: async (row) => void items.set(row.key, clone(row)),
+    getItem: async (key) => clone(items.get(key)),
+    deleteItem: async (key) => void items.delete(key),
+    itemsWithId: async (id) => [...items.values()].filter((i) => i.id === id && (i.kind === 'post' || i.kind === 'reply')).map(clone),
+    itemsByParent: async (parents) => [...items.values()].filter((i) => i.parent !== undefined && parents.includes(i.parent)).map(clone),
+    pagePosts: async (before, limit) => postsNewest().filter((p) => before === undefined || p.ts < before).slice(0, limit).map(clone),
+    searchPosts: async (query, limit) => {
+      const q = searchWords(query);
+      return postsNewest().filter((p) => q.length && matchesQuery(searchWords(p.text ?? ''), q)).slice(0, limit).map(clone);
+    },
+    countUnread: async (me, after) => Math.min(MAX_UNREAD, [...items.values()].filter((i) => i.kind === 'post' && i.author !== me && !i.deleted && i.received > after).length),
+    listLists: async () => [...lists.values()].map(clone),
+    putList: async (row) => void lists.set(row.id, clone(row)),
+    deleteList: async (id) => void lists.delete(id),
+    getMeta: async (key) => meta.get(key),
+    putMeta: async (key, value) => void meta.set(key, value),
     listOutbox: async () => [...outbox.values()].map(clone),
     addOutbox: async (row) => void outbox.set(nextId, { ...clone(row), id: nextId++ }),
     deleteOutbox: async (id) => void outbox.delete(id),

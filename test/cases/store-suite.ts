@@ -1,7 +1,7 @@
 // The ClientStore contract, one case table run against every real store: SQLite in Node, Dexie in Chromium (and the stand-in).
 import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
 import type { ClientStore } from '../../client/core/ports.js';
-import type { FriendRow, PostRow } from '../../client/core/types.js';
+import type { FriendRow, ItemRow, PostRow } from '../../client/core/types.js';
 
 export interface StoreCase {
   what: string;
@@ -15,6 +15,8 @@ const same = (a: unknown, b: unknown, what: string) => {
   const j = (v: unknown) => JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? [...x] : x));
   check(j(a) === j(b), `${what}: got ${j(a)}, expected ${j(b)}`);
 };
+
+const item = (author: string, id: string, ts: number, extra: Partial<ItemRow> = {}): ItemRow => ({ key: `${author}:${id}`, author, id, kind: 'post', ts, text: `${author} ${id}`, via: 'relay', received: ts, ...extra });
 
 const post = (author: string, seq: number, ts: number, extra: Partial<PostRow> = {}): PostRow => ({ author, seq, ts, body: `${author}#${seq}`, via: 'relay', received: ts, ...extra });
 
@@ -88,6 +90,67 @@ export const storeCases: StoreCase[] = [
       check(!(await s.editPosts(me, 9, () => true)), 'no such post');
       check(await s.editPosts(me, undefined, (p) => p.seq === 1 && ((p.delivery!.f = 'delivered'), true)), 'all of an author');
       same((await s.postsBy(me)).map((p) => p.delivery!.f), ['delivered', 'relay'], 'deliveries');
+    },
+  },
+  {
+    what: 'stream rows: one by (author, seq), with the v2 fields',
+    async run(s) {
+      await s.putPost(post('a', 4, 40, { kind: 'reply', item: 'a:x', streams: { f: 9 }, content: 'AQ', refused: undefined }));
+      same(await s.getPost('a', 4), post('a', 4, 40, { kind: 'reply', item: 'a:x', streams: { f: 9 }, content: 'AQ' }), 'round trip');
+      check((await s.getPost('a', 5)) === undefined, 'absent');
+    },
+  },
+  {
+    what: 'items: put, get, replace, delete, by parent',
+    async run(s) {
+      const photos = [{ id: 'A'.repeat(43), key: 'B'.repeat(43), mime: 'image/webp' as const, w: 10, h: 20, bytes: 30 }];
+      const p = item('a', 'p1', 10, { photos, audience: { list: 'Close', to: ['b'] }, seq: 3 });
+      await s.putItem(p);
+      await s.putItem(item('b', 'r1', 11, { kind: 'reply', parent: 'a:p1' }));
+      await s.putItem(item('c', 'reaction:a:p1', 12, { kind: 'reaction', parent: 'a:p1', emoji: '👍', text: undefined }));
+      await s.putItem(item('c', 'r2', 13, { kind: 'reply', parent: 'a:other' }));
+      same(await s.getItem('a:p1'), p, 'round trip with nested fields');
+      same((await s.itemsByParent(['a:p1'])).map((i) => i.key).sort(), ['b:r1', 'c:reaction:a:p1'], 'thread of one post');
+      same((await s.itemsByParent(['a:p1', 'a:other'])).length, 3, 'threads of two posts');
+      same(await s.itemsByParent([]), [], 'no parents');
+      same((await s.itemsWithId('p1')).map((i) => i.key), ['a:p1'], 'by id');
+      same(await s.itemsWithId('reaction:a:p1'), [], 'reactions are not found by id');
+      await s.putItem({ ...p, text: 'edited', edited: 15 });
+      same((await s.getItem('a:p1'))?.text, 'edited', 'replaced');
+      await s.deleteItem('b:r1');
+      check((await s.getItem('b:r1')) === undefined, 'deleted');
+    },
+  },
+  {
+    what: 'items: posts page by ts, newest first; search by word starts; unread counts',
+    async run(s) {
+      for (let i = 1; i <= 9; i++) await s.putItem(item(i % 3 ? 'a' : 'me', `p${i}`, i * 10, { text: i === 4 ? 'A Train to Zürich' : `post ${i}`, received: 100 + i }));
+      await s.putItem(item('b', 'r', 55, { kind: 'reply', parent: 'a:p1', text: 'train reply' }));
+      await s.putItem(item('a', 'gone', 95, { text: '', deleted: 96, received: 200 }));
+      same((await s.pagePosts(undefined, 3)).map((p) => p.id), ['gone', 'p9', 'p8'], 'first page');
+      same((await s.pagePosts(80, 3)).map((p) => p.id), ['p7', 'p6', 'p5'], 'before 80');
+      same((await s.pagePosts(20, 5)).map((p) => p.id), ['p1'], 'last page');
+      same((await s.searchPosts('train', 10)).map((p) => p.id), ['p4'], 'posts only, case-insensitive');
+      same((await s.searchPosts('zür tra', 10)).map((p) => p.id), ['p4'], 'every word, by its start');
+      same((await s.searchPosts('rain', 10)).map((p) => p.id), [], 'word starts, not inside words');
+      same((await s.searchPosts('post', 2)).map((p) => p.id), ['p9', 'p8'], 'newest first, limited');
+      same(await s.searchPosts('  ', 5), [], 'an empty query finds nothing');
+      same(await s.countUnread('me', 104), 3, 'not mine, not deleted, received after');
+      same(await s.countUnread('me', 0), 6, 'all of theirs');
+    },
+  },
+  {
+    what: 'lists and meta',
+    async run(s) {
+      await s.putList({ id: 'l1', name: 'Close friends', members: ['b', 'c'] });
+      await s.putList({ id: 'l2', name: 'Family', members: [] });
+      await s.putList({ id: 'l1', name: 'Close', members: ['b'] });
+      same((await s.listLists()).sort((a, b) => a.id.localeCompare(b.id)), [{ id: 'l1', name: 'Close', members: ['b'] }, { id: 'l2', name: 'Family', members: [] }], 'lists');
+      await s.deleteList('l2');
+      same((await s.listLists()).map((l) => l.id), ['l1'], 'after delete');
+      check((await s.getMeta('readUpTo')) === undefined, 'no meta yet');
+      await s.putMeta('readUpTo', 42);
+      same(await s.getMeta('readUpTo'), 42, 'meta');
     },
   },
   {

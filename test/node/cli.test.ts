@@ -93,6 +93,63 @@ describe('bw ↔ bw through a real relay', () => {
     assert.match(said.stdout, /waits at the relay until they next connect/);
   });
 
+  test('lists, replies, reactions, edits, deletes and profiles from the terminal; refusals exit 3 with their code', async () => {
+    const [ann, bob, cat] = [bwUser(relay.url), bwUser(relay.url), bwUser(relay.url)];
+    ok(await ann.run(['init', 'Ann']), 'ann init');
+    ok(await bob.run(['init', 'Bob']), 'bob init');
+    ok(await cat.run(['init', 'Cat']), 'cat init');
+    for (const friend of [bob, cat]) {
+      const { code } = (await ann.run(['invite', '--json'])).json[0];
+      ok(await friend.run(['accept', code]), 'accept');
+      ok(await ann.run(['feed']), 'ann hears the request');
+    }
+    ok(await bob.run(['profile', '--bio', 'trains and tea']), 'bob profile');
+    const saved = await ann.run(['list', 'save', 'Close friends', 'Bob', '--json']);
+    ok(saved, 'list save');
+    assert.deepEqual(saved.json[0].names, ['Bob']);
+    const secret = await ann.run(['post', 'only for Bob', '--to', 'close friends', '--json']);
+    ok(secret, 'post --to');
+    assert.equal(secret.json[0].to.length, 1);
+    const open = await ann.run(['post', 'for all', '--json']);
+    ok(open, 'post');
+    const id = open.json[0].id;
+
+    ok(await bob.run(['reply', id, 'hi Ann']), 'bob reply');
+    ok(await bob.run(['react', id, '🎉']), 'bob react');
+    ok(await ann.run(['feed']), 'ann passes them on');
+    const catFeed = await cat.run(['feed', '--json']);
+    ok(catFeed, 'cat feed');
+    assert.ok(!catFeed.json.some((p) => p.body === 'only for Bob'), `Cat never gets the list's post: ${catFeed.stdout}`);
+    const seen = catFeed.json.find((p) => p.id === id);
+    assert.deepEqual(seen.replies.map((r: { name: string; verified: boolean; body: string }) => [r.name, r.verified, r.body]), [['Bob', true, 'hi Ann']]);
+    assert.deepEqual(seen.reactions.map((r: { emoji: string; count: number }) => [r.emoji, r.count]), [['🎉', 1]]);
+
+    ok(await ann.run(['edit', id, 'for all, edited']), 'edit');
+    const edited = (await cat.run(['feed', '--json'])).json.find((p) => p.id === id);
+    assert.equal(edited.body, 'for all, edited');
+    assert.ok(edited.edited);
+    const human = await cat.run(['feed']);
+    assert.match(human.stdout, /edited/);
+    assert.match(human.stdout, /↳ Bob: hi Ann/);
+
+    const notMine = await bob.run(['edit', id, 'mine now', '--json']);
+    assert.equal(notMine.code, 3);
+    assert.equal(notMine.json.at(-1).code, 'not-author');
+    const unknown = await bob.run(['reply', 'AAAAAAAAAAAAAAAAAAAAAA', 'hello?', '--json']);
+    assert.equal(unknown.code, 3);
+    assert.equal(unknown.json.at(-1).code, 'unknown-post');
+    const longBio = await bob.run(['profile', '--bio', 'b'.repeat(161), '--json']);
+    assert.equal(longBio.code, 3);
+    assert.equal(longBio.json.at(-1).code, 'oversize');
+    assert.equal((await bob.run(['react', id])).code, 1, 'an emoji or --remove');
+
+    ok(await ann.run(['delete', id]), 'delete');
+    const gone = (await cat.run(['feed', '--json'])).json.find((p) => p.id === id);
+    assert.deepEqual([gone.deleted, gone.body, gone.replies.length], [true, '', 0]);
+    ok(await ann.run(['list', 'delete', 'Close friends']), 'list delete');
+    assert.deepEqual((await ann.run(['list', '--json'])).json, [{ ok: true, lists: 0 }]);
+  });
+
   test('each failure prints one line saying what and what to do, with its exit code', async () => {
     const eve = bwUser(relay.url);
     const usage = await eve.run(['post']);

@@ -5,6 +5,7 @@ import {
   bodyLength,
   MAX_BODY_CHARS,
   MAX_ENVELOPE_BYTES,
+  MAX_V1_ENVELOPE_BYTES,
   MIN_ENVELOPE_BYTES,
   openPost,
   readHeader,
@@ -144,13 +145,16 @@ describe('rejections', () => {
   test('an unknown version byte → bad-version, before any length check', () => {
     const env = sealOne(alice, bob);
     const ctx = contextFor(bob, [alice]);
-    for (const v of [0, 2, 255]) {
+    for (const v of [0, 3, 255]) {
       const x = env.slice();
       x[0] = v;
       throwsCode(() => openPost(x, ctx), 'bad-version', `version ${v}`);
       throwsCode(() => readHeader(x), 'bad-version', `readHeader version ${v}`);
     }
-    throwsCode(() => readHeader(Uint8Array.of(2)), 'bad-version', 'a lone version byte');
+    throwsCode(() => readHeader(Uint8Array.of(3)), 'bad-version', 'a lone version byte');
+    const two = env.slice();
+    two[0] = 2;
+    throwsCode(() => openPost(two, ctx), 'bad-version', 'openPost reads v1 only');
   });
 
   test('a body over 280 code points → oversize on seal', () => {
@@ -163,7 +167,7 @@ describe('rejections', () => {
     assert.equal(emoji.length, 560, 'two UTF-16 units each');
     assert.equal(bodyLength(emoji), 280);
     const env = sealOne(alice, bob, emoji);
-    assert.equal(env.length, MAX_ENVELOPE_BYTES, '4 UTF-8 bytes each: the worst case');
+    assert.equal(env.length, MAX_V1_ENVELOPE_BYTES, '4 UTF-8 bytes each: the worst case');
     assert.equal(openPost(env, contextFor(bob, [alice])).body, emoji);
     throwsCode(() => sealOne(alice, bob, emoji + '😀'), 'oversize');
     assert.equal(bodyLength('👍🏽'), 2, 'a skin-toned emoji is two code points');

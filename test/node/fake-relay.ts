@@ -54,6 +54,14 @@ export class FakeRelay {
     return conn;
   };
 
+  /** Leaves an envelope in `to`'s mailbox as if `from` had put it (no capability check): what a misbehaving sender could do. */
+  inject(to: string, from: string, env: string): void {
+    const id = this.#nextId++;
+    this.mailboxes.set(to, [...(this.mailboxes.get(to) ?? []), { id, from, env }]);
+    const c = this.clients.get(to);
+    if (c) queueMicrotask(() => c.on.mailbox());
+  }
+
   disconnect(key: string): void {
     const c = this.clients.get(key);
     if (!c) return;

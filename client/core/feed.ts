@@ -1,0 +1,124 @@
+// Owns turning stored items into the feed's view model (FeedItem: threads, reactions and who, edited/deleted, unread), and loading one page of it.
+import type { AudienceList, FeedItem, PersonView, ReactionView, ReplyView } from './feed-view.js';
+import type { Delivery, ItemRow } from './types.js';
+import { myKey, type Ctx } from './context.js';
+
+/** Everything buildFeed needs, already loaded: the page's posts, their replies and reactions, and who is who. */
+export interface FeedInput {
+  me: string;
+  myName: string;
+  /** Newest first. */
+  posts: readonly ItemRow[];
+  /** Replies and reactions whose parent is one of `posts`. */
+  children: readonly ItemRow[];
+  /** Verified profile cards by person key. */
+  profiles: ReadonlyMap<string, ItemRow>;
+  friends: ReadonlyMap<string, { name: string; online?: boolean }>;
+  /** Items received after this are unread. */
+  readUpTo: number;
+  /** My posts: item key → per friend, how it left. */
+  delivery: ReadonlyMap<string, Record<string, Delivery>>;
+}
+
+/** A person as I know them: their signed card's name if I hold one, else a friend's name from the invite, else a short key. */
+export function person(input: Pick<FeedInput, 'me' | 'myName' | 'profiles' | 'friends'>, key: string): PersonView {
+  const card = input.profiles.get(key);
+  const friend = input.friends.get(key);
+  const name = card?.name ?? (key === input.me ? input.myName : friend?.name) ?? `${key.slice(0, 8)}…`;
+  return {
+    key,
+    name,
+    ...(card?.bio && { bio: card.bio }),
+    verified: !!card || key === input.me,
+    friend: !!friend,
+    ...(friend?.online !== undefined && { online: friend.online }),
+  };
+}
+
+function reactionsOf(input: FeedInput, rows: readonly ItemRow[]): ReactionView[] {
+  const by = new Map<string, ReactionView>();
+  for (const r of [...rows].sort((a, b) => a.ts - b.ts)) {
+    if (!r.emoji) continue;
+    const view = by.get(r.emoji) ?? { emoji: r.emoji, count: 0, mine: false, who: [] };
+    view.count++;
+    view.mine ||= r.author === input.me;
+    view.who.push(person(input, r.author));
+    by.set(r.emoji, view);
+  }
+  return [...by.values()].sort((a, b) => b.count - a.count || a.emoji.localeCompare(b.emoji));
+}
+
+function base(input: FeedInput, row: ItemRow): ReplyView {
+  return {
+    id: row.id,
+    author: person(input, row.author),
+    ts: row.ts,
+    body: row.deleted ? '' : (row.text ?? ''),
+    ...(row.edited !== undefined && !row.deleted && { edited: row.edited }),
+    deleted: !!row.deleted,
+    mine: row.author === input.me,
+    reactions: [],
+  };
+}
+
+/** Stored rows → FeedItem[], newest post first, each thread oldest reply first. Pure. */
+export function buildFeed(input: FeedInput): FeedItem[] {
+  const kids = new Map<string, ItemRow[]>();
+  for (const c of input.children) if (c.parent) kids.set(c.parent, [...(kids.get(c.parent) ?? []), c]);
+  return input.posts.map((p) => {
+    const under = p.deleted ? [] : (kids.get(p.key) ?? []);
+    const mine = p.author === input.me;
+    const delivery = mine ? input.delivery.get(p.key) : undefined;
+    return {
+      ...base(input, p),
+      reactions: reactionsOf(input, under.filter((c) => c.kind === 'reaction')),
+      photos: p.deleted ? [] : (p.photos ?? []).map((ref) => ({ ref, state: 'loading' as const })),
+      via: p.via,
+      ...(delivery && { delivery }),
+      ...(mine && p.audience && { audience: { ...(p.audience.list && { list: p.audience.list }), to: p.audience.to.map((k) => person(input, k)) } }),
+      replies: under.filter((c) => c.kind === 'reply').sort((a, b) => a.ts - b.ts).map((r) => base(input, r)),
+      unread: !mine && !p.deleted && p.received > input.readUpTo,
+    };
+  });
+}
+
+export interface FeedPage {
+  items: FeedItem[];
+  /** Pass as `before` for the next, older page; absent when this was the last. */
+  next?: number;
+  /** Unread posts in the whole store. */
+  unread: number;
+}
+
+export const FEED_PAGE = 50;
+export const MAX_FEED_PAGE = 200;
+
+/** One page of the feed (or of a search over local posts), newest first, built from the store's indexes. */
+export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number; search?: string } = {}): Promise<FeedPage> {
+  const me = myKey(ctx);
+  const limit = Math.min(Math.max(1, opts.limit ?? FEED_PAGE), MAX_FEED_PAGE);
+  const search = opts.search?.trim();
+  const found = search ? await ctx.store.searchPosts(search, limit + 1) : await ctx.store.pagePosts(opts.before, limit + 1);
+  const posts = found.slice(0, limit);
+  const children = posts.length ? await ctx.store.itemsByParent(posts.map((p) => p.key)) : [];
+  const people = new Set([...posts, ...children].map((r) => r.author));
+  for (const p of posts) for (const k of p.audience?.to ?? []) people.add(k);
+  const profiles = new Map<string, ItemRow>();
+  for (const k of people) {
+    const card = await ctx.store.getItem(`${k}:profile`);
+    if (card) profiles.set(k, card);
+  }
+  const delivery = new Map<string, Record<string, Delivery>>();
+  for (const p of posts) {
+    if (p.author !== me || p.seq === undefined) continue;
+    const sent = await ctx.store.getPost(me, p.seq);
+    if (sent?.delivery) delivery.set(p.key, sent.delivery);
+  }
+  const readUpTo = (await ctx.store.getMeta('readUpTo')) ?? 0;
+  const friends = new Map([...ctx.friends.values()].map((f) => [f.key, { name: f.name, online: ctx.online.has(f.key) }]));
+  const items = buildFeed({ me, myName: ctx.me?.name ?? '', posts, children, profiles, friends, readUpTo, delivery });
+  return { items, ...(!search && found.length > limit && { next: posts.at(-1)!.ts }), unread: await ctx.store.countUnread(me, readUpTo) };
+}
+
+/** My lists as the view model has them. */
+export const listsView = (rows: readonly AudienceList[]): AudienceList[] => rows.map((l) => ({ id: l.id, name: l.name, members: [...l.members] }));

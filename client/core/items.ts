@@ -1,0 +1,155 @@
+// Owns turning what arrived into stored items: v1 posts, and the rules a v2 bundle's items must meet (pure).
+import { BwError } from '../../shared/errors.js';
+import { fromB64u, toB64u } from '../../shared/bytes.js';
+import { peerId } from '../../shared/crypto/identity.js';
+import { refKey, v1PostId, type SignedItem } from '../../shared/crypto/content.js';
+import type { ItemRow, PostRow, Via } from './types.js';
+
+/** A v1 post (or a stored v1 row) as a feed item: its id derived from author and seq, so every reader agrees. */
+export function itemFromV1(p: PostRow): ItemRow {
+  const id = v1PostId(fromB64u(p.author, 'author'), p.seq);
+  return {
+    key: `${p.author}:${id}`,
+    author: p.author,
+    id,
+    kind: 'post',
+    ts: p.ts,
+    text: p.body,
+    via: p.via,
+    received: p.received,
+    seq: p.seq,
+    ...(p.delivery && { audience: { to: Object.keys(p.delivery) } }),
+  };
+}
+
+/** The store key of an item: posts and replies by id, a reaction per (person, post), a profile per person. */
+export function itemKey(author: string, it: SignedItem['item']): string {
+  switch (it.kind) {
+    case 'reaction':
+      return `${author}:reaction:${refKey(it.to)}`;
+    case 'profile':
+      return `${author}:profile`;
+    default:
+      return `${author}:${it.id}`;
+  }
+}
+
+/** What I know when a bundle arrives: me, my friends, and the stored items its items name (looked up first). */
+export interface Known {
+  me: string;
+  /** Stored items by key (the posts the bundle's items answer or change, and current reactions and profiles). */
+  items: Map<string, ItemRow>;
+}
+
+/** Keys a bundle's items need looked up before `admit` can decide. */
+export function keysNeeded(signed: readonly SignedItem[]): string[] {
+  const keys = new Set<string>();
+  for (const s of signed) {
+    const author = peerId(s.signer);
+    const it = s.item;
+    if ('to' in it) keys.add(refKey(it.to));
+    keys.add(itemKey(author, it)); // its own earlier copy: a post or reply already held, the reaction or card it replaces
+  }
+  return [...keys];
+}
+
+/** What admitting a bundle changes: items to put, items to delete, and (for me as the post's author) what to pass on. */
+export interface Admitted {
+  put: ItemRow[];
+  drop: string[];
+  /** Replies and reactions to my posts, with their signer's card if one came: to pass on to the post's audience. */
+  forward: { post: ItemRow; signed: SignedItem; card?: SignedItem }[];
+  /** The main item's key and kind (for the stream row). */
+  main: { key: string; kind: SignedItem['item']['kind'] | 'forward'; text?: string };
+}
+
+const row = (s: SignedItem, key: string, via: Via, received: number, seq: number, extra: Partial<ItemRow>): ItemRow => ({
+  key,
+  author: peerId(s.signer),
+  id: s.item.id,
+  kind: s.item.kind as ItemRow['kind'],
+  ts: s.item.ts,
+  signed: toB64u(s.bytes),
+  via,
+  received,
+  seq,
+  ...extra,
+});
+
+/**
+ * The rules for a bundle from friend `from` (every signature already verified). The first item is the bundle's
+ * subject; a profile card may ride along. Items signed by `from` may be anything of theirs; items signed by someone
+ * else must be a reply or reaction to a post of `from`'s that I hold (passed on by its author), plus the signer's
+ * card. Throws the named BwError of the first item refused; nothing is changed then.
+ */
+export function admit(bundle: readonly SignedItem[], from: string, k: Known, via: Via, received: number, seq: number): Admitted {
+  const out: Admitted = { put: [], drop: [], forward: [], main: { key: '', kind: 'post' } };
+  const [subject, ...rest] = bundle;
+  if (!subject) throw new BwError('bad-encoding', 'empty bundle');
+  const subjectAuthor = peerId(subject.signer);
+  const passedOn = subjectAuthor !== from;
+  let card: SignedItem | undefined;
+  for (const extra of rest) {
+    if (extra.item.kind !== 'profile') throw new BwError('bad-frame', 'only a profile card may ride along with an item');
+    if (peerId(extra.signer) !== subjectAuthor) throw new BwError('not-author', "a profile card rides along only with its subject's own item");
+    card = extra;
+  }
+  if (passedOn) {
+    if (subject.item.kind !== 'reply' && subject.item.kind !== 'reaction') throw new BwError('bad-frame', `a ${subject.item.kind} cannot be passed on`);
+    if (subject.item.to.a !== from) throw new BwError('unknown-post', "a friend passed on a reply to someone else's post");
+  }
+  const it = subject.item;
+  const key = itemKey(subjectAuthor, it);
+  out.main = { key, kind: passedOn ? 'forward' : it.kind, ...(it.kind === 'post' && { text: it.text }) };
+  const target = 'to' in it ? k.items.get(refKey(it.to)) : undefined;
+  switch (it.kind) {
+    case 'post': {
+      if (k.items.has(key)) throw new BwError('replay', 'that post is already held');
+      out.put.push(row(subject, key, via, received, seq, { text: it.text, ...(it.photos && { photos: it.photos }) }));
+      break;
+    }
+    case 'reply':
+    case 'reaction': {
+      if (!target || target.kind !== 'post' || target.deleted) throw new BwError('unknown-post', `a ${it.kind} to a post I do not have`);
+      // Directly: to my post, from a friend it was sealed for; or the post's author's own, in their thread.
+      // Passed on: only by the post's author (checked above).
+      if (!passedOn && target.author !== k.me && target.author !== from) throw new BwError('unknown-post', `a ${it.kind} goes to the post's author, who passes it on`);
+      if (!passedOn && target.author === k.me && target.audience && !target.audience.to.includes(from)) throw new BwError('unknown-post', `a ${it.kind} to a post that was not sealed for them`);
+      const prev = k.items.get(key);
+      if (it.kind === 'reply') {
+        if (prev) throw new BwError('replay', 'that reply is already held');
+        out.put.push(row(subject, key, via, received, seq, { parent: target.key, text: it.text }));
+      } else if (!prev || prev.ts < it.ts) {
+        out.put.push(row(subject, key, via, received, seq, { parent: target.key, emoji: it.emoji }));
+      }
+      if (target.author === k.me) out.forward.push({ post: target, signed: subject, ...(card && { card }) });
+      break;
+    }
+    case 'edit':
+    case 'delete': {
+      if (it.to.a !== subjectAuthor) throw new BwError('not-author', `an ${it.kind} for someone else's post`);
+      if (!target) throw new BwError('unknown-post', `an ${it.kind} for a post I do not have`);
+      if (target.kind !== 'post' && target.kind !== 'reply') throw new BwError('unknown-post', `an ${it.kind} for something that is not a post`);
+      if (target.deleted) break; // a delete is final
+      if (it.kind === 'edit') {
+        if ((target.edited ?? target.ts) < it.ts) out.put.push({ ...target, text: it.text, edited: it.ts });
+      } else {
+        const { signed: _s, photos: _p, ...kept } = target;
+        out.put.push({ ...kept, text: '', deleted: it.ts });
+      }
+      break;
+    }
+    case 'profile':
+      card = subject;
+      break;
+  }
+  if (card) {
+    const ckey = itemKey(peerId(card.signer), card.item);
+    const prev = k.items.get(ckey);
+    const c = card.item;
+    if (c.kind === 'profile' && (!prev || prev.ts < c.ts)) {
+      out.put.push(row(card, ckey, via, received, seq, { name: c.name, bio: c.bio, ...(c.avatar && { avatar: c.avatar }) }));
+    }
+  }
+  return out;
+}

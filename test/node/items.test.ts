@@ -1,0 +1,49 @@
+// admit() on its own: the rules a bundle's items must meet, each refusal with its code, and what is stored otherwise.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { admit, keysNeeded, type Known } from '../../client/core/items.js';
+import type { ItemRow } from '../../client/core/types.js';
+import { newItemId, signItem, type SignedItem } from '../../shared/crypto/content.js';
+import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
+import { throwsCode } from './helpers.js';
+
+const [ann, bob, cat] = ['Ann', 'Bob', 'Cat'].map((n) => generateIdentity(n)) as [ReturnType<typeof generateIdentity>, ReturnType<typeof generateIdentity>, ReturnType<typeof generateIdentity>];
+const [A, B, C] = [ann, bob, cat].map((i) => peerId(i.sigPub)) as [string, string, string];
+const postId = newItemId();
+const annPost: ItemRow = { key: `${A}:${postId}`, author: A, id: postId, kind: 'post', ts: 10, text: 'hi', via: 'self', received: 10, audience: { to: [B] } };
+const known = (me: string, ...rows: ItemRow[]): Known => ({ me, items: new Map(rows.map((r) => [r.key, r])) });
+const run = (bundle: SignedItem[], from: string, k: Known) => admit(bundle, from, k, 'relay', 100, 1);
+const reply = (who = bob, to = { a: A, id: postId }) => signItem(who, { kind: 'reply', id: newItemId(), ts: 20, to, text: 'yo' });
+
+test('a post already held is a replay, not a second copy (an edit or delete is never undone by a resend)', () => {
+  const p = signItem(ann, { kind: 'post', id: postId, ts: 10, text: 'hi' });
+  assert.ok(keysNeeded([p]).includes(annPost.key), 'the receiver looks the post up before admitting it');
+  throwsCode(() => run([p], A, known(B, { ...annPost, deleted: 11, text: '' })), 'replay');
+  assert.equal(run([p], A, known(B)).put[0]!.text, 'hi');
+});
+
+test('replies and reactions: to the post’s author from its audience, or passed on by that author; otherwise named refusals', () => {
+  const ok = run([reply()], B, known(A, annPost));
+  assert.deepEqual([ok.put[0]!.parent, ok.forward.length], [annPost.key, 1], 'stored and passed on');
+  throwsCode(() => run([reply(cat)], C, known(A, annPost)), 'unknown-post', 'from a friend the post was not sealed for');
+  throwsCode(() => run([reply(bob, { a: A, id: newItemId() })], B, known(A, annPost)), 'unknown-post', 'to a post not held');
+  throwsCode(() => run([reply(bob)], B, known(C, annPost)), 'unknown-post', "sent straight to a reader, not through the post's author");
+  throwsCode(() => run([reply(bob, { a: C, id: postId })], A, known(C, { ...annPost, key: `${C}:${postId}`, author: C })), 'unknown-post', "passed on by someone who is not the post's author");
+  const passed = run([reply(), signItem(bob, { kind: 'profile', id: newItemId(), ts: 5, name: 'Bob', bio: '' })], A, known(C, annPost));
+  assert.deepEqual(passed.put.map((r) => r.kind), ['reply', 'profile'], "a reader stores the passed-on reply and the writer's card");
+  assert.equal(passed.forward.length, 0, 'only the post’s author passes things on');
+  throwsCode(() => run([reply(), signItem(cat, { kind: 'profile', id: newItemId(), ts: 5, name: 'Cat', bio: '' })], A, known(C, annPost)), 'not-author', "someone else's card riding along");
+  throwsCode(() => run([signItem(bob, { kind: 'edit', id: newItemId(), ts: 30, to: { a: B, id: postId }, text: 'x' })], A, known(C, annPost)), 'bad-frame', 'an edit cannot be passed on');
+});
+
+test('edits and deletes: only the author’s; the newest edit wins; a delete is final', () => {
+  const edit = (ts: number, who = ann) => signItem(who, { kind: 'edit', id: newItemId(), ts, to: { a: A, id: postId }, text: `v${ts}` });
+  throwsCode(() => run([edit(30, bob)], B, known(C, annPost)), 'not-author');
+  throwsCode(() => run([signItem(bob, { kind: 'delete', id: newItemId(), ts: 30, to: { a: A, id: postId } })], B, known(C, annPost)), 'not-author');
+  throwsCode(() => run([edit(30)], A, known(C)), 'unknown-post');
+  assert.equal(run([edit(30)], A, known(C, annPost)).put[0]!.text, 'v30');
+  assert.deepEqual(run([edit(30)], A, known(C, { ...annPost, edited: 40 })).put, [], 'an older edit changes nothing');
+  const del = run([signItem(ann, { kind: 'delete', id: newItemId(), ts: 50, to: { a: A, id: postId } })], A, known(C, annPost)).put[0]!;
+  assert.deepEqual([del.deleted, del.text, del.signed], [50, '', undefined], 'text and signed bytes dropped');
+  assert.deepEqual(run([edit(60)], A, known(C, del)).put, [], 'no edit after a delete');
+});
