@@ -10,42 +10,11 @@ import { toB64u } from '../../shared/bytes.js';
 import { LIMITS } from '../../shared/protocol.js';
 import { coarseExpiry } from '../../signaling/server.js';
 import { Xorshift } from '../cases/util.js';
-import { allow, call, capFor, connectAs, connectRaw, startHarness, type ClientSocket, type Harness } from './relay-harness.js';
+import { allow, call, capFor, connectAs, connectRaw, download, startHarness, upload, type ClientSocket, type Harness } from './relay-harness.js';
 
 type User = { socket: ClientSocket; id: Identity; key: string };
 
 const bytesOf = (n: number, seed = n) => new Xorshift(seed).bytes(n);
-
-/** Announces and uploads `data` to `to` (each with the capability `from` holds for them); the last ack. */
-async function upload(from: User, data: Uint8Array, to: readonly User[], id = blobId(data)) {
-  const put = await call(from.socket, 'blob:put', { id, bytes: data.length, to: to.map((t) => ({ to: t.key, cap: capFor(from.id, t.id) })) });
-  if (!put.ok || put.have) return put;
-  let last: Awaited<ReturnType<typeof call>> = put;
-  for (let at = 0; at < data.length; at += LIMITS.blobChunkBytes) {
-    last = await call(from.socket, 'blob:chunk', { id, at, data: data.subarray(at, at + LIMITS.blobChunkBytes) });
-    if (!last.ok) return last;
-  }
-  return last;
-}
-
-/** Reads a whole blob chunk by chunk; the first refusal's code otherwise. */
-async function download(who: User, id: string): Promise<Uint8Array | string> {
-  const parts: Uint8Array[] = [];
-  let at = 0;
-  for (;;) {
-    const res = await call(who.socket, 'blob:get', { id, at });
-    if (!res.ok) return res.code;
-    const data = new Uint8Array(res.data as Uint8Array);
-    parts.push(data);
-    at += data.length;
-    if (at >= (res.bytes as number)) break;
-    assert.ok(data.length > 0, 'a get before the end returns bytes');
-  }
-  const out = new Uint8Array(at);
-  let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
-  return out;
-}
 
 describe('relay image blobs', () => {
   let h: Harness;
