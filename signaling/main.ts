@@ -13,6 +13,8 @@ import { openPostgresStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { MailboxStore } from './store/store.js';
 import { openSqliteBlobStore } from './store/blobs-sqlite.js';
+import { openPostgresBlobStore } from './store/blobs-postgres.js';
+import type { BlobStore } from './store/blobs.js';
 
 /** Reads the PEM files named by --tls-cert / --tls-key; undefined when TLS is off. */
 function readTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): TlsFiles | undefined {
@@ -27,15 +29,22 @@ function readTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): TlsFiles | undefin
   return { cert: read(config.tlsCert, '--tls-cert'), key: read(config.tlsKey, '--tls-key') };
 }
 
-/** The mailbox store and the cluster link the configuration asks for: neither flag = SQLite, one process. */
-async function openBackends(config: Config, log: ReturnType<typeof createLogger>): Promise<{ store: MailboxStore; cluster?: Cluster }> {
+/**
+ * The mailbox and image blob stores and the cluster link the configuration asks for: neither flag = SQLite, one
+ * process. With --database-url both stores are in that PostgreSQL database, so any process serves any client's posts and images.
+ */
+async function openBackends(config: Config, log: ReturnType<typeof createLogger>): Promise<{ store: MailboxStore; blobs: BlobStore; cluster?: Cluster }> {
   const quotas = { queueQuota: config.queueQuota, senderQuota: config.senderQuota };
+  const onPgError = (e: Error) => log.warn('postgres connection error', { err: e.message });
   const store = config.databaseUrl
-    ? await openPostgresStore({ databaseUrl: config.databaseUrl, ...quotas }, (e) => log.warn('postgres connection error', { err: e.message }))
+    ? await openPostgresStore({ databaseUrl: config.databaseUrl, ...quotas }, onPgError)
     : openSqliteStore({ dataDir: config.dataDir, ...quotas });
+  let blobs: BlobStore | undefined;
   try {
-    return config.redisUrl ? { store, cluster: await openCluster({ redisUrl: config.redisUrl, log }) } : { store };
+    blobs = config.databaseUrl ? await openPostgresBlobStore({ databaseUrl: config.databaseUrl }, onPgError) : openSqliteBlobStore({ dataDir: config.dataDir });
+    return config.redisUrl ? { store, blobs, cluster: await openCluster({ redisUrl: config.redisUrl, log }) } : { store, blobs };
   } catch (e) {
+    await blobs?.close();
     await store.close();
     throw e;
   }
@@ -64,12 +73,12 @@ async function main(): Promise<void> {
     log.error('cannot open the mailbox store or reach Redis', { err: (e as Error).message });
     process.exit(1);
   }
-  const { store, cluster } = backends;
+  const { store, blobs, cluster } = backends;
   let relay: ReturnType<typeof createRelay> | undefined;
   const site = loadSite(config.staticDir);
   const httpServer = createRelayServer({ tls, log, onRequest: clientHandler(site, () => relay?.stats() ?? {}, log) });
   const metrics = config.metricsPort === 'off' ? undefined : createMetrics({ stats: () => relay?.stats() ?? { online: 0, sockets: 0 }, depth: () => store.depth(Date.now()) });
-  relay = createRelay({ httpServer, config, store, log, ...(metrics && { observe: metrics.observer }), blobs: openSqliteBlobStore({ dataDir: config.dataDir }), ...(cluster && { cluster }) });
+  relay = createRelay({ httpServer, config, store, log, ...(metrics && { observe: metrics.observer }), blobs, ...(cluster && { cluster }) });
   guardServer(httpServer, log); // after Socket.IO has attached its own listeners
   if (metrics) {
     serveMetrics(metrics.registry, config, log, (e) => {
@@ -86,7 +95,7 @@ async function main(): Promise<void> {
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `${tls ? 'https' : 'http'}://${host}:${port}/`;
-    const where = config.databaseUrl ? { mailbox: 'postgresql' } : { dataDir: config.dataDir };
+    const where = config.databaseUrl ? { mailbox: 'postgresql', blobs: 'postgresql' } : { dataDir: config.dataDir };
     log.info('relay listening', { url, ...where, files: site.size, ...(cluster && { node: cluster.node, transports: 'websocket' }) });
     // The last line of defence behind the guards (signaling/guard.ts), once serving: a bug in a library callback is
     // logged and the relay keeps serving everyone else (its state that matters, the mailbox, is in SQLite). Before

@@ -23,7 +23,7 @@ import { createPresence, type PresenceNote } from './presence.js';
 import { pendingBytes } from './backpressure.js';
 import { EVENT_COST, FLOOD_COOLDOWN_MS, freshKeyLimit, fullBucket, isFull, noStrikes, strike, strikesForgiven, take, type KeyLimit } from './rate-limit.js';
 import type { MailboxStore } from './store/store.js';
-import type { BlobStore } from './store/blobs.js';
+import { blobQuotaError, type BlobStore } from './store/blobs.js';
 import { iceServersFor } from './turn.js';
 
 type RelaySocket = Socket<ClientToServer, ServerToClient, Record<string, never>, Record<string, never>>;
@@ -331,16 +331,18 @@ export function createRelay(opts: {
       const refused: string[] = [];
       for (const r of msg.to) (await store.isAllowed(r.to, mailboxAllowTag(fromB64u(r.cap, 'mailbox capability'), mine)) ? allowed : refused).push(r.to);
       if (!allowed.length) throw new BwError('not-friend', 'none of these recipients take images from you');
-      if (socket.disconnected) throw new BwError('unavailable', 'connection closed');
       const expires = coarseExpiry(now(), config.mailboxTtlSeconds);
-      if (store_.addRecipients(msg.id, me, allowed, expires)) return { have: true, refused };
+      if (await store_.addRecipients(msg.id, me, allowed, expires)) return { have: true, refused };
+      // The last await: from here to the reservation nothing else runs, so the pending counts below are current.
+      // This count is an early answer (before any byte is sent); the store counts again, atomically, when it stores.
+      const used = await store_.senderBytes(me, now());
+      if (socket.disconnected) throw new BwError('unavailable', 'connection closed');
       const old = uploads.get(msg.id);
       if (old) dropUpload(old); // announced again: start over
       const open = pendingByKey.get(me) ?? 0;
       if (open + msg.bytes > config.blobPendingBytes) throw new BwError('busy', `you have ${open} bytes of unfinished uploads; finish them first (at most ${config.blobPendingBytes})`);
       if (pendingTotal + msg.bytes > config.blobPendingTotalBytes) throw new BwError('busy', 'the relay is receiving too many images at once; try again soon');
-      const used = store_.senderBytes(me, now());
-      if (used + open + msg.bytes > config.blobSenderQuota) throw new BwError('quota', `you keep ${used} bytes of images on this relay; at most ${config.blobSenderQuota} until friends fetch them`);
+      if (used + open + msg.bytes > config.blobSenderQuota) throw blobQuotaError(used, config.blobSenderQuota);
       const u: Upload = { id: msg.id, to: allowed, size: msg.bytes, parts: [], got: 0, timer: undefined as never };
       u.timer = idle(u);
       uploads.set(msg.id, u);
@@ -370,20 +372,20 @@ export function createRelay(opts: {
       let at = 0;
       for (const p of u.parts) (data.set(p, at), (at += p.length));
       if (blobId(data) !== u.id) throw new BwError('bad-ciphertext', 'the bytes do not hash to the announced id; upload dropped');
-      store_.put({ id: u.id, from: me, data, to: u.to, expires: coarseExpiry(now(), config.mailboxTtlSeconds) });
-      return { done: true };
+      // Only the last piece waits for the store (its COMMIT, on PostgreSQL); the others are answered at once.
+      return store_.put({ id: u.id, from: me, data, to: u.to, expires: coarseExpiry(now(), config.mailboxTtlSeconds) }, config.blobSenderQuota, now()).then(() => ({ done: true }));
     });
 
-    on('blob:get', BlobGetSchema, true, (msg, me) => {
+    on('blob:get', BlobGetSchema, true, async (msg, me) => {
       // A reader that asks faster than it reads gets nothing more: what the relay holds for it stays bounded.
       if (pendingBytes(socket.conn, config.maxPendingBytes) > config.maxPendingBytes) throw new BwError('busy', 'read what was sent first');
-      const r = blobStore().read(msg.id, me, msg.at, LIMITS.blobChunkBytes, now());
+      const r = await blobStore().read(msg.id, me, msg.at, LIMITS.blobChunkBytes, now());
       if (!r) throw new BwError('not-found', 'no such image for you: never sent to you, already fetched, or expired');
       if (msg.at > r.size) throw new BwError('bad-frame', `the image is ${r.size} bytes; nothing at ${msg.at}`);
       return { bytes: r.size, data: r.data };
     });
 
-    on('blob:ack', BlobAckSchema, true, (msg, me) => ({ deleted: blobStore().ack(me, msg.ids) }));
+    on('blob:ack', BlobAckSchema, true, async (msg, me) => ({ deleted: await blobStore().ack(me, msg.ids) }));
 
     socket.on('disconnect', guarded(log, 'socket.io disconnect', () => {
       clearTimeout(authTimer);
@@ -400,7 +402,7 @@ export function createRelay(opts: {
     forgetRestedKeys(now());
     const n = await store.purgeExpired(now());
     if (n) log.info('purged expired posts', { count: n });
-    const b = blobs?.purgeExpired(now());
+    const b = await blobs?.purgeExpired(now());
     if (b) log.info('purged expired image blobs', { count: b });
   }), 60_000);
   purgeTimer.unref();
@@ -421,7 +423,7 @@ export function createRelay(opts: {
       for (const c of connections) c.destroy(); // clients see 'transport close' and reconnect; an unanswered put was not acknowledged
       await closed;
       await cluster?.close();
-      blobs?.close();
+      await blobs?.close();
       await store.close(); // commits any put still queued for the group commit, then closes the database
     },
   };

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BlobStore } from './blobs.js';
+import { blobQuotaError, type BlobStore } from './blobs.js';
 
 /** Opens `<dataDir>/blobs.db` (':memory:' for a throwaway store). */
 export function openSqliteBlobStore(opts: { dataDir: string }): BlobStore {
@@ -46,8 +46,15 @@ export function openSqliteBlobStore(opts: { dataDir: string }): BlobStore {
   const stats = db.prepare('SELECT COUNT(*) AS blobs, COALESCE(SUM(size), 0) AS bytes FROM blobs WHERE expires > ?');
   const purge = db.prepare('DELETE FROM blobs WHERE expires <= ?');
 
-  const put = db.transaction((id: string, from: string, data: Uint8Array, to: readonly string[], expires: number) => {
-    if (insertBlob.run(id, from, data.length, data, expires).changes === 0) extend.run(expires, id);
+  const exists = db.prepare('SELECT 1 FROM blobs WHERE id = ?').pluck();
+  // One transaction: the quota is counted and the blob inserted with no other write in between (one process, one writer).
+  const put = db.transaction((id: string, from: string, data: Uint8Array, to: readonly string[], expires: number, quota: number, now: number) => {
+    if (exists.get(id)) extend.run(expires, id);
+    else {
+      const used = senderBytes.get(from, now) as number;
+      if (used + data.length > quota) throw blobQuotaError(used, quota);
+      insertBlob.run(id, from, data.length, data, expires);
+    }
     for (const r of to) addTo.run(id, r);
   });
   const add = db.transaction((id: string, from: string, to: readonly string[], expires: number) => {
@@ -66,23 +73,24 @@ export function openSqliteBlobStore(opts: { dataDir: string }): BlobStore {
     return n;
   });
 
+  // async: a throw (SQLite busy, the quota) becomes a rejection, as with every other backend.
   return {
-    put: (b) => put(b.id, b.from, b.data, b.to, b.expires),
-    addRecipients: (id, from, to, expires) => add(id, from, to, expires),
-    senderBytes: (from, now) => senderBytes.get(from, now) as number,
-    read(id, recipient, at, len, now) {
+    put: async (b, quota, now) => put(b.id, b.from, b.data, b.to, b.expires, quota, now),
+    addRecipients: async (id, from, to, expires) => add(id, from, to, expires),
+    senderBytes: async (from, now) => senderBytes.get(from, now) as number,
+    async read(id, recipient, at, len, now) {
       const r = read.get(at, len, id, recipient, now) as { size: number; data: Buffer | null } | undefined;
       if (!r) return undefined;
       // substr() of an empty range is '' (text) rather than an empty BLOB.
       return { size: r.size, data: r.data instanceof Uint8Array ? new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.length) : new Uint8Array(0) };
     },
-    ack: (recipient, ids) => ack(recipient, ids),
-    stats: (now) => stats.get(now) as { blobs: number; bytes: number },
-    purgeExpired(now) {
+    ack: async (recipient, ids) => ack(recipient, ids),
+    stats: async (now) => stats.get(now) as { blobs: number; bytes: number },
+    async purgeExpired(now) {
       const n = purge.run(now).changes;
       db.pragma('wal_checkpoint(TRUNCATE)'); // deleted blobs' old page images leave the disk too
       return n;
     },
-    close: () => db.close(),
+    close: async () => void db.close(),
   };
 }

@@ -20,7 +20,8 @@ type Result = { id: number } | { error: BwError };
 
 /**
  * The schema, one step per version, append-only (like Dexie's versions): a database at version n runs steps n+1….
- * Version 1 is the first layout; version 2 adds the per-sender index the sender quota counts with.
+ * Version 1 is the first layout; version 2 adds the per-sender index the sender quota counts with; version 3 adds the
+ * image blobs (signaling/store/blobs-postgres.ts), so one version number and one lock cover the whole database.
  */
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE mailbox (
@@ -39,6 +40,24 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (recipient, tag)
    );`,
   `CREATE INDEX mailbox_by_sender ON mailbox (recipient, sender, expires);`,
+  // EXTERNAL: stored out of line, uncompressed (ciphertext does not compress), so substring() reads only the TOAST
+  // chunks a blob:get asks for, not the whole blob.
+  `CREATE TABLE blobs (
+     id      TEXT    PRIMARY KEY,
+     sender  TEXT    NOT NULL,
+     size    INTEGER NOT NULL,
+     data    BYTEA   NOT NULL,
+     expires BIGINT  NOT NULL
+   );
+   ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL;
+   CREATE INDEX blobs_by_sender ON blobs (sender, expires);
+   CREATE INDEX blobs_by_expiry ON blobs (expires);
+   -- Who may read which blob. A blob sent to many is stored once; these rows say who, as the mailbox's rows do.
+   CREATE TABLE blob_to (
+     id        TEXT NOT NULL REFERENCES blobs (id) ON DELETE CASCADE,
+     recipient TEXT NOT NULL,
+     PRIMARY KEY (id, recipient)
+   );`,
 ];
 
 /** Any fixed number: every relay process takes this advisory lock while it migrates, so two starting together take turns. */

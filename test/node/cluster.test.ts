@@ -1,5 +1,5 @@
 // Two relay processes as one network (issue 13): real redis-server and PostgreSQL, started by this file on loopback.
-// Presence, consent, signals and mailbox notices across nodes; kill -9 of a node under load behind a plain TCP balancer;
+// Presence, consent, signals, mailbox notices and image blobs across nodes; kill -9 of a node under load behind a plain TCP balancer;
 // a Redis restart mid-run. Fails with how to install the servers when they are missing (test/db-servers.ts).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,10 @@ import { toB64u } from '../../shared/bytes.js';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../db-servers.js';
 import { startRelay, type RelayProcess } from '../e2e/relay-process.js';
 import { startBalancer, type Balancer } from '../tcp-balancer.js';
-import { allow, call, capFor, connectAs, nextEvent, proveFor, type ClientSocket } from './relay-harness.js';
+import { allow, call, capFor, connectAs, download, nextEvent, proveFor, upload, type ClientSocket } from './relay-harness.js';
+import { blobId } from '../../shared/crypto/blob.js';
+import { LIMITS } from '../../shared/protocol.js';
+import { Xorshift } from '../cases/util.js';
 
 let redis: RedisServer;
 let postgres: PostgresServer;
@@ -125,6 +128,29 @@ test('friends on two nodes see each other come and go, signal, and leave mailbox
   const gone = nextEvent(alice.socket, 'presence:change');
   bob.socket.close();
   assert.deepEqual(await gone, { key: bob.key, online: false });
+});
+
+test('an image put through node 1 is fetched by its recipient on node 2, not by a stranger there, and acked away from either', { timeout: 60_000 }, async () => {
+  const [n1, n2] = relays.length >= 2 ? [relays[0]!, relays[1]!] : await Promise.all([node(), node()]);
+  const alice = await user(n1.url, 'alice-img');
+  const bob = await user(n2.url, 'bob-img');
+  const carol = await user(n2.url, 'carol-img');
+  const mallory = await user(n2.url, 'mallory-img');
+  await allow(bob, [alice.id]);
+  await allow(carol, [alice.id]);
+  // Three chunks' worth, so the reads on node 2 are several blob:get frames.
+  const data = new Xorshift(13).bytes(LIMITS.blobChunkBytes * 2 + 1000);
+  const id = blobId(data);
+  assert.deepEqual(await upload(alice, data, [bob, carol]), { ok: true, done: true }, 'stored through node 1');
+  assert.deepEqual(await download(bob, id), data, "bob reads it through node 2: it is in the cluster's database, not node 1's disk");
+  assert.equal(await download(mallory, id), 'not-found', 'a stranger on node 2 gets what a missing blob gets');
+  // Announced again through node 1, it is already stored: the bytes are not sent twice.
+  assert.deepEqual(await call(alice.socket, 'blob:put', { id, bytes: data.length, to: [{ to: bob.key, cap: capFor(alice.id, bob.id) }] }), { ok: true, have: true, refused: [] });
+  assert.deepEqual(await call(bob.socket, 'blob:ack', { ids: [id] }), { ok: true, deleted: 1 });
+  assert.deepEqual(await download(carol, id), data, "bob's ack on node 2 leaves carol's");
+  assert.deepEqual(await call(carol.socket, 'blob:ack', { ids: [id] }), { ok: true, deleted: 1 });
+  // The last recipient acked: gone for the cluster, so announcing it again through node 1 asks for the bytes.
+  assert.deepEqual(await call(alice.socket, 'blob:put', { id, bytes: data.length, to: [{ to: bob.key, cap: capFor(alice.id, bob.id) }] }), { ok: true, have: false, refused: [] });
 });
 
 test('Redis restarted mid-run: signaling across nodes resumes by itself', { timeout: 90_000 }, async () => {

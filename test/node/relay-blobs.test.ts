@@ -10,42 +10,11 @@ import { toB64u } from '../../shared/bytes.js';
 import { LIMITS } from '../../shared/protocol.js';
 import { coarseExpiry } from '../../signaling/server.js';
 import { Xorshift } from '../cases/util.js';
-import { allow, call, capFor, connectAs, connectRaw, startHarness, type ClientSocket, type Harness } from './relay-harness.js';
+import { allow, call, capFor, connectAs, connectRaw, download, startHarness, upload, type ClientSocket, type Harness } from './relay-harness.js';
 
 type User = { socket: ClientSocket; id: Identity; key: string };
 
 const bytesOf = (n: number, seed = n) => new Xorshift(seed).bytes(n);
-
-/** Announces and uploads `data` to `to` (each with the capability `from` holds for them); the last ack. */
-async function upload(from: User, data: Uint8Array, to: readonly User[], id = blobId(data)) {
-  const put = await call(from.socket, 'blob:put', { id, bytes: data.length, to: to.map((t) => ({ to: t.key, cap: capFor(from.id, t.id) })) });
-  if (!put.ok || put.have) return put;
-  let last: Awaited<ReturnType<typeof call>> = put;
-  for (let at = 0; at < data.length; at += LIMITS.blobChunkBytes) {
-    last = await call(from.socket, 'blob:chunk', { id, at, data: data.subarray(at, at + LIMITS.blobChunkBytes) });
-    if (!last.ok) return last;
-  }
-  return last;
-}
-
-/** Reads a whole blob chunk by chunk; the first refusal's code otherwise. */
-async function download(who: User, id: string): Promise<Uint8Array | string> {
-  const parts: Uint8Array[] = [];
-  let at = 0;
-  for (;;) {
-    const res = await call(who.socket, 'blob:get', { id, at });
-    if (!res.ok) return res.code;
-    const data = new Uint8Array(res.data as Uint8Array);
-    parts.push(data);
-    at += data.length;
-    if (at >= (res.bytes as number)) break;
-    assert.ok(data.length > 0, 'a get before the end returns bytes');
-  }
-  const out = new Uint8Array(at);
-  let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
-  return out;
-}
 
 describe('relay image blobs', () => {
   let h: Harness;
@@ -112,15 +81,15 @@ describe('relay image blobs', () => {
     const carol = await user('carol');
     await allow(bob, [alice.id]);
     await allow(carol, [alice.id]);
-    const before = h.blobs.stats(clock);
+    const before = await h.blobs.stats(clock);
     const data = bytesOf(70_000, 1);
     assert.equal((await upload(alice, data, [bob, carol])).ok, true);
-    assert.deepEqual(h.blobs.stats(clock), { blobs: before.blobs + 1, bytes: before.bytes + data.length });
+    assert.deepEqual(await h.blobs.stats(clock), { blobs: before.blobs + 1, bytes: before.bytes + data.length });
     await call(bob.socket, 'blob:ack', { ids: [blobId(data)] });
     assert.deepEqual(await download(carol, blobId(data)), data, "bob's ack leaves carol's copy");
-    assert.equal(h.blobs.stats(clock).blobs, before.blobs + 1);
+    assert.equal((await h.blobs.stats(clock)).blobs, before.blobs + 1);
     await call(carol.socket, 'blob:ack', { ids: [blobId(data)] });
-    assert.deepEqual(h.blobs.stats(clock), before);
+    assert.deepEqual(await h.blobs.stats(clock), before);
   });
 
   test('the sender announcing a blob it already stored only adds recipients (have: true, no upload)', async () => {
@@ -216,11 +185,11 @@ describe('relay image blobs', () => {
     await allow(bob, [alice.id]);
     const data = bytesOf(1000, 11);
     assert.equal((await upload(alice, data, [bob])).done, true);
-    assert.ok(h.blobs.stats(clock).blobs >= 1);
+    assert.ok((await h.blobs.stats(clock)).blobs >= 1);
     clock = coarseExpiry(clock, 30 * 24 * 3600) + 1; // never back: the rate limiter's buckets only go forward in time
     assert.equal(await download(bob, blobId(data)), 'not-found');
-    assert.ok(h.blobs.purgeExpired(clock) >= 1);
-    assert.deepEqual(h.blobs.stats(clock), { blobs: 0, bytes: 0 }, 'purged');
+    assert.ok((await h.blobs.purgeExpired(clock)) >= 1);
+    assert.deepEqual(await h.blobs.stats(clock), { blobs: 0, bytes: 0 }, 'purged');
   });
 
   test('before auth, blob events are refused as unauthenticated', async () => {

@@ -6,7 +6,8 @@ import { toB64u, fromB64u } from '../../shared/bytes.js';
 import { generateIdentity, peerId, sign, type Identity, type PublicIdentity } from '../../shared/crypto/identity.js';
 import { mailboxAllowTag, pairKeys } from '../../shared/crypto/pairwise.js';
 import { LABEL, signedMessage } from '../../shared/crypto/kdf.js';
-import type { Ack, AuthChallenge, ClientToServer, ServerToClient } from '../../shared/protocol.js';
+import { LIMITS, type Ack, type AuthChallenge, type ClientToServer, type ServerToClient } from '../../shared/protocol.js';
+import { blobId } from '../../shared/crypto/blob.js';
 import type { verifyProof } from '../../signaling/auth.js';
 import { DEFAULTS, type Config } from '../../signaling/config.js';
 import { createLogger } from '../../signaling/log.js';
@@ -93,4 +94,37 @@ export async function allow(recipient: { socket: ClientSocket; id: Identity }, s
   const tags = senders.map((s) => mailboxAllowTag(pairKeys(recipient.id, s).mailboxIn, s.sigPub));
   const res = await call(recipient.socket, 'mailbox:allow', { tags });
   if (!res.ok) throw new Error(`mailbox:allow refused: ${res.code}`);
+}
+
+type BlobUser = { socket: ClientSocket; id: Identity; key: string };
+
+/** Announces and uploads `data` to `to` (each with the capability `from` holds for them); the last ack. */
+export async function upload(from: BlobUser, data: Uint8Array, to: readonly BlobUser[], id = blobId(data)) {
+  const put = await call(from.socket, 'blob:put', { id, bytes: data.length, to: to.map((t) => ({ to: t.key, cap: capFor(from.id, t.id) })) });
+  if (!put.ok || put.have) return put;
+  let last: Awaited<ReturnType<typeof call>> = put;
+  for (let at = 0; at < data.length; at += LIMITS.blobChunkBytes) {
+    last = await call(from.socket, 'blob:chunk', { id, at, data: data.subarray(at, at + LIMITS.blobChunkBytes) });
+    if (!last.ok) return last;
+  }
+  return last;
+}
+
+/** Reads a whole blob chunk by chunk; the first refusal's code otherwise. */
+export async function download(who: BlobUser, id: string): Promise<Uint8Array | string> {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (;;) {
+    const res = await call(who.socket, 'blob:get', { id, at });
+    if (!res.ok) return res.code;
+    const data = new Uint8Array(res.data as Uint8Array);
+    parts.push(data);
+    at += data.length;
+    if (at >= (res.bytes as number)) break;
+    if (!data.length) throw new Error('a get before the end returned no bytes');
+  }
+  const out = new Uint8Array(at);
+  let o = 0;
+  for (const p of parts) (out.set(p, o), (o += p.length));
+  return out;
 }
