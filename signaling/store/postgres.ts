@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { BwError } from '../../shared/errors.js';
 import type { MailboxStore, StoredItem } from './store.js';
+import { groupCommit } from './group-commit.js';
 
 export interface PostgresOptions {
   /** postgres://user:password@host:port/database (libpq URL); the password is better given as PGPASSWORD. */
@@ -163,42 +164,12 @@ export async function openPostgresStore(opts: PostgresOptions, log: (e: Error) =
     }
   }
 
-  let queue: { rows: readonly Row[]; resolve: (r: Result[]) => void; reject: (e: unknown) => void }[] = [];
-  let scheduled = false;
-  const inflight = new Set<Promise<void>>();
-  const flush = () => {
-    scheduled = false;
-    const batch = queue;
-    queue = [];
-    if (!batch.length) return;
-    const p = writeBatch(batch.flatMap((b) => b.rows)).then(
-      (results) => {
-        let at = 0;
-        for (const b of batch) {
-          b.resolve(results.slice(at, at + b.rows.length));
-          at += b.rows.length;
-        }
-      },
-      (e: unknown) => {
-        for (const b of batch) b.reject(e);
-      },
-    );
-    inflight.add(p);
-    void p.finally(() => inflight.delete(p));
-  };
+  const commits = groupCommit<Row, Result>(writeBatch);
 
   const one = async <T>(sql: string, params: unknown[]): Promise<T[]> => (await pool.query(sql, params)).rows as T[];
 
   return {
-    putMany(rows) {
-      return new Promise((resolve, reject) => {
-        queue.push({ rows, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush); // collect every put that arrives in this turn of the event loop
-        }
-      });
-    },
+    putMany: (rows) => commits.put(rows),
     async fetch(to, after, limit, now) {
       const rows = await one<{ id: string; from: string; env: string }>(
         'SELECT id, sender AS "from", env FROM mailbox WHERE recipient = $1 AND id > $2 AND expires > $3 ORDER BY id LIMIT $4',
@@ -224,8 +195,7 @@ export async function openPostgresStore(opts: PostgresOptions, log: (e: Error) =
     isAllowed: async (recipient, tag) => (await pool.query('SELECT 1 FROM mailbox_allow WHERE recipient = $1 AND tag = $2', [recipient, tag])).rowCount! > 0,
     purgeExpired: async (now) => (await pool.query('DELETE FROM mailbox WHERE expires <= $1', [now])).rowCount ?? 0,
     async close() {
-      if (queue.length) flush();
-      await Promise.allSettled([...inflight]);
+      await commits.drain();
       await pool.end();
     },
   };

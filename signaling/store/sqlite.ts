@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BwError } from '../../shared/errors.js';
 import type { MailboxStore, StoredItem } from './store.js';
+import { groupCommit } from './group-commit.js';
 
 export interface SqliteOptions {
   /** Directory for mailbox.db; ':memory:' for a throwaway store. */
@@ -112,34 +113,10 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
     });
   });
 
-  let queue: { rows: readonly Row[]; resolve: (r: Result[]) => void; reject: (e: unknown) => void }[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    const batch = queue;
-    queue = [];
-    try {
-      const results = writeBatch(batch.flatMap((b) => b.rows));
-      let at = 0;
-      for (const b of batch) {
-        b.resolve(results.slice(at, at + b.rows.length));
-        at += b.rows.length;
-      }
-    } catch (e) {
-      for (const b of batch) b.reject(e);
-    }
-  };
+  const commits = groupCommit<Row, Result>(writeBatch);
 
   return {
-    putMany(rows) {
-      return new Promise((resolve, reject) => {
-        queue.push({ rows, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush); // collect every put that arrives in this turn of the event loop
-        }
-      });
-    },
+    putMany: (rows) => commits.put(rows),
     fetch: async (to, after, limit, now) => fetchStmt.all(to, after, now, limit) as StoredItem[],
     ack: async (to, ids) => db.transaction(() => ids.reduce((n, id) => n + del.run(to, id).changes, 0))(),
     count: async (to, now) => (countStmt.get(to, now) as { n: number }).n,
@@ -153,7 +130,7 @@ export function openSqliteStore(opts: SqliteOptions): MailboxStore {
       return n;
     },
     async close() {
-      if (queue.length) flush();
+      await commits.drain();
       db.close();
     },
   };
