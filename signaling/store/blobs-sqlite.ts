@@ -1,20 +1,10 @@
 // Owns the SQLite image blob backend (better-sqlite3, its own blobs.db beside mailbox.db): one row per blob, one per recipient.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { openSqliteFile } from './sqlite-file.js';
 import { blobQuotaError, type BlobStore } from './blobs.js';
 
 /** Opens `<dataDir>/blobs.db` (':memory:' for a throwaway store). */
 export function openSqliteBlobStore(opts: { dataDir: string }): BlobStore {
-  let path = ':memory:';
-  if (opts.dataDir !== ':memory:') {
-    mkdirSync(opts.dataDir, { recursive: true });
-    path = join(opts.dataDir, 'blobs.db');
-  }
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL'); // a put is acknowledged only once it is on disk
-  db.pragma('secure_delete = ON'); // a fetched blob's ciphertext is overwritten, as the mailbox's posts are
+  const db = openSqliteFile(opts.dataDir, 'blobs.db'); // secure_delete: a fetched blob's ciphertext is overwritten, as the mailbox's posts are
   db.pragma('foreign_keys = ON');
   db.exec(`
     CREATE TABLE IF NOT EXISTS blobs (

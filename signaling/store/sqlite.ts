@@ -1,10 +1,8 @@
 // Owns the SQLite mailbox backend (better-sqlite3, WAL, synchronous=FULL, secure_delete) with group commit.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { BwError } from '../../shared/errors.js';
 import type { MailboxStore, StoredItem } from './store.js';
 import { groupCommit } from './group-commit.js';
+import { openSqliteFile } from './sqlite-file.js';
 
 export interface SqliteOptions {
   /** Directory for mailbox.db; ':memory:' for a throwaway store. */
@@ -24,17 +22,7 @@ type Result = { id: number } | { error: BwError };
  * and the disk's fsync rate no longer caps the mailbox.
  */
 export function openSqliteStore(opts: SqliteOptions): MailboxStore {
-  let path = ':memory:';
-  if (opts.dataDir !== ':memory:') {
-    mkdirSync(opts.dataDir, { recursive: true });
-    path = join(opts.dataDir, 'mailbox.db');
-  }
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  // A fetched and acknowledged post is overwritten on disk, not just unlinked: the file keeps no ciphertext it dropped.
-  // The WAL still holds page images until a checkpoint; purgeExpired truncates it (every minute, see server.ts).
-  db.pragma('secure_delete = ON');
+  const db = openSqliteFile(opts.dataDir, 'mailbox.db');
   db.exec(`
     CREATE TABLE IF NOT EXISTS mailbox (
       id        INTEGER PRIMARY KEY AUTOINCREMENT,
