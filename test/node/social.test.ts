@@ -73,15 +73,21 @@ async function befriend(a: User, b: User): Promise<void> {
 }
 
 const find = (p: FeedPage, text: string) => p.items.find((i) => i.body === text || i.replies.some((r) => r.body === text));
-const putsTo = (relay: FakeRelay, u: User) => relay.puts.filter((p) => p.to === u.key).length;
-
-test('A posts; B replies; C (friend of A, not of B) sees the reply with B’s verified name; B reacts; A edits, then deletes; every view follows', async () => {
+/** Ann, befriended by Bob and by Cat, who are not friends of each other, on one relay. */
+async function annAndTwoFriends() {
   const relay = new FakeRelay();
   const ann = await user(relay, 'Ann');
   const bob = await user(relay, 'Bob');
   const cat = await user(relay, 'Cat');
   await befriend(ann, bob);
   await befriend(ann, cat);
+  return { relay, ann, bob, cat };
+}
+
+const putsTo = (relay: FakeRelay, u: User) => relay.puts.filter((p) => p.to === u.key).length;
+
+test('A posts; B replies; C (friend of A, not of B) sees the reply with B’s verified name; B reacts; A edits, then deletes; every view follows', async () => {
+  const { relay, ann, bob, cat } = await annAndTwoFriends();
   assert.ok(!bob.core.state.friends.some((f) => f.key === cat.key), 'Bob and Cat are not friends');
 
   const sent = await ann.core.post('hello all');
@@ -133,12 +139,7 @@ test('A posts; B replies; C (friend of A, not of B) sees the reply with B’s ve
 });
 
 test('a post to a list holding only B: C receives no envelope at all, and sees no gap in A’s stream', async () => {
-  const relay = new FakeRelay();
-  const ann = await user(relay, 'Ann');
-  const bob = await user(relay, 'Bob');
-  const cat = await user(relay, 'Cat');
-  await befriend(ann, bob);
-  await befriend(ann, cat);
+  const { relay, ann, bob, cat } = await annAndTwoFriends();
   await ann.core.post('for everyone');
   await cat.feedUntil((p) => !!find(p, 'for everyone'));
   const catPuts = putsTo(relay, cat);
