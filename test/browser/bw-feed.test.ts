@@ -147,27 +147,22 @@ describe('<bw-feed>', () => {
 
   it('pages past the newest 200 posts from IndexedDB and searches every stored post', async () => {
     const db = freshDb();
-    (await feedWithIdentity('Pam', db)).remove();
-    // 230 posts from a friend, written straight into the store (the app's schema: posts keyed by [author+seq]).
-    await new Promise<void>((resolve, reject) => {
-      const req = indexedDB.open(`brainwaves:${db}`);
-      req.onsuccess = () => {
-        const tx = req.result.transaction('posts', 'readwrite');
-        for (let i = 1; i <= 230; i++) tx.objectStore('posts').put({ author: 'F'.repeat(43), seq: i, ts: 1_000_000 + i * 1000, body: i === 7 ? 'the needle' : `post ${i}`, via: 'relay', received: 1_000_000 + i * 1000 });
-        tx.oncomplete = () => (req.result.close(), resolve());
-        tx.onerror = () => reject(tx.error);
-      };
-      req.onerror = () => reject(req.error);
-    });
+    // 230 posts of mine (no friends: nothing leaves), a second apart.
+    let clock = Date.UTC(2026, 0, 1);
+    const writer = new Session({ relay: DEAD_RELAY, dbName: db, now: () => (clock += 1000) });
+    await writer.start();
+    await writer.createIdentity('Pam');
+    for (let i = 1; i <= 230; i++) await writer.post(i === 7 ? 'the needle' : `post ${i}`);
+    writer.close();
     const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${db}></bw-feed>`);
     const list = () => inner(el, 'bw-post-list')!.shadowRoot!;
     await waitUntil(() => inner(el, 'bw-post-list')?.shadowRoot?.querySelector('bw-post'), 'the feed shows');
     expect(list().querySelectorAll('bw-post').length, 'a page at a time, not everything').to.be.below(60);
-    for (let i = 0; i < 40 && list().querySelector('[part=more]'); i++) {
+    for (let i = 0; i < 100 && list().querySelector('[part=more]'); i++) {
       (list().querySelector('[part=more]') as HTMLButtonElement).click();
       await new Promise((r) => requestAnimationFrame(r));
     }
-    await waitUntil(() => list().querySelectorAll('bw-post').length === 230, 'every stored post, the oldest from IndexedDB pages');
+    await waitUntil(() => list().querySelectorAll('bw-post').length === 230, 'every stored post, the older ones from session.feed pages');
     expect(list().textContent).to.match(/That’s everything/);
 
     const search = inner(el, 'input[name=search]') as HTMLInputElement;
