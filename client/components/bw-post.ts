@@ -216,7 +216,7 @@ export class BwPost extends LitElement {
         ${p.replies.map((r) => html`<div class="reply" data-id=${r.id}>
           <bw-avatar size="28" name=${r.author.name} key=${r.author.key} src=${r.author.avatarUrl ?? ''}></bw-avatar>
           <div class="bubble"><div class="row"><div class="who"><strong>${r.author.name}</strong>${this.#time(r)}</div>${this.#menu(r, 'reply')}</div>
-            ${this.#body(r, 'reply')}<div class="actions">${this.#reactions(r)}</div></div></div>`)}
+            ${this.#body(r, 'reply')}${r.reactions.length ? html`<div class="actions">${this.#reactions(r)}</div>` : nothing}</div></div>`)}
         <form part="reply" @submit=${(e: Event) => this.#sendReply(e)}>
           <textarea name="reply" rows="2" aria-label="Reply to ${p.author.name}" placeholder="Write a reply…" .value=${this._reply}
             @input=${(e: Event) => (this._reply = (e.target as HTMLTextAreaElement).value)}

@@ -119,12 +119,8 @@ test('social: photo post, a friend of a friend’s reply under a verified name, 
   await atBob.getByRole('button', { name: 'Add a reaction' }).first().click();
   await atBob.getByRole('button', { name: 'heart' }).click();
   for (const page of [alice, carol, bob]) await byId(page, id).locator('[part=reaction]', { hasText: '❤️ 1' }).first().waitFor();
-  // And Alice reacts to Bob's reply.
   const atAlice = byId(alice, id);
   await openThread(atAlice);
-  await atAlice.locator('.reply', { hasText: replyText }).getByRole('button', { name: 'Add a reaction' }).click();
-  await atAlice.getByRole('button', { name: 'party' }).click();
-  await atCarol.locator('.reply [part=reaction]', { hasText: '🎉 1' }).waitFor();
 
   // Screenshots of the thread: a photo, a reply, reactions (desktop and phone width).
   for (const [name, page] of [['alice', alice], ['carol', carol]] as const) {
