@@ -123,11 +123,13 @@ test('social: photo post, a friend of a friend’s reply under a verified name, 
   await openThread(atAlice);
 
   // Screenshots of the thread: a photo, a reply, reactions (desktop and phone width).
+  // From the top: a full-page shot of a scrolled page draws the sticky header over the middle of it.
   for (const [name, page] of [['alice', alice], ['carol', carol]] as const) {
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(ARTIFACTS, `social-${name}.png`), fullPage: true });
     const desktop = page.viewportSize();
     await page.setViewportSize({ width: 390, height: 844 });
-    await byId(page, id).scrollIntoViewIfNeeded();
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(ARTIFACTS, `social-${name}-390.png`), fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px at 390 px wide`);
