@@ -3,6 +3,7 @@ import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import '../../client/components/bw-feed.js';
 import type { BwFeed } from '../../client/components/bw-feed.js';
 import { Session } from '../../client/session.js';
+import { searchWords } from '../../client/core/words.js';
 
 // Port 9 on loopback: nothing listens, so the relay is "not running" (and no traffic leaves loopback).
 const DEAD_RELAY = 'http://127.0.0.1:9';
@@ -147,13 +148,22 @@ describe('<bw-feed>', () => {
 
   it('pages past the newest 200 posts from IndexedDB and searches every stored post', async () => {
     const db = freshDb();
-    // 230 posts of mine (no friends: nothing leaves), a second apart.
-    let clock = Date.UTC(2026, 0, 1);
-    const writer = new Session({ relay: DEAD_RELAY, dbName: db, now: () => (clock += 1000) });
-    await writer.start();
-    await writer.createIdentity('Pam');
-    for (let i = 1; i <= 230; i++) await writer.post(i === 7 ? 'the needle' : `post ${i}`);
-    writer.close();
+    (await feedWithIdentity('Pam', db)).remove();
+    // 230 posts from a friend, written straight into the store (the app's schema: feed items keyed by `author:id`).
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open(`brainwaves:${db}`);
+      req.onsuccess = () => {
+        const tx = req.result.transaction('items', 'readwrite');
+        const author = 'F'.repeat(43);
+        for (let i = 1; i <= 230; i++) {
+          const text = i === 7 ? 'the needle' : `post ${i}`;
+          tx.objectStore('items').put({ key: `${author}:p${i}`, author, id: `p${i}`, kind: 'post', seq: i, ts: 1_000_000 + i * 1000, text, via: 'relay', received: 1_000_000 + i * 1000, words: searchWords(text) });
+        }
+        tx.oncomplete = () => (req.result.close(), resolve());
+        tx.onerror = () => reject(tx.error);
+      };
+      req.onerror = () => reject(req.error);
+    });
     const el = await fixture<BwFeed>(html`<bw-feed relay=${DEAD_RELAY} db-name=${db}></bw-feed>`);
     const list = () => inner(el, 'bw-post-list')!.shadowRoot!;
     await waitUntil(() => inner(el, 'bw-post-list')?.shadowRoot?.querySelector('bw-post'), 'the feed shows');
@@ -162,7 +172,7 @@ describe('<bw-feed>', () => {
       (list().querySelector('[part=more]') as HTMLButtonElement).click();
       await new Promise((r) => requestAnimationFrame(r));
     }
-    await waitUntil(() => list().querySelectorAll('bw-post').length === 230, 'every stored post, the older ones from session.feed pages');
+    await waitUntil(() => list().querySelectorAll('bw-post').length === 230, 'every stored post, the older ones from session.feed() pages');
     expect(list().textContent).to.match(/That’s everything/);
 
     const search = inner(el, 'input[name=search]') as HTMLInputElement;
