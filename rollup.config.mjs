@@ -77,7 +77,7 @@ const page = () => {
 };
 
 /** Content-hashed names (cached as immutable by the relay and any static host). */
-const hashed = { dir: DIST, format: /** @type {const} */ ('es'), sourcemap: true, intro: 'var global = globalThis;', entryFileNames: '[name].[hash].js', assetFileNames: '[name].[hash][extname]' };
+const hashed = { dir: DIST, format: /** @type {const} */ ('es'), sourcemap: true, inlineDynamicImports: true, intro: 'var global = globalThis;', entryFileNames: '[name].[hash].js', assetFileNames: '[name].[hash][extname]' };
 
 export default [
   { ...bundle('build/client/app.js', 'dist/app.js'), output: { ...hashed, entryFileNames: 'app.[hash].js' }, plugins: [...plugins(), page()] },
@@ -85,7 +85,7 @@ export default [
     ...bundle('build/client/embed.js', 'dist/bw-feed.js'),
     output: [
       { ...hashed, entryFileNames: 'bw-feed.[hash].js' }, // for embed snippets with an SRI hash
-      { file: join(DIST, 'bw-feed.js'), format: 'es', intro: 'var global = globalThis;' }, // a stable name that always has the newest build
+      { file: join(DIST, 'bw-feed.js'), format: 'es', intro: 'var global = globalThis;', inlineDynamicImports: true }, // a stable name that always has the newest build
     ],
   },
   // The service worker: a classic script at a fixed name at the site root, so its scope is the whole page (client/sw.ts).

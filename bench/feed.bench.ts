@@ -25,18 +25,20 @@ const watchFirstPaint = () => {
   requestAnimationFrame(tick);
 };
 
-/** Fills the store through IndexedDB directly (the app's schema: posts keyed by [author+seq]), in batches. */
+/** Fills the store through IndexedDB directly (the app's schema: feed items keyed by `author:id`, client/db.ts), in batches. */
 async function fill(page: Page, n: number): Promise<void> {
   for (let from = 1; from <= n; from += 20_000) {
     await page.evaluate(([from, to, n]) => new Promise<void>((resolve, reject) => {
       const req = indexedDB.open('brainwaves:default');
       req.onerror = () => reject(req.error);
       req.onsuccess = () => {
-        const tx = req.result.transaction('posts', 'readwrite');
-        const store = tx.objectStore('posts');
+        const tx = req.result.transaction('items', 'readwrite');
+        const store = tx.objectStore('items');
         const t0 = Date.now() - n * 60_000;
         for (let i = from; i <= to; i++) {
-          store.put({ author: `friend${i % 50}`.padEnd(43, 'A'), seq: i, ts: t0 + i * 60_000, body: `stored post ${i} `.padEnd(140 + (i % 5) * 30, '·'), via: 'p2p', received: t0 + i * 60_000 });
+          const author = `friend${i % 50}`.padEnd(43, 'A');
+          const id = `post${i}`;
+          store.put({ key: `${author}:${id}`, author, id, kind: 'post', seq: i, ts: t0 + i * 60_000, text: `stored post ${i} `.padEnd(140 + (i % 5) * 30, '·'), via: 'p2p', received: t0 + i * 60_000, words: ['stored', 'post', String(i)] });
         }
         tx.oncomplete = () => {
           req.result.close();

@@ -14,16 +14,8 @@ const rows = (xs: StoredItem[]): ItemRow[] => xs.map((x) => fromStored(x)!);
 
 type PostKey = [string, number];
 
-/** What the page's feed reads beyond the first page: older pages by the `ts` index, and a text search. */
-export interface FeedPages {
-  /** Posts at or before `ts`, newest first (the caller drops those it already holds at exactly `ts`). */
-  postsBefore(ts: number, limit: number): Promise<PostRow[]>;
-  /** Posts whose text contains `text` (any case), newest first. */
-  searchPostRows(text: string, limit: number): Promise<PostRow[]>;
-}
-
 /** Opens the IndexedDB database `brainwaves:<name>` as a ClientStore. */
-export function openDexieStore(name: string): ClientStore & FeedPages {
+export function openDexieStore(name: string): ClientStore {
   const db = openDb(name);
   const byAuthor = (author: string) => db.posts.where('author').equals(author);
   return {
@@ -50,11 +42,6 @@ export function openDexieStore(name: string): ClientStore & FeedPages {
     },
     postsBy: (author) => byAuthor(author).toArray(),
     recentPosts: (limit) => db.posts.orderBy('ts').reverse().limit(limit).toArray(),
-    postsBefore: (ts, limit) => db.posts.where('ts').belowOrEqual(ts).reverse().limit(limit).toArray(),
-    searchPostRows(text, limit) {
-      const needle = text.toLocaleLowerCase();
-      return db.posts.orderBy('ts').reverse().filter((p) => p.body.toLocaleLowerCase().includes(needle)).limit(limit).toArray();
-    },
     async editPosts(author, seq, edit) {
       let changed = false;
       const rows = seq === undefined ? byAuthor(author) : db.posts.where('[author+seq]').equals([author, seq]);

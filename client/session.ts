@@ -6,7 +6,7 @@ import type { PostInput, Written } from './core/social.js';
 import type { Sent } from './core/delivery.js';
 import { systemClock } from './core/ports.js';
 import type { ClientState } from './core/context.js';
-import { openDexieStore, type FeedPages } from './dexie-store.js';
+import { openDexieStore } from './dexie-store.js';
 import { connectRelay } from './relay-connection.js';
 import type { BlobDelivery, OutgoingBlob } from './core/blobs.js';
 import type { ImageRef } from '../shared/photo-ref.js';
@@ -42,7 +42,6 @@ export interface PostEvent {
 export class Session extends EventTarget {
   readonly #opts: SessionOptions;
   readonly #core: ClientCore;
-  readonly #pages: FeedPages;
   #state: SessionState;
   #elsewhere = false;
   /** Ends the tab's hold on this identity (see #claim). */
@@ -52,7 +51,6 @@ export class Session extends EventTarget {
     super();
     this.#opts = opts;
     const store = openDexieStore(opts.dbName);
-    this.#pages = store;
     const core: CoreOptions = {
       store,
       connectRelay: (me, on) => connectRelay(opts.relay, me, on),
@@ -151,16 +149,6 @@ export class Session extends EventTarget {
   /** Everything received up to `upTo` has been seen here (state.unread follows). */
   markRead(upTo: number): Promise<void> {
     return this.#core.markRead(upTo);
-  }
-
-  /** Stored posts at or before `ts`, newest first: the feed's older pages (state.posts holds the newest). */
-  olderPosts(ts: number, limit: number): Promise<PostRow[]> {
-    return this.#pages.postsBefore(ts, limit);
-  }
-
-  /** Stored posts whose text contains `text`, newest first. */
-  searchPosts(text: string, limit: number): Promise<PostRow[]> {
-    return this.#pages.searchPostRows(text, limit);
   }
 
   /** Removes a friend (see client/core/friends.ts unfriend). */

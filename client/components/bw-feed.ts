@@ -3,10 +3,10 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { isBwError } from '../../shared/errors.js';
 import { inviteLink } from '../../shared/crypto/invite.js';
 import { SessionController } from '../controllers/session-controller.js';
-import type { PostEvent, SessionState } from '../session.js';
-import type { AudienceList, FeedItem, PersonView } from '../core/feed-view.js';
-import type { PostRow } from '../core/types.js';
-import { mergeItems, peopleOf, toFeedItems } from '../feed-adapter.js';
+import type { FeedPage, PostEvent, Session, SessionState } from '../session.js';
+import type { AudienceList, FeedItem, PersonView, PhotoView, ReplyView } from '../core/feed-view.js';
+import type { ImageRef } from '../../shared/photo-ref.js';
+import { peopleOf } from '../core/feed.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
 import { plural } from './format.js';
@@ -23,9 +23,16 @@ import './bw-lists.js';
 
 const message = (e: unknown) => (isBwError(e) ? e.message : `Something went wrong: ${(e as Error)?.message ?? e}`);
 type Tab = 'home' | 'friends' | 'profile';
-/** Older posts fetched per step, and search results shown. */
-const OLDER = 50;
+/** Search results shown. */
 const SEARCH = 100;
+/** The photo code (decode, resize, seal) loads on the first photo or avatar picked, not with the feed. */
+const images = () => import('../image.js');
+
+/** An image fetched for the page: its object URL once decrypted, or why not. */
+interface Fetched {
+  url?: string;
+  state: PhotoView['state'];
+}
 
 /**
  * The whole client in one element. Keys stay inside: no property, attribute or event exposes them.
@@ -63,11 +70,12 @@ export class BwFeed extends LitElement {
     _busy: { state: true },
     _backup: { state: true },
     _backupError: { state: true },
-    _older: { state: true },
-    _exhausted: { state: true },
+    _pages: { state: true },
     _query: { state: true },
     _results: { state: true },
-    _readUpTo: { state: true },
+    _profileError: { state: true },
+    _listError: { state: true },
+    _images: { state: true },
     _full: { state: true },
   };
   static override styles = [theme, css`
@@ -126,20 +134,27 @@ export class BwFeed extends LitElement {
   declare _busy: boolean;
   declare _backup: string;
   declare _backupError: string;
-  /** Older pages fetched beyond state.posts, newest first. */
-  declare _older: PostRow[];
-  declare _exhausted: boolean;
+  /** The feed pages pulled from session.feed(), newest first (re-pulled on every change of the session). */
+  declare _pages: FeedPage[];
   declare _query: string;
-  declare _results: PostRow[] | undefined;
-  /** Posts I received after this time (and did not write) are unread. */
-  declare _readUpTo: number;
+  declare _results: FeedItem[] | undefined;
+  declare _profileError: string;
+  declare _listError: string;
+  /** Images fetched for what is on the page (photos' thumbs and full images, avatars), by blob id. Replaced on change. */
+  declare _images: Map<string, Fetched>;
   /** The Friends and Profile sections are rendered from the frame after the feed's first paint on. */
   declare _full: boolean;
   #lastStatus = '';
   #search = 0;
   #title?: string;
-  /** Memo of the last feed mapping: rebuilt when the state, the older pages or the read mark change. */
-  #memo?: { key: unknown[]; items: FeedItem[]; people: Map<string, PersonView> };
+  /** The state the feed was last pulled for, the pull under way, and whether another is due after it. */
+  #pulledFor?: SessionState;
+  #pulling?: Promise<void>;
+  #again = false;
+  /** markRead under way (one at a time). */
+  #marking = false;
+  /** Memo of the feed decorated with image URLs. */
+  #memo?: { key: unknown[]; items: FeedItem[] };
 
   readonly #ctl = new SessionController(this, () => ({ relay: this.relay, dbName: this.dbName, direct: !this.noDirect }), (e) => this.#onPost(e));
 
@@ -159,11 +174,12 @@ export class BwFeed extends LitElement {
     this._busy = false;
     this._backup = '';
     this._backupError = '';
-    this._older = [];
-    this._exhausted = false;
+    this._pages = [];
     this._query = '';
     this._results = undefined;
-    this._readUpTo = Date.now();
+    this._profileError = '';
+    this._listError = '';
+    this._images = new Map();
     this._full = false;
   }
 
@@ -177,6 +193,10 @@ export class BwFeed extends LitElement {
     document.removeEventListener('visibilitychange', this.#onVisible);
     if (this.#title !== undefined) document.title = this.#title;
     this.#title = undefined;
+    for (const f of this._images.values()) if (f.url) URL.revokeObjectURL(f.url);
+    this._images = new Map();
+    this._pages = [];
+    this.#pulledFor = undefined;
   }
 
   readonly #onVisible = () => this.requestUpdate();
@@ -187,11 +207,137 @@ export class BwFeed extends LitElement {
     fire(this, 'bw-post', { author: post.author, authorName: name, seq: post.seq, ts: post.ts, body: post.body, via: post.via });
   };
 
-  /** Unread: others' posts received after the read mark (of those loaded; the newest page holds any new ones). */
+  /** Unread: friends' posts received since the read mark (the core counts them over the whole store). */
   #unread(s: SessionState): number {
-    let n = 0;
-    for (const p of s.posts) if (p.received > this._readUpTo && !p.mine) n++;
-    return n;
+    return s.unread ?? 0;
+  }
+
+  /** Pulls the loaded feed pages (and the search, if any) again; pulls queue, so the last one reflects the last change. */
+  #pull(): void {
+    if (this.#pulling) return void (this.#again = true);
+    const session = this.#ctl.session;
+    if (!session) return;
+    this.#pulling = (async () => {
+      try {
+        const pages: FeedPage[] = [];
+        let before: number | undefined;
+        const want = Math.max(1, this._pages.length);
+        for (let i = 0; i < want; i++) {
+          const page = await session.feed(before === undefined ? {} : { before });
+          pages.push(page);
+          if (page.next === undefined) break;
+          before = page.next;
+        }
+        const q = this._query.trim();
+        const results = q ? (await session.feed({ search: q, limit: SEARCH })).items : undefined;
+        if (session !== this.#ctl.session) return;
+        this._pages = pages;
+        if (q === this._query.trim()) this._results = results;
+        this.#fetchImages(session);
+      } catch (e) {
+        if (!isBwError(e)) console.error(e);
+        this._error = message(e);
+      } finally {
+        this.#pulling = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.#pull();
+        }
+      }
+    })();
+  }
+
+  /** Every item on the page: the feed pages and the search results. */
+  #allItems(): FeedItem[] {
+    return [...this._pages.flatMap((p) => p.items), ...(this._results ?? [])];
+  }
+
+  /** Fetches the thumbs and avatars the page shows that are not fetched yet; revokes the URLs of those it no longer shows. */
+  #fetchImages(session: Session): void {
+    const want = new Map<string, { ref: ImageRef; from: string }>();
+    const person = (p: PersonView) => p.avatar && want.set(p.avatar.id, { ref: p.avatar, from: p.key });
+    for (const item of this.#allItems()) {
+      person(item.author);
+      for (const r of item.replies) person(r.author);
+      for (const ph of item.photos) {
+        const thumb = ph.ref.thumb ?? ph.ref;
+        want.set(thumb.id, { ref: thumb, from: item.author.key });
+        // A full image stays while its post is on the page (it was fetched because the reader opened it).
+        if (this._images.has(ph.ref.id)) want.set(ph.ref.id, { ref: ph.ref, from: item.author.key });
+      }
+    }
+    const s = this.#ctl.state;
+    if (s) for (const p of peopleOf(s).values()) person(p);
+    let changed = false;
+    const next = new Map(this._images);
+    for (const [id, f] of this._images) {
+      if (want.has(id) || f.state === 'loading') continue;
+      if (f.url) URL.revokeObjectURL(f.url);
+      next.delete(id);
+      changed = true;
+    }
+    for (const [id, { ref, from }] of want) {
+      const had = next.get(id);
+      if (had && had.state !== 'missing') continue;
+      if (!had) {
+        next.set(id, { state: 'loading' });
+        changed = true;
+      }
+      this.#fetch(session, id, ref, from, !!had);
+    }
+    if (changed) this._images = next;
+  }
+
+  /** One image into _images. `retry`: it was missing before; it stays 'missing' (not 'loading') while asked again. */
+  #fetch(session: Session, id: string, ref: ImageRef, from: string, retry: boolean): void {
+    const set = (f: Fetched) => {
+      if (session !== this.#ctl.session) return void (f.url && URL.revokeObjectURL(f.url));
+      const old = this._images.get(id);
+      if (old?.url && old.url !== f.url) URL.revokeObjectURL(old.url);
+      this._images = new Map(this._images).set(id, f);
+    };
+    if (retry && this.#retrying.has(id)) return;
+    this.#retrying.add(id);
+    session.photoUrl(ref, from).then(
+      (url) => set({ url, state: 'ready' }),
+      (e) => {
+        if (!isBwError(e)) console.error(e);
+        set({ state: isBwError(e) && e.code === 'bad-ciphertext' ? 'bad' : isBwError(e) && e.code === 'unavailable' ? 'missing' : 'bad' });
+      },
+    ).finally(() => this.#retrying.delete(id));
+  }
+
+  #retrying = new Set<string>();
+
+  /** Opening a photo fetches its full image. */
+  #photoOpen = (e: CustomEvent<{ post: string; photo: string }>) => {
+    const session = this.#ctl.session;
+    const item = this.#allItems().find((i) => i.id === e.detail.post);
+    const ph = item?.photos.find((p) => p.ref.id === e.detail.photo);
+    if (!session || !item || !ph || this._images.get(ph.ref.id)?.state === 'ready') return;
+    this._images = new Map(this._images).set(ph.ref.id, { state: 'loading' });
+    this.#fetch(session, ph.ref.id, ph.ref, item.author.key, false);
+  };
+
+  /** A person with their avatar's URL once fetched. */
+  #withAvatar(p: PersonView): PersonView {
+    const url = p.avatar && this._images.get(p.avatar.id)?.url;
+    return url ? { ...p, avatarUrl: url } : p;
+  }
+
+  /** Items with the image URLs fetched so far (thumbs, full images, avatars). */
+  #decorate(items: FeedItem[]): FeedItem[] {
+    const reply = (r: ReplyView): ReplyView => ({ ...r, author: this.#withAvatar(r.author) });
+    return items.map((i) => ({
+      ...i,
+      author: this.#withAvatar(i.author),
+      replies: i.replies.map(reply),
+      photos: i.photos.map((ph) => {
+        const thumb = this._images.get((ph.ref.thumb ?? ph.ref).id);
+        const full = this._images.get(ph.ref.id);
+        return { ...ph, ...(thumb?.url && { thumbUrl: thumb.url }), ...(full?.url && { fullUrl: full.url }), state: thumb?.state ?? 'loading' };
+      }),
+    }));
   }
 
   protected override updated(_: PropertyValues): void {
@@ -205,13 +351,19 @@ export class BwFeed extends LitElement {
       fire(this, 'bw-status', { relay: s.relay, direct: s.direct, friends: s.friends.length });
     }
     if (s.me && !this._full) requestAnimationFrame(() => (this._full = true));
+    if (s.me && s !== this.#pulledFor) {
+      this.#pulledFor = s;
+      this.#pull();
+    }
     const unread = this.#unread(s);
     // Seen: the feed is on screen, the page is visible and the list is not holding new posts back.
     const list = this.renderRoot.querySelector<BwPostList>('bw-post-list');
-    if (unread && this._tab === 'home' && !this._query && document.visibilityState === 'visible' && list && !list.holding) {
-      const upTo = Math.max(...s.posts.map((p) => p.received));
-      this._readUpTo = upTo;
-      fire(this, 'bw-read', { upTo });
+    if (unread && !this.#marking && this._tab === 'home' && !this._query && document.visibilityState === 'visible' && list && !list.holding) {
+      const upTo = Date.now();
+      if (fire(this, 'bw-read', { upTo })) {
+        this.#marking = true;
+        this.#ctl.session?.markRead(upTo).catch((e) => console.error(e)).finally(() => (this.#marking = false));
+      }
     }
     if (this.titleUnread && s.me) {
       this.#title ??= document.title.replace(/^\(\d+\) /, '');
@@ -276,35 +428,95 @@ export class BwFeed extends LitElement {
     }, (m) => (this._inviteError = m));
   };
 
-  #compose = (e: CustomEvent<{ body: string }>) => {
-    e.preventDefault(); // keep the text until the post is stored
-    const box = e.target as HTMLElement & { _text: string };
+  #compose = (e: CustomEvent<{ body: string; audience?: string; photos?: File[] }>) => {
+    e.preventDefault(); // keep the text and photos until the post is stored
+    const box = e.target as HTMLElement & { _text: string; _files: { url: string }[] };
+    const { body, audience, photos } = e.detail;
     return this.#run(async () => {
       this._error = '';
-      await this.#ctl.session!.post(e.detail.body);
+      const session = this.#ctl.session!;
+      const prepared = photos?.length ? await (await images()).preparePhotos(photos) : undefined;
+      const written = await session.post({ text: body, ...(audience && { audience }), ...(prepared && { photos: prepared.refs }) });
       box._text = '';
+      for (const f of box._files ?? []) URL.revokeObjectURL(f.url);
+      box._files = [];
       this.renderRoot.querySelector<BwPostList>('bw-post-list')?.showNew();
+      // The post is stored; its photos go to exactly whom it was sealed for (what is not taken now is retried).
+      if (prepared?.blobs.length) await session.sendBlobs(prepared.blobs, written.to);
     }, (m) => (this._error = m));
   };
 
+  /** The thread's and the card's actions: each a session call, its error shown above the feed. */
+  #social = (fn: (s: Session) => Promise<unknown>) => this.#run(async () => {
+    this._error = '';
+    await fn(this.#ctl.session!);
+  }, (m) => (this._error = m));
+
+  #reply = (e: CustomEvent<{ parent: string; body: string }>) => {
+    e.preventDefault(); // bw-post keeps the reply text until it is stored
+    const post = e.composedPath()[0] as HTMLElement & { _reply: string };
+    return this.#social(async (s) => {
+      await s.reply(e.detail.parent, e.detail.body);
+      post._reply = '';
+    });
+  };
+
+  #react = (e: CustomEvent<{ post: string; emoji: string | null }>) => this.#social((s) => s.react(e.detail.post, e.detail.emoji));
+  #edit = (e: CustomEvent<{ post: string; body: string }>) => this.#social((s) => s.edit(e.detail.post, e.detail.body));
+  #delete = (e: CustomEvent<{ post: string }>) => this.#social((s) => s.delete(e.detail.post));
+
+  #profileSave = (e: CustomEvent<{ name: string; bio: string; avatar?: File | null }>) =>
+    this.#run(async () => {
+      this._profileError = '';
+      const session = this.#ctl.session!;
+      const { name, bio, avatar } = e.detail;
+      const prepared = avatar ? await (await images()).prepareAvatar(avatar) : undefined;
+      await session.saveProfile({ name, bio, ...(avatar !== undefined && { avatar: prepared?.ref ?? null }) });
+      // Every friend gets the new card; its picture goes to all of them too.
+      if (prepared) await session.sendBlobs(prepared.blobs, (this.#ctl.state?.friends ?? []).map((f) => f.key));
+    }, (m) => (this._profileError = m));
+
+  #listSave = (e: CustomEvent<{ id?: string; name: string; members: string[] }>) =>
+    this.#run(async () => {
+      this._listError = '';
+      await this.#ctl.session!.saveList(e.detail);
+    }, (m) => (this._listError = m));
+
+  #listDelete = (e: CustomEvent<{ id: string }>) =>
+    this.#run(async () => {
+      this._listError = '';
+      await this.#ctl.session!.deleteList(e.detail.id);
+    }, (m) => (this._listError = m));
+
   #more = async (e: CustomEvent<{ before: number }>) => {
     const session = this.#ctl.session;
-    if (!session || this._exhausted || this._query) return;
-    const rows = await session.olderPosts(e.detail.before, OLDER);
-    if (session !== this.#ctl.session) return;
-    const known = new Set([...(this.#ctl.state?.posts ?? []), ...this._older].map((p) => `${p.author}:${p.seq}`));
-    const fresh = rows.filter((p) => !known.has(`${p.author}:${p.seq}`));
-    if (rows.length < OLDER || !fresh.length) this._exhausted = true;
-    if (fresh.length) this._older = [...this._older, ...fresh];
+    const last = this._pages.at(-1);
+    if (!session || this._query || last?.next === undefined || this.#pulling) return;
+    try {
+      const page = await session.feed({ before: last.next });
+      if (session !== this.#ctl.session || this._pages.at(-1) !== last) return;
+      this._pages = [...this._pages, page];
+      this.#fetchImages(session);
+    } catch (err) {
+      this._error = message(err);
+    }
+    void e;
   };
 
   #searchInput = async (e: Event) => {
     const q = (e.target as HTMLInputElement).value;
     this._query = q;
     const n = ++this.#search;
-    if (!q.trim()) return void (this._results = undefined);
-    const rows = (await this.#ctl.session?.searchPosts(q.trim(), SEARCH)) ?? [];
-    if (n === this.#search) this._results = rows;
+    const session = this.#ctl.session;
+    if (!q.trim() || !session) return void (this._results = undefined);
+    try {
+      const page = await session.feed({ search: q.trim(), limit: SEARCH });
+      if (n !== this.#search) return;
+      this._results = page.items;
+      this.#fetchImages(session);
+    } catch (err) {
+      this._error = message(err);
+    }
   };
 
   #go(tab: Tab) {
@@ -323,13 +535,14 @@ export class BwFeed extends LitElement {
   }
 
   #feed(s: SessionState): { items: FeedItem[]; people: Map<string, PersonView> } {
-    const key = [s, this._older, this._readUpTo];
-    if (this.#memo && this.#memo.key.every((k, i) => k === key[i])) return this.#memo;
-    const people = peopleOf(s);
-    const rows = this._older.length ? [...s.posts, ...this._older] : s.posts;
-    const items = mergeItems(toFeedItems(rows, people, s.me?.key, this._readUpTo));
-    this.#memo = { key, items, people };
-    return this.#memo;
+    const people = new Map([...peopleOf(s)].map(([k, p]) => [k, this.#withAvatar(p)]));
+    const key = [this._pages, this._images];
+    if (!this.#memo || !this.#memo.key.every((k, i) => k === key[i])) {
+      const seen = new Set<string>();
+      const items = this._pages.flatMap((p) => p.items).filter((i) => !seen.has(i.id) && !!seen.add(i.id));
+      this.#memo = { key, items: this.#decorate(items) };
+    }
+    return { items: this.#memo.items, people };
   }
 
   #friendStatus(f: SessionState['friends'][number]): string {
@@ -337,7 +550,8 @@ export class BwFeed extends LitElement {
   }
 
   #home(s: SessionState, items: FeedItem[], people: Map<string, PersonView>, lists: AudienceList[]) {
-    const results = this._results && toFeedItems(this._results, people, s.me?.key, Infinity);
+    const results = this._results && this.#decorate(this._results);
+    void people;
     const online = s.friends.filter((f) => f.online).length;
     return html`
       <aside class="side" aria-label="You and your friends" ?hidden=${this._tab !== 'home'}>
@@ -349,14 +563,15 @@ export class BwFeed extends LitElement {
           : html`<p class="muted">Nobody yet.</p>`}
           <button type="button" class="small" @click=${() => this.#go('friends')}>Invite a friend</button></div>
       </aside>
-      <div class="main" ?hidden=${this._tab !== 'home'}>
+      <div class="main" ?hidden=${this._tab !== 'home'} @bw-reply=${this.#reply} @bw-react=${this.#react} @bw-edit=${this.#edit} @bw-delete=${this.#delete}
+        @bw-photo-open=${this.#photoOpen}>
         <bw-compose ?disabled=${this._busy} .lists=${lists} @bw-compose=${this.#compose}></bw-compose>
         ${this._error ? html`<div class="error" role="alert">${this._error}</div>` : nothing}
         <div class="search" role="search"><span aria-hidden="true">${searchIcon}</span><input type="search" name="search" aria-label="Search posts" placeholder="Search posts"
           .value=${this._query} @input=${this.#searchInput} /></div>
         ${results ? html`<div class="muted" role="status">${plural(results.length, 'post matches', 'posts match')} “${this._query.trim()}”</div>
           <bw-post-list .items=${results}><span slot="empty">Nothing here matches. Try another word.</span></bw-post-list>`
-        : html`<bw-post-list live .items=${items} ?has-more=${!this._exhausted} @bw-more=${this.#more}>
+        : html`<bw-post-list live .items=${items} ?has-more=${this._pages.at(-1)?.next !== undefined} @bw-more=${this.#more}>
           <div slot="empty" class="empty">${s.friends.length
             ? html`<strong>No posts yet</strong><span>Say hello: your friends see what you post here.</span>`
             : html`<strong>No posts yet: invite a friend</strong><span>BrainWaves is for people you know. Send a friend your invite link to start.</span>
@@ -377,13 +592,16 @@ export class BwFeed extends LitElement {
             <div class="muted">Compare it with ${f.name} in person or on a call.</div></details></li>`)}</ul></div>
       <div class="card"><bw-invite .code=${this._inviteCode} .link=${this._inviteCode ? this.#inviteLink(this._inviteCode) : ''} .error=${this._inviteError}
         .notice=${this.#noticeText(s.friends)} .initial=${this.invite} @bw-request-invite=${this.#makeInvite} @bw-accept-invite=${this.#accept}></bw-invite></div>
-      <div class="card"><h2>Lists</h2><bw-lists .lists=${lists} .friends=${s.friends.map((f) => people.get(f.key)!)}></bw-lists></div>
+      <div class="card"><h2>Lists</h2><bw-lists .lists=${lists} .friends=${s.friends.map((f) => people.get(f.key)!)}
+        @bw-list-save=${this.#listSave} @bw-list-delete=${this.#listDelete}></bw-lists>
+        ${this._listError ? html`<div class="error" role="alert">${this._listError}</div>` : nothing}</div>
     </div>`;
   }
 
   #profile(s: SessionState, people: Map<string, PersonView>) {
     return html`<div class="main" ?hidden=${this._tab !== 'profile'}>
-      <bw-profile part="me" editable .person=${people.get(s.me!.key)} fingerprint=${s.me!.fingerprint}></bw-profile>
+      <bw-profile part="me" editable .person=${people.get(s.me!.key)} fingerprint=${s.me!.fingerprint} @bw-profile-save=${this.#profileSave}></bw-profile>
+      ${this._profileError ? html`<div class="error" role="alert">${this._profileError}</div>` : nothing}
       <details class="card"><summary>Key backup</summary>
         <bw-backup .backup=${this._backup} .error=${this._backupError} ?busy=${this._busy} @bw-export-backup=${this.#export}></bw-backup></details>
     </div>`;
@@ -397,7 +615,7 @@ export class BwFeed extends LitElement {
     if (!s.me) return html`<section class="center"><bw-onboarding .error=${this._error} ?busy=${this._busy} @bw-create-identity=${this.#create} @bw-import-identity=${this.#import}></bw-onboarding></section>`;
     const relayText = { connected: 'Relay connected', connecting: 'Connecting to relay…', offline: 'Relay offline' }[s.relay];
     const { items, people } = this.#feed(s);
-    const lists = (s as SessionState & { lists?: AudienceList[] }).lists ?? [];
+    const lists: AudienceList[] = s.lists ?? [];
     const unread = this.#unread(s);
     const tab = (t: Tab, label: string, extra: unknown = nothing) => html`<button type="button" data-tab=${t} aria-current=${this._tab === t ? 'page' : 'false'} @click=${() => this.#go(t)}>${label}${extra}</button>`;
     return html`

@@ -19,6 +19,7 @@ const emojiName = (e: string) => REACTIONS.find(([x]) => x === e)?.[1] ?? e;
  * @event bw-react - `{ post, emoji }`; emoji null takes my reaction back
  * @event bw-edit - `{ post, body }`
  * @event bw-delete - `{ post }`
+ * @event bw-photo-open - `{ post, photo }` a photo was opened: the host fills in its fullUrl
  * @csspart post - the card; author, time, body, meta, photos, reactions, thread, reply - its pieces
  */
 export class BwPost extends LitElement {
@@ -77,7 +78,8 @@ export class BwPost extends LitElement {
   declare _picker: string;
   declare _editing: string;
   declare _reply: string;
-  declare _photo: PhotoView | undefined;
+  /** The open photo's ref id (its view is looked up in `item`, so a fullUrl arriving later shows). */
+  declare _photo: string | undefined;
   #editText = '';
 
   constructor() {
@@ -174,9 +176,14 @@ export class BwPost extends LitElement {
       const src = p.thumbUrl ?? p.fullUrl;
       const label = `Open photo ${i + 1} of ${photos.length}${p.ref.alt ? `: ${p.ref.alt}` : ''}`;
       if (!src) return html`<div class="ph muted" role="img" aria-label="Photo ${i + 1} of ${photos.length}: ${p.state === 'loading' ? 'loading' : 'unavailable'}"></div>`;
-      return html`<button type="button" aria-label=${label} @click=${() => (this._photo = p)}>
+      return html`<button type="button" aria-label=${label} @click=${() => this.#open(p)}>
         <img src=${src} alt=${p.ref.alt ?? ''} loading="lazy" decoding="async" width=${p.ref.w} height=${p.ref.h} /></button>`;
     })}</div>`;
+  }
+
+  #open(p: PhotoView) {
+    this._photo = p.ref.id;
+    fire(this, 'bw-photo-open', { post: this.item.id, photo: p.ref.id });
   }
 
   #meta(p: FeedItem) {
@@ -189,6 +196,7 @@ export class BwPost extends LitElement {
     const p = this.item;
     if (!p) return nothing;
     const n = p.replies.length;
+    const open = this._photo ? p.photos.find((x) => x.ref.id === this._photo) : undefined;
     return html`<article part="post" class=${p.unread ? 'unread' : ''} aria-label="Post by ${p.author.name}" @keydown=${this.#keys}>
       <header>
         <bw-avatar name=${p.author.name} key=${p.author.key} src=${p.author.avatarUrl ?? ''}></bw-avatar>
@@ -208,7 +216,7 @@ export class BwPost extends LitElement {
         ${p.replies.map((r) => html`<div class="reply" data-id=${r.id}>
           <bw-avatar size="28" name=${r.author.name} key=${r.author.key} src=${r.author.avatarUrl ?? ''}></bw-avatar>
           <div class="bubble"><div class="row"><div class="who"><strong>${r.author.name}</strong>${this.#time(r)}</div>${this.#menu(r, 'reply')}</div>
-            ${this.#body(r, 'reply')}<div class="actions">${this.#reactions(r)}</div></div></div>`)}
+            ${this.#body(r, 'reply')}${r.reactions.length ? html`<div class="actions">${this.#reactions(r)}</div>` : nothing}</div></div>`)}
         <form part="reply" @submit=${(e: Event) => this.#sendReply(e)}>
           <textarea name="reply" rows="2" aria-label="Reply to ${p.author.name}" placeholder="Write a reply…" .value=${this._reply}
             @input=${(e: Event) => (this._reply = (e.target as HTMLTextAreaElement).value)}
@@ -217,8 +225,8 @@ export class BwPost extends LitElement {
             <button type="submit" name="send-reply" ?disabled=${!this._reply.trim() || countChars(this._reply) > MAX_CHARS}>Reply</button></div>
         </form></section>` : nothing}
     </article>
-    ${this._photo ? html`<dialog part="lightbox" aria-label="Photo" @close=${() => (this._photo = undefined)}>
-      <img src=${this._photo.fullUrl ?? this._photo.thumbUrl ?? ''} alt=${this._photo.ref.alt ?? 'Photo'} />
+    ${open ? html`<dialog part="lightbox" aria-label="Photo" @close=${() => (this._photo = undefined)}>
+      <img src=${open.fullUrl ?? open.thumbUrl ?? ''} alt=${open.ref.alt ?? 'Photo'} />
       <div class="bar"><button type="button" autofocus @click=${(e: Event) => (e.target as HTMLElement).closest('dialog')!.close()}>Close</button></div></dialog>` : nothing}`;
   }
 }

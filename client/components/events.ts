@@ -17,6 +17,8 @@ export interface BwEventMap {
   'bw-profile-save': { name: string; bio: string; avatar?: File | null };
   'bw-list-save': { id?: string; name: string; members: string[] };
   'bw-list-delete': { id: string };
+  /** A photo was opened full size: the host fetches the full image (PhotoView.fullUrl) for `post`'s photo `photo` (its ref id). */
+  'bw-photo-open': { post: string; photo: string };
   /** The reader has seen the feed up to this time (unread counts follow). */
   'bw-read': { upTo: number };
   /** The feed list reached its end: the host appends items older than `before`. */
@@ -45,6 +47,7 @@ declare global {
     'bw-profile-save': CustomEvent<BwEventMap['bw-profile-save']>;
     'bw-list-save': CustomEvent<BwEventMap['bw-list-save']>;
     'bw-list-delete': CustomEvent<BwEventMap['bw-list-delete']>;
+    'bw-photo-open': CustomEvent<BwEventMap['bw-photo-open']>;
     'bw-read': CustomEvent<BwEventMap['bw-read']>;
     'bw-more': CustomEvent<BwEventMap['bw-more']>;
     'bw-post': CustomEvent<BwEventMap['bw-post']>;

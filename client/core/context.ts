@@ -4,6 +4,7 @@ import { fingerprint, peerId, safetyNumber, type Identity } from '../../shared/c
 import type { Clock, ClientStore, ConnectRelay, Logger, Mesh, RelayConnection, RelayStatus } from './ports.js';
 import type { FriendRow, PostRow } from './types.js';
 import type { AudienceList } from './feed-view.js';
+import type { ImageRef } from '../../shared/photo-ref.js';
 
 /** What a UI renders; replaced (never mutated) on every change. */
 export interface ClientState {
@@ -18,7 +19,7 @@ export interface ClientState {
   /** My audience lists (they never leave this device). */
   lists: AudienceList[];
   /** My own profile card as friends see it. */
-  profile?: { name: string; bio: string };
+  profile?: { name: string; bio: string; avatar?: ImageRef };
   relay: RelayStatus;
   relayDetail?: string;
   direct: number;
@@ -91,6 +92,6 @@ export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<Cli
     direct: ctx.mesh?.openCount() ?? 0,
     unread: mine ? await ctx.store.countUnread(mine, (await ctx.store.getMeta('readUpTo')) ?? 0) : 0,
     lists: await ctx.store.listLists(),
-    ...(me && { profile: { name: card?.name ?? me.name, bio: card?.bio ?? '' } }),
+    ...(me && { profile: { name: card?.name ?? me.name, bio: card?.bio ?? '', ...(card?.avatar && { avatar: card.avatar }) } }),
   };
 }

@@ -1,5 +1,5 @@
 // Owns the feed's view model: what the client core hands the components for a post, its thread and its reactions (types only).
-import type { PhotoRef } from '../../shared/photo-ref.js';
+import type { ImageRef, PhotoRef } from '../../shared/photo-ref.js';
 import type { Delivery, Via } from './types.js';
 
 /** A person as the reader knows them. `verified`: the name comes from their signed profile card. */
@@ -7,6 +7,8 @@ export interface PersonView {
   key: string;
   name: string;
   bio?: string;
+  /** Their avatar's encrypted blob, as their signed profile card names it (the shell fetches it into avatarUrl). */
+  avatar?: ImageRef;
   /** Avatar image, once fetched and decrypted (an object URL or data URL the shell made). */
   avatarUrl?: string;
   verified: boolean;

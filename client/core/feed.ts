@@ -1,7 +1,7 @@
 // Owns turning stored items into the feed's view model (FeedItem: threads, reactions and who, edited/deleted, unread), and loading one page of it.
 import type { AudienceList, FeedItem, PersonView, ReactionView, ReplyView } from './feed-view.js';
 import type { Delivery, ItemRow } from './types.js';
-import { myKey, type Ctx } from './context.js';
+import { myKey, type ClientState, type Ctx } from './context.js';
 
 /** Everything buildFeed needs, already loaded: the page's posts, their replies and reactions, and who is who. */
 export interface FeedInput {
@@ -29,6 +29,7 @@ export function person(input: Pick<FeedInput, 'me' | 'myName' | 'profiles' | 'fr
     key,
     name,
     ...(card?.bio && { bio: card.bio }),
+    ...(card?.avatar && { avatar: card.avatar }),
     verified: !!card || key === input.me,
     friend: !!friend,
     ...(friend?.online !== undefined && { online: friend.online }),
@@ -122,3 +123,14 @@ export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number
 
 /** My lists as the view model has them. */
 export const listsView = (rows: readonly AudienceList[]): AudienceList[] => rows.map((l) => ({ id: l.id, name: l.name, members: [...l.members] }));
+
+/** Everyone the reader knows from the state alone, by key: me (my signed card) and my friends (names from the invite). */
+export function peopleOf(state: Pick<ClientState, 'me' | 'friends' | 'profile'>): Map<string, PersonView> {
+  const people = new Map<string, PersonView>();
+  for (const f of state.friends) people.set(f.key, { key: f.key, name: f.name, verified: f.status === 'mutual', friend: true, online: f.online });
+  if (state.me) {
+    const p = state.profile;
+    people.set(state.me.key, { key: state.me.key, name: p?.name || state.me.name, ...(p?.bio && { bio: p.bio }), ...(p?.avatar && { avatar: p.avatar }), verified: true, friend: false, online: true });
+  }
+  return people;
+}

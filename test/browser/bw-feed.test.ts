@@ -3,6 +3,7 @@ import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import '../../client/components/bw-feed.js';
 import type { BwFeed } from '../../client/components/bw-feed.js';
 import { Session } from '../../client/session.js';
+import { searchWords } from '../../client/core/words.js';
 
 // Port 9 on loopback: nothing listens, so the relay is "not running" (and no traffic leaves loopback).
 const DEAD_RELAY = 'http://127.0.0.1:9';
@@ -148,12 +149,16 @@ describe('<bw-feed>', () => {
   it('pages past the newest 200 posts from IndexedDB and searches every stored post', async () => {
     const db = freshDb();
     (await feedWithIdentity('Pam', db)).remove();
-    // 230 posts from a friend, written straight into the store (the app's schema: posts keyed by [author+seq]).
+    // 230 posts from a friend, written straight into the store (the app's schema: feed items keyed by `author:id`).
     await new Promise<void>((resolve, reject) => {
       const req = indexedDB.open(`brainwaves:${db}`);
       req.onsuccess = () => {
-        const tx = req.result.transaction('posts', 'readwrite');
-        for (let i = 1; i <= 230; i++) tx.objectStore('posts').put({ author: 'F'.repeat(43), seq: i, ts: 1_000_000 + i * 1000, body: i === 7 ? 'the needle' : `post ${i}`, via: 'relay', received: 1_000_000 + i * 1000 });
+        const tx = req.result.transaction('items', 'readwrite');
+        const author = 'F'.repeat(43);
+        for (let i = 1; i <= 230; i++) {
+          const text = i === 7 ? 'the needle' : `post ${i}`;
+          tx.objectStore('items').put({ key: `${author}:p${i}`, author, id: `p${i}`, kind: 'post', seq: i, ts: 1_000_000 + i * 1000, text, via: 'relay', received: 1_000_000 + i * 1000, words: searchWords(text) });
+        }
         tx.oncomplete = () => (req.result.close(), resolve());
         tx.onerror = () => reject(tx.error);
       };
@@ -163,11 +168,11 @@ describe('<bw-feed>', () => {
     const list = () => inner(el, 'bw-post-list')!.shadowRoot!;
     await waitUntil(() => inner(el, 'bw-post-list')?.shadowRoot?.querySelector('bw-post'), 'the feed shows');
     expect(list().querySelectorAll('bw-post').length, 'a page at a time, not everything').to.be.below(60);
-    for (let i = 0; i < 40 && list().querySelector('[part=more]'); i++) {
+    for (let i = 0; i < 100 && list().querySelector('[part=more]'); i++) {
       (list().querySelector('[part=more]') as HTMLButtonElement).click();
       await new Promise((r) => requestAnimationFrame(r));
     }
-    await waitUntil(() => list().querySelectorAll('bw-post').length === 230, 'every stored post, the oldest from IndexedDB pages');
+    await waitUntil(() => list().querySelectorAll('bw-post').length === 230, 'every stored post, the older ones from session.feed() pages');
     expect(list().textContent).to.match(/That’s everything/);
 
     const search = inner(el, 'input[name=search]') as HTMLInputElement;

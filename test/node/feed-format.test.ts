@@ -1,9 +1,8 @@
-// The feed's pure rules: relative times, initials, delivery lines, and today's posts as FeedItems (client/feed-adapter.ts).
+// The feed's pure rules: relative times, initials, delivery lines, and who the reader knows from the state alone (client/core/feed.ts peopleOf).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countChars, deliveryText, fullTime, initials, namesText, relativeTime, warmRelativeTime } from '../../client/components/format.js';
-import { mergeItems, peopleOf, toFeedItems } from '../../client/feed-adapter.js';
-import type { PostRow } from '../../client/core/types.js';
+import { peopleOf } from '../../client/core/feed.js';
 
 const MIN = 60_000;
 
@@ -39,36 +38,18 @@ describe('format', () => {
   });
 });
 
-describe('feed adapter', () => {
-  const state = {
-    me: { key: 'me', name: 'Me', fingerprint: 'f' },
-    friends: [{ key: 'k1', name: 'Ada', status: 'mutual' as const, online: true, direct: true, safetyNumber: 's' },
-      { key: 'k2', name: 'Bo', status: 'pending' as const, online: false, direct: false, safetyNumber: 's' }],
-  };
-  const row = (author: string, seq: number, ts: number, extra: Partial<PostRow> = {}): PostRow => ({ author, seq, ts, body: `${author} ${seq}`, via: author === 'me' ? 'self' : 'p2p', received: ts, ...extra });
-
-  test('maps stored posts to FeedItems: ids, authors known or not, mine with delivery and audience, unread after the mark', () => {
-    const people = peopleOf(state);
-    const items = toFeedItems([row('k1', 2, 300), row('me', 1, 200, { delivery: { k1: 'delivered' } }), row('zz-stranger-key', 1, 100)], people, 'me', 250);
-    assert.deepEqual(items.map((i) => i.id), ['k1:2', 'me:1', 'zz-stranger-key:1']);
-    assert.equal(items[0]!.author.name, 'Ada');
-    assert.equal(items[0]!.author.verified, true);
-    assert.equal(items[0]!.unread, true);
-    assert.equal(items[1]!.mine, true);
-    assert.equal(items[1]!.unread, false, 'my own posts are never unread');
-    assert.deepEqual(items[1]!.delivery, { k1: 'delivered' });
-    assert.deepEqual(items[1]!.audience!.to.map((p) => p.name), ['Ada']);
-    assert.equal(items[2]!.author.name, 'zz-stran', 'an unknown author shows by key');
-    assert.equal(items[2]!.author.verified, false);
-    assert.equal(items[2]!.unread, false, 'received before the mark');
-    assert.deepEqual([items[0]!.replies, items[0]!.reactions, items[0]!.photos], [[], [], []]);
+describe('people from the state', () => {
+  test('friends by their invite names (verified once mutual), me by my signed card', () => {
+    const people = peopleOf({
+      me: { key: 'me', name: 'Me', fingerprint: 'f' },
+      friends: [{ key: 'k1', name: 'Ada', status: 'mutual' as const, online: true, direct: true, safetyNumber: 's' },
+        { key: 'k2', name: 'Bo', status: 'pending' as const, online: false, direct: false, safetyNumber: 's' }],
+      profile: { name: 'Me Myself', bio: 'hi' },
+    });
+    assert.deepEqual([...people.keys()], ['k1', 'k2', 'me']);
+    assert.equal(people.get('k1')!.verified, true);
     assert.equal(people.get('k2')!.verified, false, 'a pending friend is not verified yet');
-  });
-
-  test('merging pages keeps one copy of each id, newest first', () => {
-    const people = peopleOf(state);
-    const a = toFeedItems([row('k1', 3, 300), row('k1', 2, 200)], people, 'me', 0);
-    const b = toFeedItems([row('k1', 2, 200), row('k1', 1, 100)], people, 'me', 0);
-    assert.deepEqual(mergeItems(a, b).map((i) => i.id), ['k1:3', 'k1:2', 'k1:1']);
+    assert.equal(people.get('me')!.name, 'Me Myself', 'my card’s name');
+    assert.equal(people.get('me')!.bio, 'hi');
   });
 });
