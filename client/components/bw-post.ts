@@ -189,7 +189,7 @@ export class BwPost extends LitElement {
   #meta(p: FeedItem) {
     if (!p.mine) return p.via === 'p2p' ? 'received directly' : 'received via relay';
     const to = p.audience?.list ? `to ${p.audience.list}` : '';
-    return [to, deliveryText(p.delivery)].filter(Boolean).join(' · ');
+    return [to, deliveryText(p.delivery, p.audience?.to.length ?? 0)].filter(Boolean).join(' · ');
   }
 
   override render() {

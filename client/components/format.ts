@@ -68,9 +68,10 @@ export function hueOf(key: string): number {
 const DELIVERY: Record<Delivery, string> = { direct: 'sent directly', relay: 'waiting on relay', queued: 'queued on this device', delivered: 'delivered' };
 
 /** How my post left, per state with counts: "sent directly ×1, waiting on relay ×1"; one friend: no count. */
-export function deliveryText(d: Record<string, Delivery> | undefined): string {
+/** `recipients`: how many the post was sealed for; while none has a delivery state yet, it is still being sent. */
+export function deliveryText(d: Record<string, Delivery> | undefined, recipients = 0): string {
   const vals = Object.values(d ?? {});
-  if (!vals.length) return 'only you (no friends yet)';
+  if (!vals.length) return recipients ? 'sending…' : 'only you (no friends yet)';
   const counts = new Map<string, number>();
   for (const v of vals) counts.set(v, (counts.get(v) ?? 0) + 1);
   return [...counts].map(([k, n]) => `${DELIVERY[k as Delivery] ?? k}${vals.length > 1 ? ` ×${n}` : ''}`).join(', ');

@@ -33,6 +33,7 @@ describe('format', () => {
     assert.equal(namesText(['Ada', 'Bo', 'Cy', 'Di']), 'Ada, Bo and 2 others');
     assert.equal(countChars('hi 👋'), 4);
     assert.equal(deliveryText(undefined), 'only you (no friends yet)');
+    assert.equal(deliveryText({}, 2), 'sending…', 'sealed for two, not yet left: not "no friends"');
     assert.equal(deliveryText({ a: 'delivered' }), 'delivered');
     assert.equal(deliveryText({ a: 'direct', b: 'relay' }), 'sent directly ×1, waiting on relay ×1');
   });
