@@ -100,7 +100,7 @@ export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number
   const limit = Math.min(Math.max(1, opts.limit ?? FEED_PAGE), MAX_FEED_PAGE);
   const search = opts.search?.trim();
   const found = search ? await ctx.store.searchPosts(search, limit + 1) : await ctx.store.pagePosts(opts.before, limit + 1);
-  const posts = found.slice(0, limit);
+  const { posts, more } = search ? { posts: found.slice(0, limit), more: false } : await pageWithTies(ctx, found, limit);
   const children = posts.length ? await ctx.store.itemsByParent(posts.map((p) => p.key)) : [];
   const people = new Set([...posts, ...children].map((r) => r.author));
   for (const p of posts) for (const k of p.audience?.to ?? []) people.add(k);
@@ -118,9 +118,23 @@ export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number
   const readUpTo = (await ctx.store.getMeta('readUpTo')) ?? 0;
   const friends = new Map([...ctx.friends.values()].map((f) => [f.key, { name: f.name, online: ctx.online.has(f.key) }]));
   const items = buildFeed({ me, myName: ctx.me?.name ?? '', posts, children, profiles, friends, readUpTo, delivery });
-  return { items, ...(!search && found.length > limit && { next: posts.at(-1)!.ts }), unread: await ctx.store.countUnread(me, readUpTo) };
+  return { items, ...(more && { next: posts.at(-1)!.ts }), unread: await ctx.store.countUnread(me, readUpTo) };
 }
 
+/** How many posts sharing one timestamp a page takes in whole before it gives up on the rest (a bulk import, not a person). */
+export const MAX_TIED_POSTS = 1000;
+
+/**
+ * `found` cut to `limit`, but never between two posts with the same ts: the next page starts strictly before the last
+ * ts shown, so a tie cut in two would lose the rest of it. The page grows by the tied posts instead (they are few).
+ */
+async function pageWithTies(ctx: Ctx, found: ItemRow[], limit: number): Promise<{ posts: ItemRow[]; more: boolean }> {
+  if (found.length <= limit || found[limit - 1]!.ts !== found[limit]!.ts) return { posts: found.slice(0, limit), more: found.length > limit };
+  const tie = found[limit]!.ts;
+  const from = await ctx.store.pagePosts(tie + 1, MAX_TIED_POSTS + 1); // the tie first (newest first), then older ones
+  const tied = from.filter((p) => p.ts === tie).slice(0, MAX_TIED_POSTS);
+  return { posts: [...found.filter((p) => p.ts > tie), ...tied], more: from.length > tied.length };
+}
 /** My lists as the view model has them. */
 export const listsView = (rows: readonly AudienceList[]): AudienceList[] => rows.map((l) => ({ id: l.id, name: l.name, members: [...l.members] }));
 

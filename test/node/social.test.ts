@@ -264,6 +264,24 @@ test('profiles: a saved card reaches friends and renames me; newest wins; paging
   assert.equal(ann.core.state.unread, 0);
 });
 
+test('paging never cuts between posts with the same timestamp: every post is on exactly one page', async () => {
+  const relay = new FakeRelay();
+  const ann = await user(relay, 'Ann');
+  const at = [100, 90, 90, 90, 90, 80, 70, 70, 60];
+  for (const [i, ts] of at.entries()) {
+    await ann.store.putItem({ key: `bob:p${i}`, author: 'bob', id: `p${i}`, kind: 'post', ts, text: `post ${i}`, via: 'relay', received: ts });
+  }
+  const seen: string[] = [];
+  let before: number | undefined;
+  for (let pages = 0; pages < 10; pages++) {
+    const page = await ann.core.feed({ limit: 3, ...(before !== undefined && { before }) });
+    seen.push(...page.items.map((i) => i.body));
+    if (page.next === undefined) break;
+    before = page.next;
+  }
+  assert.deepEqual(seen.sort(), at.map((_, i) => `post ${i}`).sort(), 'each post once, none skipped at a page boundary');
+});
+
 /** Direct channels between cores in one process: open when both ends are connected, messages in microtasks. */
 class FakeMesh {
   readonly ends = new Map<string, { on: MeshEvents; open: Set<string> }>();
