@@ -7,6 +7,7 @@ import { extractInviteCode, inviteLink, readInvite } from '../shared/crypto/invi
 import type { ClientState } from '../client/core/context.js';
 import type { ListRow, PostRow } from '../client/core/types.js';
 import type { FeedItem } from '../client/core/feed-view.js';
+import { readMarkFor } from '../client/core/feed.js';
 import type { Written } from '../client/core/social.js';
 import { openClient, type ClientOptions, type NodeClient } from './node-client.js';
 import { openSqliteStore } from './sqlite-store.js';
@@ -267,7 +268,7 @@ export const feed = (run: Run, limit: number, follow: boolean, o: { search?: str
     const page = await c.core.feed({ limit, ...(o.search && { search: o.search }), ...(o.before && { before: o.before }) });
     for (const i of page.items) showItem(run, i);
     if (page.next && !run.out.json) run.out.line(`(older: bw feed --before ${page.next})`, {});
-    if (o.read && page.items.length) await c.core.markRead(Date.now());
+    if (o.read && page.items.length) await c.core.markRead(readMarkFor(page.items)); // what was printed, not what arrived since
     if (!follow) return EXIT.ok;
     const names = () => new Map(c.core.state.friends.map((f) => [f.key, f.name]));
     c.onPost((p) => showPost(run, { ...p, authorName: names().get(p.author) ?? p.author.slice(0, 8), mine: false }));

@@ -6,7 +6,7 @@ import { SessionController } from '../controllers/session-controller.js';
 import type { FeedPage, PostEvent, Session, SessionState } from '../session.js';
 import type { AudienceList, FeedItem, PersonView, PhotoView, ReplyView } from '../core/feed-view.js';
 import type { ImageRef } from '../../shared/photo-ref.js';
-import { peopleOf } from '../core/feed.js';
+import { peopleOf, readMarkFor } from '../core/feed.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
 import { plural } from './format.js';
@@ -359,8 +359,9 @@ export class BwFeed extends LitElement {
     // Seen: the feed is on screen, the page is visible and the list is not holding new posts back.
     const list = this.renderRoot.querySelector<BwPostList>('bw-post-list');
     if (unread && !this.#marking && this._tab === 'home' && !this._query && document.visibilityState === 'visible' && list && !list.holding) {
-      const upTo = Date.now();
-      if (fire(this, 'bw-read', { upTo })) {
+      // Up to what is on screen, not up to now: a post stored but not yet shown stays unread.
+      const upTo = readMarkFor(this._pages.flatMap((p) => p.items));
+      if (upTo && fire(this, 'bw-read', { upTo })) {
         this.#marking = true;
         this.#ctl.session?.markRead(upTo).catch((e) => console.error(e)).finally(() => (this.#marking = false));
       }

@@ -60,6 +60,8 @@ export interface FeedItem extends ItemBase {
   replies: ReplyView[];
   /** Not yet seen on this device. */
   unread: boolean;
+  /** When this device received it (what the read mark counts: markRead(upTo) covers received ≤ upTo). */
+  received: number;
 }
 
 /** An author-side audience list ("Close friends"); it never leaves the author's devices. */

@@ -79,6 +79,7 @@ export function buildFeed(input: FeedInput): FeedItem[] {
       ...(mine && p.audience && { audience: { ...(p.audience.list && { list: p.audience.list }), to: p.audience.to.map((k) => person(input, k)) } }),
       replies: under.filter((c) => c.kind === 'reply').sort((a, b) => a.ts - b.ts).map((r) => base(input, r)),
       unread: !mine && !p.deleted && p.received > input.readUpTo,
+      received: p.received,
     };
   });
 }
@@ -120,6 +121,9 @@ export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number
   const items = buildFeed({ me, myName: ctx.me?.name ?? '', posts, children, profiles, friends, readUpTo, delivery });
   return { items, ...(more && { next: posts.at(-1)!.ts }), unread: await ctx.store.countUnread(me, readUpTo) };
 }
+
+/** The read mark that covers exactly what a reader has on screen: the newest `received` among the shown posts. */
+export const readMarkFor = (items: readonly Pick<FeedItem, 'received'>[]): number => items.reduce((m, i) => Math.max(m, i.received), 0);
 
 /** How many posts sharing one timestamp a page takes in whole before it gives up on the rest (a bulk import, not a person). */
 export const MAX_TIED_POSTS = 1000;

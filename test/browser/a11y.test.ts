@@ -58,12 +58,12 @@ function richItems(): FeedItem[] {
   const dot = 'data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs=';
   const ref = { id: 'A'.repeat(43), key: 'A'.repeat(43), mime: 'image/webp' as const, w: 4, h: 3, bytes: 100, alt: 'a cat on a sofa' };
   return [
-    { id: 'k1:2', author: ada, ts: Date.now() - 120_000, body: 'Look at this', deleted: false, mine: false, via: 'p2p', unread: true, edited: Date.now() - 60_000,
+    { id: 'k1:2', author: ada, ts: Date.now() - 120_000, body: 'Look at this', deleted: false, mine: false, via: 'p2p', unread: true, received: Date.now(), edited: Date.now() - 60_000,
       photos: [{ ref, thumbUrl: dot, fullUrl: dot, state: 'ready' }, { ref: { ...ref, alt: undefined }, state: 'loading' }],
       reactions: [{ emoji: '❤️', count: 2, mine: true, who: [me, ada] }, { emoji: '🎉', count: 1, mine: false, who: [ada] }],
       replies: [{ id: 'me:3', author: me, ts: Date.now() - 30_000, body: 'Lovely', deleted: false, mine: true, reactions: [] },
         { id: 'k1:4', author: ada, ts: Date.now() - 20_000, body: '', deleted: true, mine: false, reactions: [] }] },
-    { id: 'me:1', author: me, ts: Date.now() - 3_600_000, body: 'Mine, to close friends', deleted: false, mine: true, via: 'self', unread: false, photos: [],
+    { id: 'me:1', author: me, ts: Date.now() - 3_600_000, body: 'Mine, to close friends', deleted: false, mine: true, via: 'self', unread: false, received: Date.now() - 3_600_000, photos: [],
       reactions: [], replies: [], delivery: { k1: 'delivered' }, audience: { list: 'Close friends', to: [ada] } },
   ];
 }

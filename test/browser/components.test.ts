@@ -111,7 +111,7 @@ describe('<bw-onboarding>', () => {
 describe('<bw-post-list>', () => {
   const person = (key: string, name: string) => ({ key, name, verified: true, friend: key !== 'me' });
   const item = (over: Partial<FeedItem> & Pick<FeedItem, 'id' | 'ts' | 'body'>): FeedItem => ({
-    author: person('k1', 'Ada'), deleted: false, mine: false, reactions: [], photos: [], via: 'p2p', replies: [], unread: false, ...over,
+    author: person('k1', 'Ada'), deleted: false, mine: false, reactions: [], photos: [], via: 'p2p', replies: [], unread: false, received: over.ts, ...over,
   });
   const posts: FeedItem[] = [
     item({ id: 'k1:2', ts: 2_000, body: 'second <b>not bold</b>' }),
@@ -179,7 +179,7 @@ describe('<bw-post>', () => {
   const ada = { key: 'k1', name: 'Ada Lovelace', verified: true, friend: true };
   const me = { key: 'me', name: 'Me', verified: true, friend: false };
   const base: FeedItem = {
-    id: 'k1:1', author: ada, ts: Date.now() - 3 * 60_000, body: 'hello', deleted: false, mine: false, via: 'p2p', unread: false, photos: [],
+    id: 'k1:1', author: ada, ts: Date.now() - 3 * 60_000, body: 'hello', deleted: false, mine: false, via: 'p2p', unread: false, received: Date.now(), photos: [],
     reactions: [{ emoji: '❤️', count: 2, mine: true, who: [me, { ...ada, key: 'k2', name: 'Bo' }] }],
     replies: [{ id: 'me:5', author: me, ts: Date.now() - 60_000, body: 'hi back', deleted: false, mine: true, reactions: [] }],
   };

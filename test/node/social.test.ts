@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { ClientCore } from '../../client/core/client.js';
 import { stateWaiter } from '../../client/core/state-waiter.js';
 import type { ClientState } from '../../client/core/context.js';
-import type { FeedPage } from '../../client/core/feed.js';
+import { readMarkFor, type FeedPage } from '../../client/core/feed.js';
 import type { Clock, ClientStore, CreateMesh, MeshEvents } from '../../client/core/ports.js';
 import { contiguousCursor } from '../../client/sync.js';
 import { encodeBundle, newItemId, signItem } from '../../shared/crypto/content.js';
@@ -280,6 +280,21 @@ test('paging never cuts between posts with the same timestamp: every post is on 
     before = page.next;
   }
   assert.deepEqual(seen.sort(), at.map((_, i) => `post ${i}`).sort(), 'each post once, none skipped at a page boundary');
+});
+
+test('the read mark covers what was on screen: a post stored after the page was shown stays unread', async () => {
+  const relay = new FakeRelay();
+  const ann = await user(relay, 'Ann');
+  const bob = await user(relay, 'Bob');
+  await befriend(ann, bob);
+  await bob.core.post('first');
+  const shown = await ann.feedUntil((p) => p.items.length === 1);
+  await bob.core.post('second');
+  await ann.feedUntil((p) => p.items.length === 2);
+  await ann.core.markRead(readMarkFor(shown.items));
+  const after = await ann.core.feed();
+  assert.deepEqual(after.items.map((i) => [i.body, i.unread]), [['second', true], ['first', false]]);
+  assert.equal(after.unread, 1);
 });
 
 /** Direct channels between cores in one process: open when both ends are connected, messages in microtasks. */
