@@ -54,9 +54,13 @@ export function keysNeeded(signed: readonly SignedItem[]): string[] {
 }
 
 /** What admitting a bundle changes: items to put, items to delete, and (for me as the post's author) what to pass on. */
+/** The blobs an item's photos live in (full size and thumbnail). */
+export const photoBlobIds = (item: Pick<ItemRow, 'photos'>): string[] => (item.photos ?? []).flatMap((p) => (p.thumb ? [p.id, p.thumb.id] : [p.id]));
+
 export interface Admitted {
   put: ItemRow[];
-  drop: string[];
+  /** Image blob ids nothing shows any more (a deleted post's photos): the store drops them. */
+  blobs: string[];
   /** Replies and reactions to my posts, with their signer's card if one came: to pass on to the post's audience. */
   forward: { post: ItemRow; signed: SignedItem; card?: SignedItem }[];
   /** The main item's key and kind (for the stream row). */
@@ -83,7 +87,7 @@ const row = (s: SignedItem, key: string, via: Via, received: number, seq: number
  * card. Throws the named BwError of the first item refused; nothing is changed then.
  */
 export function admit(bundle: readonly SignedItem[], from: string, k: Known, via: Via, received: number, seq: number): Admitted {
-  const out: Admitted = { put: [], drop: [], forward: [], main: { key: '', kind: 'post' } };
+  const out: Admitted = { put: [], blobs: [], forward: [], main: { key: '', kind: 'post' } };
   const [subject, ...rest] = bundle;
   if (!subject) throw new BwError('bad-encoding', 'empty bundle');
   const subjectAuthor = peerId(subject.signer);
@@ -136,6 +140,7 @@ export function admit(bundle: readonly SignedItem[], from: string, k: Known, via
       } else {
         const { signed: _s, photos: _p, ...kept } = target;
         out.put.push({ ...kept, text: '', deleted: it.ts });
+        out.blobs.push(...photoBlobIds(target));
       }
       break;
     }

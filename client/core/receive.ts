@@ -79,6 +79,7 @@ async function applyAdmitted(ctx: Ctx, adm: Admitted): Promise<void> {
     await ctx.store.editPosts(it.author, it.seq, (p) => p.item === it.key && p.body !== body && ((p.body = body), true));
     if (it.deleted) for (const child of await ctx.store.itemsByParent([it.key])) await ctx.store.deleteItem(child.key);
   }
+  for (const id of adm.blobs) await ctx.store.deleteBlob(id); // a deleted post's photos go with it
 }
 
 /** The drop keys of my open invites (shared/crypto/invite-drop.ts): a mailbox item from one is a friend request. */

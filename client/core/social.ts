@@ -6,7 +6,7 @@ import { newItemId, signItem, type SignedItem } from '../../shared/crypto/conten
 import type { ImageRef, PhotoRef } from '../../shared/photo-ref.js';
 import { myKey, requireMe, type Ctx } from './context.js';
 import { send, type Sent } from './delivery.js';
-import { itemKey } from './items.js';
+import { itemKey, photoBlobIds } from './items.js';
 import type { ItemRow, ListRow } from './types.js';
 
 export interface PostInput {
@@ -127,6 +127,7 @@ async function change(ctx: Ctx, post: string, text: string | undefined): Promise
     const { signed: _s, photos: _p, ...kept } = target;
     await ctx.store.putItem({ ...kept, text: '', deleted: ts });
     for (const child of await ctx.store.itemsByParent([key])) await ctx.store.deleteItem(child.key);
+    for (const id of photoBlobIds(target)) await ctx.store.deleteBlob(id); // nobody may fetch them from me any more
   } else {
     await ctx.store.putItem({ ...target, text, edited: ts });
   }

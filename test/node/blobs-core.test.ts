@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { ClientCore } from '../../client/core/client.js';
 import { stateWaiter } from '../../client/core/state-waiter.js';
 import type { ClientState } from '../../client/core/context.js';
+import type { FeedItem } from '../../client/core/feed-view.js';
 import type { ClientStore, CreateMesh, Mesh, MeshEvents } from '../../client/core/ports.js';
 import { connectRelay } from '../../client/relay-connection.js';
 import { sealBlob } from '../../shared/crypto/blob.js';
@@ -126,6 +127,30 @@ describe('image blobs through the client core', () => {
     assert.deepEqual(await h.blobs.stats(Date.now()), before, 'both acked: gone from the relay');
     assert.deepEqual(await bob.core.fetchImage(ref, ann.key), img, 'from the store now');
     assert.deepEqual(await ann.core.fetchImage(ref, ann.key), img, 'my own, from my store');
+  });
+
+  test('a deleted post takes its photos with it: the author and a reader who had fetched them drop the blobs', async () => {
+    const ann = await mk('Ann');
+    const bob = await mk('Bob');
+    await befriend(ann, bob);
+    const feedUntil = async (pred: (items: FeedItem[]) => boolean) => {
+      for (;;) {
+        const seen = bob.core.state;
+        if (pred((await bob.core.feed()).items)) return;
+        await bob.until((s) => s !== seen);
+      }
+    };
+    const { blob, ref } = sealedRef(image(7, 40_000));
+    await ann.store.putBlob({ id: blob.id, bytes: blob.bytes, stored: 1, for: [bob.key], pending: [] });
+    await ann.core.sendBlobs([blob], [bob.key]);
+    const sent = await ann.core.post({ text: 'a photo', photos: [{ ...ref, w: 10, h: 10 }] });
+    await feedUntil((items) => items.some((i) => i.body === 'a photo'));
+    await bob.core.fetchImage(ref, ann.key);
+    assert.ok(await bob.store.getBlob(ref.id), 'fetched and kept');
+    await ann.core.delete(sent.key);
+    assert.equal(await ann.store.getBlob(ref.id), undefined, 'gone from the author');
+    await feedUntil((items) => items.some((i) => i.deleted));
+    assert.equal(await bob.store.getBlob(ref.id), undefined, 'gone from the reader');
   });
 
   test('a swapped blob is refused (bad-ciphertext) and not kept', async () => {
