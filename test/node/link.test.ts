@@ -28,6 +28,8 @@ import { generateIdentity } from '../../shared/crypto/identity.js';
 import { newItemId, signItem } from '../../shared/crypto/content.js';
 import { concat, fromB64u, toB64u } from '../../shared/bytes.js';
 import { BwError } from '../../shared/errors.js';
+import { DEVICE_LIMITS, DeviceFrameSchema, LIMITS } from '../../shared/protocol.js';
+import { parse } from '../../shared/validate.js';
 import { fromHex, queueRng, seqBytes, throwsCode, toHex, Xorshift } from './helpers.js';
 
 interface LinkVectors {
@@ -343,6 +345,44 @@ test('property: random changes to a chunk are refused with a BwError or open as 
       if (!(e instanceof BwError)) assert.fail(`iteration ${i}: ${String(e)}`);
     }
   }
+});
+
+describe('wire frames (shared/protocol.ts DeviceFrameSchema)', () => {
+  const l = link();
+  const r = answerLink(l.start.offer, { identity: ann.sigPub, device: laptop.sigPub });
+  const reveal = revealLink(l.start, l.phone, r.answer.bytes).reveal;
+  const full = Array.from({ length: 16 }, (_, i) => deviceEntry(ann.sigPub, generateDevice(), '😀'.repeat(31) + String.fromCodePoint(0x1f600 + i), NOW));
+  const bigList = signDeviceList(ann, { version: 1, issued: NOW, devices: full });
+  const [bigChunk] = sealSync(l.oldSide, new Uint8Array(LINK_CHUNK_BYTES));
+  const good = [
+    { kind: 'device-list', list: toB64u(bigList.bytes) },
+    { kind: 'link-answer', a: toB64u(r.answer.bytes) },
+    { kind: 'link-reveal', r: toB64u(reveal) },
+    { kind: 'link-provision', p: toB64u(sealProvision(l.oldSide, { list: l.list, profile: annProfile, manifest: syncManifest(0) })) },
+    { kind: 'link-chunk', c: toB64u(bigChunk!) },
+    { kind: 'link-want', next: 3 },
+  ];
+  test('the largest real frames pass, and fit a signal:send payload', () => {
+    for (const f of good) {
+      assert.deepEqual(parse(DeviceFrameSchema, f, 'frame'), f, f.kind);
+      assert.ok(JSON.stringify(f).length <= LIMITS.maxSignalChars, `${f.kind}: ${JSON.stringify(f).length} chars`);
+    }
+    assert.equal(toB64u(bigChunk!).length, DEVICE_LIMITS.maxLinkMessageChars);
+  });
+  test('over-long, wrong-length or unknown frames are bad-frame', () => {
+    const bad = [
+      { kind: 'device-list', list: 'A'.repeat(DEVICE_LIMITS.maxDeviceListChars + 1) },
+      { kind: 'link-answer', a: toB64u(r.answer.bytes.subarray(1)) },
+      { kind: 'link-answer', a: toB64u(concat(r.answer.bytes, Uint8Array.of(0))) },
+      { kind: 'link-reveal', r: `${toB64u(reveal).slice(0, -1)}B` },
+      { kind: 'link-chunk', c: 'A'.repeat(DEVICE_LIMITS.maxLinkMessageChars + 1) },
+      { kind: 'link-chunk', c: 'not base64url!' },
+      { kind: 'link-want', next: -1 },
+      { kind: 'link-want', next: 1.5 },
+      { kind: 'link-hello' },
+    ];
+    for (const f of bad) throwsCode(() => parse(DeviceFrameSchema, f, 'frame'), 'bad-frame', JSON.stringify(f).slice(0, 60));
+  });
 });
 
 /** A provision sealed without sealProvision's checks: what a faulty or hostile answering device could send. */
