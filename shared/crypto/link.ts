@@ -82,7 +82,7 @@ const AEAD_NONCE_LEN = 24;
 const TAG_LEN = 16;
 const OFFER_FIXED = 1 + LINK_ID_LEN + 8 + KEY_LEN + 32 + DEVICE_ID_LEN + KEY_LEN + KEY_LEN + 1; // 170
 export const MAX_LINK_OFFER_BYTES = OFFER_FIXED + MAX_DEVICE_NAME_BYTES + 1 + MAX_RELAY_URL_BYTES; // 554
-/** The offer as text: prefix + base64url, 747 characters at most: fits a QR code of version 17 (byte mode, level L). */
+/** The offer as text: prefix + base64url, 747 characters at most (<bw-qr> at ECC M: version 22, 105 modules; a typical code, ~610 chars, version 19). */
 export const MAX_LINK_CODE_CHARS = LINK_PREFIX.length + Math.ceil((MAX_LINK_OFFER_BYTES * 4) / 3);
 export const LINK_ANSWER_BYTES = 1 + LINK_ID_LEN + KEY_LEN + KEY_LEN + KEY_LEN; // 113
 export const LINK_REVEAL_BYTES = 1 + LINK_ID_LEN + NONCE_LEN + SIG_LEN; // 113
