@@ -11,6 +11,7 @@ import { floodBench } from './flood.bench.js';
 import { clusterBench } from './cluster.bench.js';
 import { imageBench } from './image.bench.js';
 import { storeBench } from './store.bench.js';
+import { devicesBench } from './devices.bench.js';
 
 const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['seal', sealBench],
@@ -24,6 +25,7 @@ const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['flood', floodBench],
   ['cluster', clusterBench],
   ['image', imageBench],
+  ['devices', async () => devicesBench()],
 ];
 
 /** What each figure is held against, for the table (the JSON carries numbers only). */
@@ -52,6 +54,7 @@ const TARGETS: Record<string, string> = {
   flood_relay_rss_mb: '≤ 300 MB',
   cluster_signal_p99_ratio: '≤ 1.5 × both ends on one node (two nodes, Redis)',
   pg_mailbox_store_ratio: '≥ 0.5 × raw batched inserts (PostgreSQL)',
+  seal_100_friends_2_devices_ratio: '≤ 2 × one device each (the same run)',
   image_prepare_ms: 'reported (12-MP JPEG → ≤ 1600 px WebP ≤ 500 KB + thumbnail, sealed; Chromium)',
 };
 

@@ -13,6 +13,13 @@ export const ERROR_CODES = [
   'self-invite', // accepting one's own invite
   'not-friend', // a post or request from a key we do not hold as friend
   'replay', // a post (author, seq) already seen, or a challenge reused
+  'bad-device-list', // a device list whose layout or content breaks its rules (order, duplicate keys, names)
+  'rollback', // a device list older than, or conflicting with, one already accepted for that identity
+  'too-many-devices', // a device list over MAX_DEVICES
+  'unknown-device', // a message from a device key that is not in the sender's accepted device list
+  'bad-link', // a device-link code or link message that is malformed, or answers another link
+  'link-used', // a device-link code that was already answered (each is good for one link)
+  'out-of-order', // a sync chunk that is not the next one expected
   'oversize', // body or frame over its limit
   'unauthenticated', // relay call before auth:prove succeeded
   'offline', // signal target is not connected to the relay

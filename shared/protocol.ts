@@ -3,6 +3,8 @@ import * as v from 'valibot';
 import type { Failure } from './errors.js';
 import { MAX_ENVELOPE_BYTES } from './crypto/envelope.js';
 import { MAX_BLOB_BYTES } from './crypto/blob.js';
+import { MAX_DEVICE_LIST_BYTES } from './crypto/devices.js';
+import { LINK_ANSWER_BYTES, LINK_REVEAL_BYTES, MAX_LINK_CODE_CHARS, MAX_LINK_SEALED_BYTES, MAX_SYNC_CHUNKS } from './crypto/link.js';
 import { depthWithin } from './validate.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -195,6 +197,40 @@ export type BlobGet = v.InferOutput<typeof BlobGetSchema>;
 /** I hold these blobs now: the relay forgets that they were for me (and deletes one nobody else waits for). */
 export const BlobAckSchema = v.object({ ids: v.pipe(v.array(BlobIdSchema), v.maxLength(LIMITS.maxFetchPage)) });
 export type BlobAck = v.InferOutput<typeof BlobAckSchema>;
+
+// ---- devices and linking (shared/crypto/devices.ts, link.ts): frames for signal:send data or a data channel -------
+
+const b64uChars = (bytes: number) => Math.ceil((bytes * 4) / 3);
+/** Exactly `bytes` bytes as unpadded base64url: the last character carries only the leftover bits (one spelling). */
+const exactB64u = (bytes: number, what: string) => {
+  const last = ['[A-Za-z0-9_-]', '[AQgw]', '[AEIMQUYcgkosw048]'][bytes % 3]!;
+  return v.pipe(v.string(), v.regex(new RegExp(`^[A-Za-z0-9_-]{${b64uChars(bytes) - 1}}${last}$`), `must be ${bytes} bytes as base64url`));
+};
+export const DEVICE_LIMITS = {
+  /** A device list (devices.ts MAX_DEVICE_LIST_BYTES) as base64url: 6147 chars, well under maxSignalChars. */
+  maxDeviceListChars: b64uChars(MAX_DEVICE_LIST_BYTES),
+  /** A link code as text (link.ts), before any page URL around it. */
+  maxLinkCodeChars: MAX_LINK_CODE_CHARS,
+  /** A sealed provision or sync chunk (link.ts MAX_LINK_SEALED_BYTES) as base64url: 11054 chars. */
+  maxLinkMessageChars: b64uChars(MAX_LINK_SEALED_BYTES),
+} as const;
+
+/** An identity's signed device list: to each friend's devices and to my own when it changes (receivers verifyDeviceList). */
+export const DeviceListFrameSchema = v.object({ kind: v.literal('device-list'), list: b64u(DEVICE_LIMITS.maxDeviceListChars) });
+/** A link code as scanned or pasted (readLinkOffer parses it; a page URL with `#link=` around it is allowed). */
+export const LinkCodeSchema = v.pipe(v.string(), v.maxLength(DEVICE_LIMITS.maxLinkCodeChars + 1024));
+/** Existing device → new device: the answer to its link code. */
+export const LinkAnswerFrameSchema = v.object({ kind: v.literal('link-answer'), a: exactB64u(LINK_ANSWER_BYTES, 'link answer') });
+/** New device → existing device: the reveal (opens the code's commitment; the new device's binding). */
+export const LinkRevealFrameSchema = v.object({ kind: v.literal('link-reveal'), r: exactB64u(LINK_REVEAL_BYTES, 'link reveal') });
+/** Existing → new, after both users confirmed the SAS: the sealed provision. */
+export const LinkProvisionFrameSchema = v.object({ kind: v.literal('link-provision'), p: b64u(DEVICE_LIMITS.maxLinkMessageChars) });
+/** Existing → new: one sealed sync chunk (its index and total are inside, authenticated). */
+export const LinkChunkFrameSchema = v.object({ kind: v.literal('link-chunk'), c: b64u(DEVICE_LIMITS.maxLinkMessageChars) });
+/** New → existing: "send from chunk `next`" (after a gap or a reconnect; `next` = total says it is complete). */
+export const LinkWantFrameSchema = v.object({ kind: v.literal('link-want'), next: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_SYNC_CHUNKS)) });
+export const DeviceFrameSchema = v.variant('kind', [DeviceListFrameSchema, LinkAnswerFrameSchema, LinkRevealFrameSchema, LinkProvisionFrameSchema, LinkChunkFrameSchema, LinkWantFrameSchema]);
+export type DeviceFrame = v.InferOutput<typeof DeviceFrameSchema>;
 
 // ---- data channel between two friends --------------------------------------------------------------
 
