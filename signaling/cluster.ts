@@ -7,12 +7,18 @@
 // pair of nodes. A gap in a node's numbers (a Redis blip dropped pub/sub messages) or a node heard of for the first
 // time makes the receiver ask that node for a full snapshot; a node silent for `deadAfterMs` is dropped with every
 // connection it held (its process died: its clients reconnect elsewhere).
+//
+// What every node must hear (ops, beats, snapshots) goes through the adapter's serverSideEmit, which every node
+// receives. A signal or a mail notice is for the nodes holding the recipient's connections only (the replica says
+// which), so it is published on each such node's own channel on the adapter's subscriber connection: one PUBLISH, one
+// receiver, instead of every node decoding every signal to drop most of them.
 import { randomBytes } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Server } from 'socket.io';
 import * as v from 'valibot';
 import { PeerIdSchema, PresenceWatchSchema, SignalSendSchema } from '../shared/protocol.js';
+import { LIMITS } from '../shared/protocol.js';
 import { parse } from '../shared/validate.js';
 import type { Logger } from './log.js';
 import type { WatchList } from './presence.js';
@@ -42,8 +48,11 @@ export interface Cluster {
   attach(io: Server, hooks: ClusterHooks): void;
   /** A local connection authenticated as `key` (list: empty), replaced its list, or left (list undefined). */
   share(id: string, key: string, list: WatchList | undefined): void;
-  /** Sends an event to `to`'s connections on the other nodes; false when Redis is unreachable (nothing was sent). */
-  deliver(to: string, event: 'signal:recv' | 'mailbox:ready', payload: unknown): boolean;
+  /**
+   * Sends an event to `to`'s connections on `nodes` (the other nodes that hold one, as RemoteConn.node says); false when
+   * Redis is unreachable (nothing was sent).
+   */
+  deliver(nodes: readonly string[], to: string, event: 'signal:recv' | 'mailbox:ready', payload: unknown): boolean;
   /** Nodes this one hears now (itself excluded). */
   peers(): number;
   close(): Promise<void>;
@@ -59,6 +68,10 @@ export interface ClusterOptions {
 }
 
 const EVENT = 'bw:cluster';
+/** A node's own channel; outside the adapter's `bw#…` pattern and `bw-request#…` channels, which it ignores. */
+const inboxOf = (node: string) => `bw-node#${node}#`;
+/** A delivery's JSON beyond its payload (ids, event name, keys) is well under this. */
+const DELIVERY_OVERHEAD = 512;
 const Id = v.pipe(v.string(), v.maxLength(64));
 const ConnSchema = v.object({ id: Id, key: PeerIdSchema, list: PresenceWatchSchema });
 /** Everything a node says, validated on receipt like any frame: Redis is shared infrastructure, not this process. */
@@ -68,8 +81,11 @@ const MessageSchema = v.variant('t', [
   v.object({ t: v.literal('beat'), node: Id, seq: v.number() }),
   v.object({ t: v.literal('sync'), node: Id, want: Id }),
   v.object({ t: v.literal('snap'), node: Id, seq: v.number(), conns: v.array(ConnSchema) }),
-  v.object({ t: v.literal('to'), node: Id, to: PeerIdSchema, event: v.literal('signal:recv'), payload: v.object({ from: PeerIdSchema, data: SignalSendSchema.entries.data }) }),
-  v.object({ t: v.literal('to'), node: Id, to: PeerIdSchema, event: v.literal('mailbox:ready'), payload: v.object({ count: v.number() }) }),
+]);
+/** A signal or mail notice for this node's connections of `to`, validated on receipt as the ops are. */
+const DeliverySchema = v.variant('event', [
+  v.object({ node: Id, to: PeerIdSchema, event: v.literal('signal:recv'), payload: v.object({ from: PeerIdSchema, data: SignalSendSchema.entries.data }) }),
+  v.object({ node: Id, to: PeerIdSchema, event: v.literal('mailbox:ready'), payload: v.object({ count: v.number() }) }),
 ]);
 type Message = v.InferOutput<typeof MessageSchema>;
 /** A message as its sender writes it: the node id is stamped on send. */
@@ -102,8 +118,10 @@ export async function openCluster(opts: ClusterOptions): Promise<Cluster> {
     });
     c.on('ready', () => lastError && log.info('redis reachable again', { client: name }));
   }
+  const inbox = Buffer.from(inboxOf(node));
   try {
     await Promise.all([pub.connect(), sub.connect()]);
+    await sub.subscribe(inbox.toString()); // ioredis subscribes again by itself after a reconnect
   } catch (e) {
     pub.disconnect();
     sub.disconnect();
@@ -145,7 +163,6 @@ export async function openCluster(opts: ClusterOptions): Promise<Cluster> {
   function receive(m: Message): void {
     if (m.node === node) return;
     const t = Date.now();
-    if (m.t === 'to') return hooks!.deliver(m.to, m.event, m.payload);
     if (m.t === 'sync') {
       if (m.want === node || m.want === '*') snapshot();
       return;
@@ -208,6 +225,17 @@ export async function openCluster(opts: ClusterOptions): Promise<Cluster> {
           log.warn('bad message from another relay node', { err: (e as Error).message });
         }
       });
+      sub.on('messageBuffer', (channel: Buffer, raw: Buffer) => {
+        if (!channel.equals(inbox)) return; // the adapter's
+        try {
+          // Bounded before parsing: a payload the sending node let through is at most maxSignalChars of JSON.
+          if (raw.length > LIMITS.maxSignalChars + DELIVERY_OVERHEAD) throw new Error(`delivery of ${raw.length} bytes`);
+          const m = parse(DeliverySchema, JSON.parse(raw.toString()), 'delivery');
+          hooks!.deliver(m.to, m.event, m.payload);
+        } catch (e) {
+          log.warn('bad message from another relay node', { err: (e as Error).message });
+        }
+      });
       send({ t: 'sync', want: '*' }); // everyone's state now, rather than at their next beat
       snapshot(); // and ours, so the others know where our numbering starts
     },
@@ -215,8 +243,11 @@ export async function openCluster(opts: ClusterOptions): Promise<Cluster> {
       seq++;
       send((list ? { t: 'set', seq, id, key, list } : { t: 'del', seq, id }) as Outgoing); // if unsent, the others see the gap and ask for a snapshot
     },
-    deliver(to, event, payload) {
-      return send({ t: 'to', to, event, payload } as Outgoing);
+    deliver(nodes, to, event, payload) {
+      if (pub.status !== 'ready') return false;
+      const json = JSON.stringify({ node, to, event, payload });
+      for (const n of nodes) void pub.publish(inboxOf(n), json).catch(() => {}); // lost like any pub/sub message: peers retry
+      return true;
     },
     peers: () => peers.size,
     async close() {

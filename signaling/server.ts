@@ -133,11 +133,12 @@ export function createRelay(opts: {
     }
     return sent;
   };
-  /** Whether any of `key`'s connections is on another node. */
-  const elsewhere = (key: string) => {
-    if (!cluster) return false;
-    for (const t of presence.socketsOf(key)) if (!isLocal(t)) return true;
-    return false;
+  /** The other nodes that hold any of `key`'s connections (none without a cluster). */
+  const nodesOf = (key: string): string[] => {
+    const nodes: string[] = [];
+    if (!cluster) return nodes;
+    for (const t of presence.socketsOf(key)) if (!isLocal(t) && !nodes.includes(t.node)) nodes.push(t.node);
+    return nodes;
   };
   cluster?.attach(io as unknown as Server, {
     join: (c, key) => tell(presence.join(c, key)),
@@ -283,8 +284,9 @@ export function createRelay(opts: {
       if (!presence.canReach(me, msg.to)) throw new BwError('offline', 'that peer is not connected to this relay');
       let sent = deliverHere(msg.to, 'signal:recv', { from: me, data: msg.data } as never);
       // On another node, that node checks whether its connection still reads; this one cannot, so it counts as sent.
-      if (elsewhere(msg.to)) {
-        if (cluster!.deliver(msg.to, 'signal:recv', { from: me, data: msg.data })) sent++;
+      const nodes = nodesOf(msg.to);
+      if (nodes.length) {
+        if (cluster!.deliver(nodes, msg.to, 'signal:recv', { from: me, data: msg.data })) sent++;
         else if (!sent) throw new BwError('unavailable', 'that peer is on another relay node, which this one cannot reach right now; try again');
       }
       if (!sent) throw new BwError('busy', `that peer is not reading; the relay holds ${config.maxPendingBytes} bytes for it already`);
@@ -314,7 +316,8 @@ export function createRelay(opts: {
       const [res] = await store.putMany([{ to: msg.to, from: me, env: msg.env, expires: coarseExpiry(now(), config.mailboxTtlSeconds) }]);
       if (!res || 'error' in res) throw res?.error ?? new BwError('internal', 'store returned nothing');
       deliverHere(msg.to, 'mailbox:ready', { count: 1 } as never);
-      if (elsewhere(msg.to)) cluster!.deliver(msg.to, 'mailbox:ready', { count: 1 });
+      const nodes = nodesOf(msg.to);
+      if (nodes.length) cluster!.deliver(nodes, msg.to, 'mailbox:ready', { count: 1 });
       return { id: res.id };
     });
 

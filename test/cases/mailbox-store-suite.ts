@@ -115,6 +115,26 @@ export const mailboxCases: MailboxCase[] = [
     },
   },
   {
+    what: 'in one batch past a full queue, a row names the share only when its sender has that many rows kept',
+    async run(b) {
+      const { store } = await b.fresh();
+      // m1–m3 fill mallory's share and a1–a2 the queue; then every row is refused, each with the limit its sender is at.
+      const results = await store.putMany([
+        row(bob, mallory, 'm1'), row(bob, mallory, 'm2'), row(bob, alice, 'a1'), row(bob, mallory, 'm3'), row(bob, alice, 'a2'),
+        row(bob, alice, 'a3'), row(bob, mallory, 'm4'), row(bob, alice, 'a4'), row(bob, alice, 'a5'), row(bob, eve, 'e1'),
+      ]);
+      for (const i of [0, 1, 2, 3, 4]) stored(results[i], `row ${i + 1}`);
+      refused(results[5], RECIPIENT_FULL, 'a3: alice has 2 kept, under her share');
+      refused(results[6], SENDER_FULL, 'm4: mallory has 3 kept, her share');
+      // a3 and a4 were refused, not kept: alice is still at 2 of 3, so it is the queue that refuses a5 (not her share).
+      refused(results[7], RECIPIENT_FULL, 'a4');
+      refused(results[8], RECIPIENT_FULL, 'a5, her 5th row in the batch but her 3rd refused');
+      refused(results[9], RECIPIENT_FULL, 'e1');
+      assert.deepEqual(await envs(store, bob), ['m1', 'm2', 'a1', 'm3', 'a2']);
+      await store.close();
+    },
+  },
+  {
     what: 'expired rows count toward neither quota',
     async run(b) {
       const { store } = await b.fresh();

@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
+import { Redis } from 'ioredis';
 import { generateIdentity, type Identity } from '../../shared/crypto/identity.js';
 import { pairKeys } from '../../shared/crypto/pairwise.js';
 import { sealPost } from '../../shared/crypto/envelope.js';
@@ -128,6 +129,33 @@ test('friends on two nodes see each other come and go, signal, and leave mailbox
   const gone = nextEvent(alice.socket, 'presence:change');
   bob.socket.close();
   assert.deepEqual(await gone, { key: bob.key, online: false });
+});
+
+test("bad deliveries on a node's own Redis channel are refused with a warning, and signals go on", { timeout: 60_000 }, async () => {
+  const [n1, n2] = relays.length >= 2 ? [relays[0]!, relays[1]!] : await Promise.all([node(), node()]);
+  const alice = await user(n1.url, 'alice-bad');
+  const bob = await user(n2.url, 'bob-bad');
+  await call(alice.socket, 'presence:watch', { keys: [bob.key] });
+  await call(bob.socket, 'presence:watch', { keys: [alice.key] });
+  await signalUntilDelivered(alice.socket, bob.key, bob.socket, { kind: 'before' });
+  // Redis is shared infrastructure, not the relay: anyone who reaches it can publish on a node's channel.
+  const r = new Redis(redis.url);
+  try {
+    const channels = (await r.pubsub('CHANNELS', 'bw-node#*')) as string[];
+    assert.ok(channels.length >= 2, `each node listens on its own channel: ${channels.join(', ')}`);
+    const warned = [n1, n2].map((n) => n.waitFor(/"msg":"bad message from another relay node","err":"delivery: payload\.from: /));
+    const bad = { node: 'x', to: bob.key, event: 'signal:recv', payload: { from: 'not-a-key', data: { kind: 'offer' } } };
+    for (const c of channels) {
+      await r.publish(c, 'not json');
+      await r.publish(c, JSON.stringify({ ...bad, payload: { ...bad.payload, data: { kind: 'x', pad: 'y'.repeat(LIMITS.maxSignalChars) } } }));
+      await r.publish(c, JSON.stringify(bad));
+    }
+    await Promise.all(warned); // the last of the three, so the first two were refused without stopping the node
+  } finally {
+    r.disconnect();
+  }
+  await signalUntilDelivered(alice.socket, bob.key, bob.socket, { kind: 'after' });
+  await signalUntilDelivered(bob.socket, alice.key, alice.socket, { kind: 'after' });
 });
 
 test('an image put through node 1 is fetched by its recipient on node 2, not by a stranger there, and acked away from either', { timeout: 60_000 }, async () => {
