@@ -124,7 +124,7 @@ describe('<bw-feed>', () => {
     await lost.start();
     await lost.createIdentity('Eve');
     await lost.post('one');
-    const backup = lost.exportBackup('correct horse battery staple');
+    const backup = await lost.exportBackup('correct horse battery staple');
     await lost.post('two');
     const three = await lost.post('three');
     expect(three.seq).to.equal(3);
