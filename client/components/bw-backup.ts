@@ -45,7 +45,7 @@ export class BwBackup extends LitElement {
     return html`<form @submit=${this.#submit}>
       <span class="muted">Your identity lives only in this browser. A backup holds your keys, your friends and your profile, so a
         new or wiped browser gets them back.</span>
-      <span class="muted" id="stale">Backups made before you add a friend don't include them: export a new one after befriending someone.</span>
+      <span class="muted" id="stale">Backups made before you add a friend don’t include them: export a new one after befriending someone.</span>
       <label>Passphrase <input name="passphrase" type="password" autocomplete="new-password" /></label>
       <button type="submit" name="export" ?disabled=${this.busy}>${this.busy ? 'Encrypting…' : 'Export key backup'}</button>
       ${msg ? html`<div class="error" role="alert">${msg}</div>` : null}
