@@ -90,9 +90,9 @@ export function program(env: NodeJS.ProcessEnv, done: (code: number) => void): C
   p.command('status').description('relay reachable, logged in, friends, posts waiting in the outbox')
     .action(action(false, (run) => cmd.status(run)));
   const backup = p.command('backup').description('move your identity between a browser and a terminal');
-  backup.command('export').argument('<file>', "where to write it ('-': stdout)").description('write a key backup (opens with your passphrase)')
+  backup.command('export').argument('<file>', "where to write it ('-': stdout)").description('write a backup of your keys, profile and friends (opens with your passphrase)')
     .action(action(false, (run, file: string) => cmd.backupExport(run, file)));
-  backup.command('import').argument('<file>', "a key backup from a browser or a terminal ('-': stdin)").description('restore an identity from a key backup')
+  backup.command('import').argument('<file>', "a key backup from a browser or a terminal ('-': stdin)").description('restore an identity (and, from a v2 backup, its friends and profile)')
     .action(action(false, (run, file: string) => cmd.backupImport(run, file)));
   return p;
 }

@@ -311,7 +311,8 @@ export const backupExport = (run: Run, file: string): Promise<number> =>
     const text = await run.out.wait('Encrypting', async () => c.core.exportBackup(await run.client.passphrase()));
     if (file === '-') process.stdout.write(`${text}\n`);
     else writeFileSync(file, `${text}\n`, { mode: 0o600 });
-    if (file !== '-') run.out.line(`Wrote a key backup to ${file} (it opens with your passphrase; in a browser, "Restore from a key backup")`, { ok: true, file });
+    const friends = c.core.state.friends.length;
+    if (file !== '-') run.out.line(`Wrote a backup of your keys, profile and ${friends} friend${friends === 1 ? '' : 's'} to ${file} (it opens with your passphrase; in a browser, "Restore from a key backup"). Friends you add later are not in it.`, { ok: true, file, friends });
     return EXIT.ok;
   });
 
@@ -322,7 +323,8 @@ export async function backupImport(run: Run, file: string): Promise<number> {
   try {
     await run.out.wait('Decrypting', async () => c.core.importIdentity(text, await run.client.passphrase()));
     const me = c.core.state.me!;
-    run.out.line(`Restored ${me.name}\nkey          ${me.key}\nfingerprint  ${me.fingerprint}`, { ok: true, name: me.name, key: me.key, fingerprint: me.fingerprint });
+    const friends = c.core.state.friends.length;
+    run.out.line(`Restored ${me.name}\nkey          ${me.key}\nfingerprint  ${me.fingerprint}\nfriends      ${friends}`, { ok: true, name: me.name, key: me.key, fingerprint: me.fingerprint, friends });
   } finally {
     c.close();
   }

@@ -86,8 +86,8 @@ export class Session extends EventTarget {
     return this.#core.importIdentity(backup, passphrase);
   }
 
-  /** My identity as passphrase-protected text (scrypt + XChaCha20-Poly1305). */
-  exportBackup(passphrase: string): string {
+  /** My identity, friends and profile as passphrase-protected text (backup v2: scrypt + XChaCha20-Poly1305). */
+  exportBackup(passphrase: string): Promise<string> {
     return this.#core.exportBackup(passphrase);
   }
 

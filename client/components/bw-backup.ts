@@ -1,4 +1,4 @@
-// Owns <bw-backup>: exporting my identity as a passphrase-protected key backup (text and file).
+// Owns <bw-backup>: exporting my identity, friends and profile as a passphrase-protected backup (text and file).
 import { LitElement, css, html } from 'lit';
 import { theme } from './theme.js';
 import { fire } from './events.js';
@@ -43,7 +43,9 @@ export class BwBackup extends LitElement {
     const msg = this._local || this.error;
     const href = this.backup ? URL.createObjectURL(new Blob([this.backup + '\n'], { type: 'text/plain' })) : '';
     return html`<form @submit=${this.#submit}>
-      <span class="muted">Your identity lives only in this browser. A backup lets you restore it elsewhere.</span>
+      <span class="muted">Your identity lives only in this browser. A backup holds your keys, your friends and your profile, so a
+        new or wiped browser gets them back.</span>
+      <span class="muted" id="stale">Backups made before you add a friend don’t include them: export a new one after befriending someone.</span>
       <label>Passphrase <input name="passphrase" type="password" autocomplete="new-password" /></label>
       <button type="submit" name="export" ?disabled=${this.busy}>${this.busy ? 'Encrypting…' : 'Export key backup'}</button>
       ${msg ? html`<div class="error" role="alert">${msg}</div>` : null}

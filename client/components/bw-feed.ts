@@ -400,7 +400,7 @@ export class BwFeed extends LitElement {
     this.#run(async () => {
       this._backupError = '';
       await new Promise((r) => setTimeout(r)); // let "Encrypting…" paint before scrypt holds the thread
-      this._backup = this.#ctl.session!.exportBackup(e.detail.passphrase);
+      this._backup = await this.#ctl.session!.exportBackup(e.detail.passphrase);
     }, (m) => (this._backupError = m));
 
   #friendAction = (e: Event) => {

@@ -35,6 +35,17 @@ export class BwOnboarding extends LitElement {
     fire(this, 'bw-create-identity', { name });
   }
 
+  /** Reads a downloaded backup file into the text box (it stays editable and visible before Restore). */
+  async #file(e: Event) {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (!file) return;
+    if (file.size > 2 * 1024 * 1024) {
+      this._local = 'That file is too large to be a backup.';
+      return;
+    }
+    this.renderRoot.querySelector<HTMLTextAreaElement>('textarea[name=backup]')!.value = (await file.text()).trim();
+  }
+
   #import(e: Event) {
     e.preventDefault();
     const backup = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea[name=backup]')!.value.trim();
@@ -59,7 +70,9 @@ export class BwOnboarding extends LitElement {
     <details>
       <summary>Restore from a key backup</summary>
       <form part="import" @submit=${this.#import}>
-        <label>Key backup <textarea name="backup" rows="3" placeholder="bwbackup1.…"></textarea></label>
+        <span class="muted">Brings back your keys, and with a backup from this version your friends and profile too.</span>
+        <label>Key backup <textarea name="backup" rows="3" placeholder="bwbackup2.…"></textarea></label>
+        <label>Or open the backup file <input name="file" type="file" accept=".txt,text/plain" @change=${this.#file} /></label>
         <label>Passphrase <input name="passphrase" type="password" autocomplete="current-password" /></label>
         <button type="submit" name="import" ?disabled=${this.busy}>Restore</button>
       </form>

@@ -1,13 +1,14 @@
 // Owns one user's running client core: starts from the store, goes online, and routes relay and mesh events to the rules.
 import { BwError, isBwError } from '../../shared/errors.js';
 import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
-import { exportBackup, importBackup } from '../../shared/crypto/backup.js';
+import { exportBackupV2, openBackup, type BackupOptions } from '../../shared/crypto/backup.js';
+import { backupContents, restore } from './backup.js';
 import { parse } from '../../shared/validate.js';
 import { SignalDataSchema } from '../../shared/protocol.js';
 import { buildState, requireMe, type ClientState, type Ctx } from './context.js';
 import { isInitiator, systemClock, type Clock, type ClientStore, type ConnectRelay, type CreateMesh, type Logger } from './ports.js';
 import { answerInvite, block, dropFriendRequest, makeInvite, markMutual, onFriendRequest, pairFields, sendFriendRequest, unfriend, watch } from './friends.js';
-import { flushOutbox, markDelivered, restoredSeqFloor, sendChannel } from './delivery.js';
+import { flushOutbox, markDelivered, sendChannel } from './delivery.js';
 import { deleteList, edit, markRead, post, react, remove, reply, saveList, saveProfile, type PostInput, type Written } from './social.js';
 import { loadFeed, type FeedPage } from './feed.js';
 import type { ListRow } from './types.js';
@@ -116,22 +117,20 @@ export class ClientCore {
     this.#goOnline();
   }
 
-  /** Restores an identity from a key backup (a client that has none yet). */
+  /**
+   * Restores an identity from a key backup (a client that has none yet): v2 also brings back friends (their pair keys
+   * derived again), blocked keys, open invites and my profile card; v1 the identity alone.
+   */
   async importIdentity(backup: string, passphrase: string): Promise<void> {
     if (this.#ctx.me) throw new BwError('bad-frame', 'there is already an identity here');
-    const id = importBackup(backup, passphrase);
-    const now = this.#ctx.clock.now();
-    const seqFloor = restoredSeqFloor(now);
-    await this.#ctx.store.putIdentity({ id: 'me', ...id, created: now, seqFloor });
-    this.#ctx.me = id;
-    this.#ctx.seqFloor = seqFloor;
+    await restore(this.#ctx, openBackup(backup, passphrase));
     await this.#refresh();
     this.#goOnline();
   }
 
-  /** My identity as passphrase-protected text (scrypt + XChaCha20-Poly1305). */
-  exportBackup(passphrase: string): string {
-    return exportBackup(requireMe(this.#ctx), passphrase);
+  /** My identity, friends and profile as passphrase-protected text (backup v2: scrypt + XChaCha20-Poly1305). */
+  async exportBackup(passphrase: string, opts?: BackupOptions): Promise<string> {
+    return exportBackupV2(await backupContents(this.#ctx), passphrase, opts);
   }
 
   createInvite = (): Promise<string> => makeInvite(this.#ctx, this.#opts.relayUrl);

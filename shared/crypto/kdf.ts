@@ -20,6 +20,7 @@ export const LABEL = {
   fingerprint: 'brainwaves/v1/fingerprint',
   safetyNumber: 'brainwaves/v1/safety-number',
   backup: 'brainwaves/v1/key-backup',
+  backupV2: 'brainwaves/v2/key-backup',
   inviteDropKey: 'brainwaves/v1/invite-drop/signing-key',
   inviteDropCap: 'brainwaves/v1/invite-drop/mailbox-capability',
   deviceListSig: 'brainwaves/v1/device-list-signature',

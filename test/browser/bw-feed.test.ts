@@ -96,7 +96,7 @@ describe('<bw-feed>', () => {
     (backup.shadowRoot!.querySelector('button[name=export]') as HTMLButtonElement).click();
     await waitUntil(() => backup.shadowRoot!.querySelector('textarea[name=backup]'), 'backup text is shown', { timeout: 10_000 });
     const text = (backup.shadowRoot!.querySelector('textarea[name=backup]') as HTMLTextAreaElement).value;
-    expect(text).to.match(/^bwbackup1\./);
+    expect(text).to.match(/^bwbackup2\./); // v2: keys, profile and friends
     expect(text).to.not.include('Dee'); // the name is inside the encryption
     el.remove();
 
@@ -124,7 +124,7 @@ describe('<bw-feed>', () => {
     await lost.start();
     await lost.createIdentity('Eve');
     await lost.post('one');
-    const backup = lost.exportBackup('correct horse battery staple');
+    const backup = await lost.exportBackup('correct horse battery staple');
     await lost.post('two');
     const three = await lost.post('three');
     expect(three.seq).to.equal(3);

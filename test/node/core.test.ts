@@ -198,7 +198,7 @@ test('a restored identity numbers its posts past the restore time; a second iden
   const ann = await online(user(relay, clock), 'Ann');
   const first = await ann.core.post('one');
   assert.equal(first.seq, 1);
-  const backup = ann.core.exportBackup('pass phrase');
+  const backup = await ann.core.exportBackup('pass phrase');
   await assert.rejects(ann.core.createIdentity('Again'), { code: 'bad-frame' });
 
   clock.t += 60_000;
