@@ -70,13 +70,15 @@ export class ClientCore {
     return this.#state;
   }
 
-  /** Resolves once every queued message, and all they queued in turn, has been handled. */
+  /** Resolves once every queued message, and all they queued in turn (state builds too), has been handled. */
   async idle(): Promise<void> {
-    let seen: Promise<void>;
+    let inbox: Promise<void>;
+    let refreshing: Promise<void>;
     do {
-      seen = this.#inbox;
-      await seen;
-    } while (seen !== this.#inbox);
+      inbox = this.#inbox;
+      refreshing = this.#refreshing;
+      await Promise.all([inbox, refreshing]);
+    } while (inbox !== this.#inbox || refreshing !== this.#refreshing);
   }
 
   /**
@@ -237,15 +239,29 @@ export class ClientCore {
 
   /**
    * One refresh at a time, in call order: building the state takes several store reads, and a refresh begun earlier
-   * (relay 'connecting') must never finish after a later one ('connected') and overwrite it.
+   * (relay 'connecting') must never finish after a later one ('connected') and overwrite it. Calls made while a build
+   * waits its turn join that build (their patches merged in call order): it starts after every one of them, so each
+   * still resolves with a state that holds what it stored, and a burst of changes (a mailbox page, acks, presence)
+   * costs one build, not one each over the whole store.
    */
   #refresh(patch: Partial<ClientState> = {}): Promise<void> {
-    const run = this.#refreshing.then(() => this.#rebuild(patch));
-    this.#refreshing = run.catch(() => {});
-    return run;
+    if (this.#waiting) {
+      Object.assign(this.#waiting.patch, patch);
+      return this.#waiting.run;
+    }
+    const waiting = { patch: { ...patch }, run: Promise.resolve() };
+    waiting.run = this.#refreshing.then(() => {
+      this.#waiting = undefined; // from here on, a new call needs a build of its own
+      return this.#rebuild(waiting.patch);
+    });
+    this.#waiting = waiting;
+    this.#refreshing = waiting.run.catch(() => {});
+    return waiting.run;
   }
 
   #refreshing: Promise<void> = Promise.resolve();
+  /** The build queued behind the one running, not started yet: later calls join it. */
+  #waiting?: { patch: Partial<ClientState>; run: Promise<void> };
 
   async #rebuild(patch: Partial<ClientState>): Promise<void> {
     if (this.#closed) return;

@@ -68,12 +68,20 @@ export const myKey = (ctx: Pick<Ctx, 'me'>): string => peerId(requireMe(ctx).sig
 
 const FEED_LIMIT = 200;
 
-/** The state a UI sees: public data only (no key ever leaves the core through it). */
+/**
+ * The state a UI sees: public data only (no key ever leaves the core through it). Its reads go to the store at once,
+ * not one after another: a build runs behind every change, and with IndexedDB each read waits its turn in a queue.
+ */
 export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<ClientState>): Promise<ClientState> {
   const me = ctx.me;
   const mine = me ? peerId(me.sigPub) : '';
-  const rows = (await ctx.store.recentPosts(FEED_LIMIT)).filter((r) => (!r.kind || r.kind === 'post') && r.body);
-  const card = mine ? await ctx.store.getItem(`${mine}:profile`) : undefined;
+  const [recent, card, unread, lists] = await Promise.all([
+    ctx.store.recentPosts(FEED_LIMIT),
+    mine ? ctx.store.getItem(`${mine}:profile`) : undefined,
+    mine ? ctx.store.getMeta('readUpTo').then((readUpTo) => ctx.store.countUnread(mine, readUpTo ?? 0)) : 0,
+    ctx.store.listLists(),
+  ]);
+  const rows = recent.filter((r) => (!r.kind || r.kind === 'post') && r.body);
   const names = new Map([...ctx.friends.values()].map((f) => [f.key, f.name]));
   return {
     ...prev,
@@ -90,8 +98,8 @@ export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<Cli
     blocked: [...ctx.blocked],
     posts: rows.map((r) => ({ ...r, mine: r.author === mine, authorName: r.author === mine ? (me?.name ?? '') : (names.get(r.author) ?? r.author.slice(0, 8)) })),
     direct: ctx.mesh?.openCount() ?? 0,
-    unread: mine ? await ctx.store.countUnread(mine, (await ctx.store.getMeta('readUpTo')) ?? 0) : 0,
-    lists: await ctx.store.listLists(),
+    unread,
+    lists,
     ...(me && { profile: { name: card?.name ?? me.name, bio: card?.bio ?? '', ...(card?.avatar && { avatar: card.avatar }) } }),
   };
 }

@@ -63,11 +63,12 @@ export async function send(ctx: Ctx, items: readonly Uint8Array[], to: readonly 
   const content = encodeBundle(items);
   const recipients = [...new Set(to)].filter((k) => ctx.friends.has(k));
   const ts = ctx.clock.now();
-  // Numbers are taken and the send stored in one step, so two sends at once never share one.
+  // Numbers are taken and the send stored in one step, so two sends at once never share one. Every recipient's
+  // number is written at once, not one friend after another: nothing leaves before they all are.
   const { row, sealed } = await exclusive(ctx, async () => {
-    const seq = Math.max((await ctx.store.lastSeq(mine)) + 1, ctx.seqFloor);
-    const streams: Record<string, number> = {};
-    for (const k of recipients) streams[k] = await nextStream(ctx, k);
+    const [last, numbers] = await Promise.all([ctx.store.lastSeq(mine), Promise.all(recipients.map((k) => nextStream(ctx, k)))]);
+    const seq = Math.max(last + 1, ctx.seqFloor);
+    const streams: Record<string, number> = Object.fromEntries(recipients.map((k, i) => [k, numbers[i]!]));
     const sealed = sealContent(me, content, recipients.map((k) => ({ sigPub: ctx.friends.get(k)!.sigPub, wrapKey: ctx.friends.get(k)!.wrapKey, stream: streams[k]! })));
     // Every recipient is recorded before anything is sent, so catch-up knows whom the post was for.
     const delivery: Record<string, Delivery> = Object.fromEntries(recipients.map((k) => [k, 'queued' as Delivery]));

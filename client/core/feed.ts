@@ -95,31 +95,34 @@ export interface FeedPage {
 export const FEED_PAGE = 50;
 export const MAX_FEED_PAGE = 200;
 
-/** One page of the feed (or of a search over local posts), newest first, built from the store's indexes. */
+/**
+ * One page of the feed (or of a search over local posts), newest first, built from the store's indexes. The page is
+ * pulled again on every change, so the reads that do not depend on each other go out together: with IndexedDB, one
+ * read per card of mine after another (its delivery marks) kept the store busy long enough to delay the next send.
+ */
 export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number; search?: string } = {}): Promise<FeedPage> {
   const me = myKey(ctx);
   const limit = Math.min(Math.max(1, opts.limit ?? FEED_PAGE), MAX_FEED_PAGE);
   const search = opts.search?.trim();
   const found = search ? await ctx.store.searchPosts(search, limit + 1) : await ctx.store.pagePosts(opts.before, limit + 1);
   const { posts, more } = search ? { posts: found.slice(0, limit), more: false } : await pageWithTies(ctx, found, limit);
-  const children = posts.length ? await ctx.store.itemsByParent(posts.map((p) => p.key)) : [];
+  const mySends = posts.filter((p) => p.author === me && p.seq !== undefined);
+  const [children, sent, readUpTo] = await Promise.all([
+    posts.length ? ctx.store.itemsByParent(posts.map((p) => p.key)) : [],
+    Promise.all(mySends.map((p) => ctx.store.getPost(me, p.seq!))),
+    ctx.store.getMeta('readUpTo').then((r) => r ?? 0),
+  ]);
   const people = new Set([...posts, ...children].map((r) => r.author));
   for (const p of posts) for (const k of p.audience?.to ?? []) people.add(k);
+  const keys = [...people];
+  const [cards, unread] = await Promise.all([Promise.all(keys.map((k) => ctx.store.getItem(`${k}:profile`))), ctx.store.countUnread(me, readUpTo)]);
   const profiles = new Map<string, ItemRow>();
-  for (const k of people) {
-    const card = await ctx.store.getItem(`${k}:profile`);
-    if (card) profiles.set(k, card);
-  }
+  keys.forEach((k, i) => cards[i] && profiles.set(k, cards[i]));
   const delivery = new Map<string, Record<string, Delivery>>();
-  for (const p of posts) {
-    if (p.author !== me || p.seq === undefined) continue;
-    const sent = await ctx.store.getPost(me, p.seq);
-    if (sent?.delivery) delivery.set(p.key, sent.delivery);
-  }
-  const readUpTo = (await ctx.store.getMeta('readUpTo')) ?? 0;
+  mySends.forEach((p, i) => sent[i]?.delivery && delivery.set(p.key, sent[i].delivery));
   const friends = new Map([...ctx.friends.values()].map((f) => [f.key, { name: f.name, online: ctx.online.has(f.key) }]));
   const items = buildFeed({ me, myName: ctx.me?.name ?? '', posts, children, profiles, friends, readUpTo, delivery });
-  return { items, ...(more && { next: posts.at(-1)!.ts }), unread: await ctx.store.countUnread(me, readUpTo) };
+  return { items, ...(more && { next: posts.at(-1)!.ts }), unread };
 }
 
 /** The read mark that covers exactly what a reader has on screen: the newest `received` among the shown posts. */

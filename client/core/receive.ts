@@ -40,10 +40,8 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
     await ctx.store.putItem(itemFromV1(row));
   } else {
     const known = new Map<string, ItemRow>();
-    for (const key of keysNeeded(opened.items)) {
-      const it = await ctx.store.getItem(key);
-      if (it) known.set(key, it);
-    }
+    const keys = keysNeeded(opened.items);
+    (await Promise.all(keys.map((key) => ctx.store.getItem(key)))).forEach((it, i) => it && known.set(keys[i]!, it));
     let adm: Admitted | undefined;
     refused = opened.refused;
     try {
@@ -63,8 +61,10 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
   await ctx.store.putPost(row);
   for (const f of forward) await passOn(ctx, f);
   await markMutual(ctx, row.author); // they seal posts for me: they hold me as a friend (relay-only mode learns it here)
-  await ctx.refresh();
-  if (!row.kind || row.kind === 'post') ctx.onPost(row);
+  // The state is rebuilt behind this envelope, not before the next one is opened: envelopes that arrive together (a
+  // mailbox page, a catch-up) share one build (client.ts #refresh), and a post is announced once the state holds it.
+  const announce = !row.kind || row.kind === 'post';
+  void ctx.refresh().then(() => announce && ctx.onPost(row)).catch((e) => ctx.log.error('[bw] state not rebuilt after a post', e));
   sendChannel(ctx, row.author, { t: 'ack', seq: row.seq });
   if (refused) throw refused;
   return row;

@@ -118,6 +118,49 @@ test('with the relay down a post waits in the outbox once, and leaves once when 
   assert.equal(relay.puts.filter((p) => p.to === bob.core.state.me!.key).length, 1, 'sent once');
 });
 
+test('a mailbox page of posts is taken in with a few state builds, not one each, and each post is announced once the state holds it', async () => {
+  const relay = new FakeRelay();
+  const ann = await online(user(relay), 'Ann');
+  const bobStore = memoryStore();
+  const bob = await online(user(relay, manualClock(), bobStore), 'Bob');
+  await befriend(ann, bob);
+  bob.core.close();
+  const POSTS = 30;
+  for (let i = 0; i < POSTS; i++) await ann.core.post(`while away ${i}`);
+
+  // A state build reads the newest posts once; like IndexedDB, this store answers that in a later task.
+  let builds = 0;
+  const store: ClientStore = {
+    ...bobStore,
+    recentPosts: (n) => {
+      builds++;
+      return new Promise((resolve) => setImmediate(() => resolve(bobStore.recentPosts(n))));
+    },
+  };
+  const announced: string[] = [];
+  const early: string[] = [];
+  const waiter = stateWaiter<ClientState>(() => core.state);
+  const core: ClientCore = new ClientCore({
+    store,
+    connectRelay: relay.connect,
+    relayUrl: 'http://relay.test',
+    clock: manualClock(),
+    log: quiet,
+    onChange: () => waiter.changed(),
+    onPost: (p) => {
+      announced.push(p.body);
+      if (!core.state.posts.some((x) => x.author === p.author && x.seq === p.seq)) early.push(p.body);
+    },
+  });
+  await core.start();
+  await waiter.until((s) => s.posts.filter((p) => p.body.startsWith('while away')).length === POSTS);
+  await core.idle();
+  assert.equal(announced.length, POSTS, 'every post announced once');
+  assert.deepEqual(early, [], 'no post announced before the state held it');
+  assert.ok(builds <= POSTS / 3, `${builds} state builds for ${POSTS} posts fetched in one page`);
+  core.close();
+});
+
 test('befriending while never online together: the friend request waits at the relay until the inviter connects', async () => {
   const relay = new FakeRelay();
   const annStore = memoryStore();
