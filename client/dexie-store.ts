@@ -53,6 +53,7 @@ export function openDexieStore(name: string): ClientStore {
     getPost: (author, seq) => db.posts.get([author, seq] as unknown as string),
     putItem: async (row) => void (await db.items.put(toStoredItem(row))),
     getItem: async (key) => fromStored(await db.items.get(key)),
+    getItems: async (keys) => (await db.items.bulkGet([...keys])).map(fromStored),
     deleteItem: (key) => db.items.delete(key),
     itemsWithId: async (id) => rows(await db.items.where('id').equals(id).filter((i) => i.kind === 'post' || i.kind === 'reply').toArray()),
     itemsByParent: async (parents) => rows(await db.items.where('parent').anyOf(parents).toArray()),

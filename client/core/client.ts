@@ -55,6 +55,7 @@ export class ClientCore {
       friends: new Map(),
       online: new Set(),
       seen: new Set(),
+      seenOf: new Set(),
       blocked: new Set(),
       receipted: new Map(),
       flush: { delay: 1000 },
@@ -84,7 +85,7 @@ export class ClientCore {
    */
   async start(opts: { connect?: boolean } = {}): Promise<void> {
     this.#connect = opts.connect ?? true;
-    const { store, friends, blocked, seen } = this.#ctx;
+    const { store, friends, blocked } = this.#ctx;
     const row = await store.getIdentity();
     for (const f of await store.listFriends()) {
       // Rows from before mailbox capabilities: derived once here, then kept.
@@ -98,9 +99,7 @@ export class ClientCore {
     if (row) this.#ctx.me = row;
     this.#ctx.seqFloor = row?.seqFloor ?? 1;
     await this.#refresh({ ready: true });
-    // After the first state (the feed shows): reading every post's key is the slow part with 100,000 posts, and
-    // only receiving needs it, which starts below.
-    for (const [author, seq] of await store.postKeys()) seen.add(`${author}:${seq}`);
+    // What is held of each friend's stream is read on their first envelope (heldSeqs), not all of it here.
     if (this.#ctx.me) this.#goOnline();
   }
 
