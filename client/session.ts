@@ -7,10 +7,9 @@ import type { Sent } from './core/delivery.js';
 import { systemClock } from './core/ports.js';
 import type { ClientState } from './core/context.js';
 import { openDexieStore } from './dexie-store.js';
-import { connectRelay } from './relay-connection.js';
 import type { BlobDelivery, OutgoingBlob } from './core/blobs.js';
 import type { ImageRef } from '../shared/photo-ref.js';
-import { createMesh } from './mesh.js';
+import { lazyMesh, lazyRelay } from './lazy-net.js';
 
 export { MAX_BODY_CHARS } from '../shared/crypto/envelope.js';
 export { MAX_BIO_CHARS } from '../shared/crypto/content.js';
@@ -53,8 +52,9 @@ export class Session extends EventTarget {
     const store = openDexieStore(opts.dbName);
     const core: CoreOptions = {
       store,
-      connectRelay: (me, on) => connectRelay(opts.relay, me, on),
-      ...((opts.direct ?? true) && { createMesh: (me, on) => createMesh(me, on) }),
+      // Socket.IO and simple-peer load after the store's first state: a chunk the feed's first paint does not wait for.
+      connectRelay: (me, on) => lazyRelay(opts.relay, me, on),
+      ...((opts.direct ?? true) && { createMesh: (me, on) => lazyMesh(me, on) }),
       relayUrl: opts.relay || location.origin,
       clock: systemClock(opts.now),
       onChange: () => this.#changed(),
