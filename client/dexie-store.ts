@@ -17,6 +17,9 @@ type PostKey = [string, number];
 /** Opens the IndexedDB database `brainwaves:<name>` as a ClientStore. */
 export function openDexieStore(name: string): ClientStore {
   const db = openDb(name);
+  // Opening (a round trip, more on a big database) starts now, beside the tab lock's wait (client/session.ts), not at
+  // the first read after it. A failure is not lost: Dexie rejects every read with it.
+  db.open().catch(() => undefined);
   const byAuthor = (author: string) => db.posts.where('author').equals(author);
   return {
     getIdentity: () => loadIdentity(db),

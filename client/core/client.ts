@@ -86,8 +86,9 @@ export class ClientCore {
   async start(opts: { connect?: boolean } = {}): Promise<void> {
     this.#connect = opts.connect ?? true;
     const { store, friends, blocked } = this.#ctx;
-    const row = await store.getIdentity();
-    for (const f of await store.listFriends()) {
+    // Together: IndexedDB answers the three in about the time of one.
+    const [row, friendRows, blockedRows] = await Promise.all([store.getIdentity(), store.listFriends(), store.listBlocked()]);
+    for (const f of friendRows) {
       // Rows from before mailbox capabilities: derived once here, then kept.
       if (row && (!f.mailboxOut || !f.mailboxAllow)) {
         Object.assign(f, pairFields(row, f));
@@ -95,7 +96,7 @@ export class ClientCore {
       }
       friends.set(f.key, f);
     }
-    for (const b of await store.listBlocked()) blocked.add(b.key);
+    for (const b of blockedRows) blocked.add(b.key);
     if (row) this.#ctx.me = row;
     this.#ctx.seqFloor = row?.seqFloor ?? 1;
     await this.#refresh({ ready: true });

@@ -99,9 +99,10 @@ export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number
   const me = myKey(ctx);
   const limit = Math.min(Math.max(1, opts.limit ?? FEED_PAGE), MAX_FEED_PAGE);
   const search = opts.search?.trim();
-  const found = search ? await ctx.store.searchPosts(search, limit + 1) : await ctx.store.pagePosts(opts.before, limit + 1);
+  // Reads that do not wait on each other go out together (each wait on IndexedDB is a round trip to another process).
+  const [found, readUpTo] = await Promise.all([search ? ctx.store.searchPosts(search, limit + 1) : ctx.store.pagePosts(opts.before, limit + 1), ctx.store.getMeta('readUpTo').then((r) => r ?? 0)]);
   const posts = found.slice(0, limit);
-  const children = posts.length ? await ctx.store.itemsByParent(posts.map((p) => p.key)) : [];
+  const [children, unread] = await Promise.all([posts.length ? ctx.store.itemsByParent(posts.map((p) => p.key)) : [], ctx.store.countUnread(me, readUpTo)]);
   const people = new Set([...posts, ...children].map((r) => r.author));
   for (const p of posts) for (const k of p.audience?.to ?? []) people.add(k);
   const profiles = new Map<string, ItemRow>();
@@ -114,10 +115,9 @@ export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number
     const sent = await ctx.store.getPost(me, p.seq);
     if (sent?.delivery) delivery.set(p.key, sent.delivery);
   }
-  const readUpTo = (await ctx.store.getMeta('readUpTo')) ?? 0;
   const friends = new Map([...ctx.friends.values()].map((f) => [f.key, { name: f.name, online: ctx.online.has(f.key) }]));
   const items = buildFeed({ me, myName: ctx.me?.name ?? '', posts, children, profiles, friends, readUpTo, delivery });
-  return { items, ...(!search && found.length > limit && { next: posts.at(-1)!.ts }), unread: await ctx.store.countUnread(me, readUpTo) };
+  return { items, ...(!search && found.length > limit && { next: posts.at(-1)!.ts }), unread };
 }
 
 /** My lists as the view model has them. */
