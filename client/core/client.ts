@@ -86,6 +86,9 @@ export class ClientCore {
   async start(opts: { connect?: boolean } = {}): Promise<void> {
     this.#connect = opts.connect ?? true;
     const { store, friends, blocked } = this.#ctx;
+    // Run again (the browser shell, after another tab let go of this identity): nothing read before is kept.
+    for (const held of [friends, blocked, this.#ctx.seen, this.#ctx.seenOf]) held.clear();
+    this.#ctx.me = undefined;
     // Together: IndexedDB answers the three in about the time of one.
     const [row, friendRows, blockedRows] = await Promise.all([store.getIdentity(), store.listFriends(), store.listBlocked()]);
     for (const f of friendRows) {
@@ -101,6 +104,13 @@ export class ClientCore {
     this.#ctx.seqFloor = row?.seqFloor ?? 1;
     await this.#refresh({ ready: true });
     // What is held of each friend's stream is read on their first envelope (heldSeqs), not all of it here.
+    if (this.#ctx.me) this.#goOnline();
+  }
+
+  /** Goes online after `start({ connect: false })`: the browser shell, once it holds the tab's lock (client/session.ts). */
+  connect(): void {
+    if (this.#connect) return;
+    this.#connect = true;
     if (this.#ctx.me) this.#goOnline();
   }
 
