@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
-import { renderPage } from './build/tools/page.js';
+import { renderPage, sri } from './build/tools/page.js';
 
 /** Where the client goes: dist/, or another directory to rebuild into and compare (test/node/build.test.ts). */
 const DIST = process.env.BW_DIST_DIR || 'dist';
@@ -76,13 +76,45 @@ const page = () => {
   };
 };
 
-/** Content-hashed names (cached as immutable by the relay and any static host). */
-const hashed = { dir: DIST, format: /** @type {const} */ ('es'), sourcemap: true, inlineDynamicImports: true, intro: 'var global = globalThis;', entryFileNames: '[name].[hash].js', assetFileNames: '[name].[hash][extname]' };
+/**
+ * Pins the network libraries' chunk (client/net-libs.ts, loaded after first paint by client/lazy-net.ts) from the
+ * entry: writes its file name and SRI hash over the same-length placeholders in lazy-net (so the source map holds),
+ * so an embed snippet's integrity on the entry covers the chunk too. That chunk must import nothing: the entry
+ * already names it, and a chunk naming the entry back would make the two hashes depend on each other.
+ */
+const netChunk = () => ({
+  name: 'net-chunk',
+  /** @param {import('rollup').NormalizedOutputOptions} _out @param {import('rollup').OutputBundle} bundle */
+  generateBundle(_out, bundle) {
+    const chunks = Object.values(bundle).filter((f) => f.type === 'chunk');
+    const net = chunks.find((c) => c.name === 'net-libs');
+    if (!net) return; // inlined (the stable bw-feed.js): nothing to pin
+    if (net.imports.length || net.dynamicImports.length) throw new Error(`${net.fileName} imports ${[...net.imports, ...net.dynamicImports]}: it must import nothing to be pinned by SRI`);
+    const others = chunks.filter((c) => c !== net);
+    if (others.some((c) => c.type === 'chunk' && !c.isEntry)) throw new Error(`unexpected chunks: ${others.filter((c) => !c.isEntry).map((c) => c.fileName)} (only net-libs is split off; what else is lazy must stay in the entry, under its SRI)`);
+    const file = `./${net.fileName}`;
+    const hash = sri(net.code);
+    let pinned = 0;
+    for (const c of others) {
+      const code = c.code.replace(/(["'])\.\/net-libs\.________\.js\1/g, (m, q) => {
+        if (file.length !== m.length - 2) throw new Error(`${file} is not as long as its placeholder`);
+        return q + file + q;
+      }).replace(/(["'])sha384-_{64}\1/g, (_m, q) => q + hash + q);
+      if (code !== c.code) pinned++;
+      c.code = code;
+    }
+    if (!pinned) throw new Error(`nothing names ${net.fileName} with its hash: client/lazy-net.ts's placeholders are gone`);
+  },
+});
+
+/** Content-hashed names (cached as immutable by the relay and any static host); lazy code in chunks named the same way. */
+const hashed = { dir: DIST, format: /** @type {const} */ ('es'), sourcemap: true, intro: 'var global = globalThis;', entryFileNames: '[name].[hash].js', chunkFileNames: '[name].[hash].js', assetFileNames: '[name].[hash][extname]' };
 
 export default [
-  { ...bundle('build/client/app.js', 'dist/app.js'), output: { ...hashed, entryFileNames: 'app.[hash].js' }, plugins: [...plugins(), page()] },
+  { ...bundle('build/client/app.js', 'dist/app.js'), output: { ...hashed, entryFileNames: 'app.[hash].js' }, plugins: [...plugins(), netChunk(), page()] },
   {
     ...bundle('build/client/embed.js', 'dist/bw-feed.js'),
+    plugins: [...plugins(), netChunk()],
     output: [
       { ...hashed, entryFileNames: 'bw-feed.[hash].js' }, // for embed snippets with an SRI hash
       { file: join(DIST, 'bw-feed.js'), format: 'es', intro: 'var global = globalThis;', inlineDynamicImports: true }, // a stable name that always has the newest build

@@ -93,8 +93,8 @@ export async function feedBench(): Promise<Record<string, number>> {
       await page.goto(relay.url);
       await page.waitForFunction(() => (window as unknown as Win).__firstPost !== undefined);
       times.push(await page.evaluate(() => (window as unknown as Win).__firstPost!));
-      // Let that start-up finish (the core reads every post's key after the first paint, then goes online) before
-      // leaving: IndexedDB would otherwise still be serving that read to the next run.
+      // Let that start-up finish (the core goes online after the first paint: the network chunk, the relay, the
+      // mailbox) before leaving: IndexedDB would otherwise still be serving its reads to the next run.
       await page.locator('bw-feed[data-relay=connected]').waitFor();
     }
     const tab = page;

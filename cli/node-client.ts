@@ -4,6 +4,7 @@ import { ClientCore } from '../client/core/client.js';
 import { stateWaiter } from '../client/core/state-waiter.js';
 import type { ClientState } from '../client/core/context.js';
 import type { PostRow } from '../client/core/types.js';
+import { io } from 'socket.io-client';
 import { connectRelay } from '../client/relay-connection.js';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
 
@@ -36,7 +37,7 @@ export async function openClient(opts: ClientOptions, connect: boolean): Promise
   const core = new ClientCore({
     store,
     // Relay-only: no mesh, so friends reach the terminal through the mailbox and it reaches them the same way.
-    connectRelay: (me, on) => connectRelay(opts.relay, me, on),
+    connectRelay: (me, on) => connectRelay(io, opts.relay, me, on),
     relayUrl: opts.relay,
     log: opts.verbose ? console : quiet,
     onChange: () => waiter.changed(),

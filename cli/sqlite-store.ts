@@ -203,6 +203,11 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       const r = ps.item.get(key);
       return r && dec<ItemRow>(r.row);
     },
+    getItems: async (keys) =>
+      keys.map((key) => {
+        const r = ps.item.get(key);
+        return r && dec<ItemRow>(r.row);
+      }),
     deleteItem: async (key) => void ps.delItem.run(key),
     itemsWithId: async (id) => ps.withId.all(id).map((r) => dec<ItemRow>(r.row)),
     async itemsByParent(parents) {

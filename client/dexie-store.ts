@@ -17,6 +17,9 @@ type PostKey = [string, number];
 /** Opens the IndexedDB database `brainwaves:<name>` as a ClientStore. */
 export function openDexieStore(name: string): ClientStore {
   const db = openDb(name);
+  // Opening (a round trip, more on a big database) starts now, beside the tab lock's wait (client/session.ts), not at
+  // the first read after it. A failure is not lost: Dexie rejects every read with it.
+  db.open().catch(() => undefined);
   const byAuthor = (author: string) => db.posts.where('author').equals(author);
   return {
     getIdentity: () => loadIdentity(db),
@@ -53,6 +56,7 @@ export function openDexieStore(name: string): ClientStore {
     getPost: (author, seq) => db.posts.get([author, seq] as unknown as string),
     putItem: async (row) => void (await db.items.put(toStoredItem(row))),
     getItem: async (key) => fromStored(await db.items.get(key)),
+    getItems: async (keys) => (await db.items.bulkGet([...keys])).map(fromStored),
     deleteItem: (key) => db.items.delete(key),
     itemsWithId: async (id) => rows(await db.items.where('id').equals(id).filter((i) => i.kind === 'post' || i.kind === 'reply').toArray()),
     itemsByParent: async (parents) => rows(await db.items.where('parent').anyOf(parents).toArray()),

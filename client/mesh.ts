@@ -1,5 +1,5 @@
 // Owns the peer mesh: one simple-peer data channel per online friend, who initiates, and reconnecting with backoff.
-import SimplePeer from 'simple-peer';
+import type SimplePeer from 'simple-peer';
 import type { IceServer } from '../shared/protocol.js';
 import { isInitiator, type Mesh, type MeshEvents } from './core/ports.js';
 
@@ -13,7 +13,8 @@ const BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
  */
 export const CONNECT_TIMEOUT_MS = 15_000;
 
-export function createMesh(me: string, on: MeshEvents, opts: { iceServers?: IceServer[] } = {}): Mesh {
+/** `Peer`: simple-peer, passed in so the page can load it after its first paint (client/lazy-net.ts). */
+export function createMesh(Peer: typeof SimplePeer, me: string, on: MeshEvents, opts: { iceServers?: IceServer[] } = {}): Mesh {
   const peers = new Map<string, SimplePeer.Instance>();
   const open = new Set<string>();
   const wanted = new Set<string>();
@@ -23,7 +24,7 @@ export function createMesh(me: string, on: MeshEvents, opts: { iceServers?: IceS
 
   function create(key: string, initiator: boolean): SimplePeer.Instance {
     peers.get(key)?.destroy();
-    const p = new SimplePeer({ initiator, trickle: true, config: { iceServers: iceServers as RTCIceServer[] } });
+    const p = new Peer({ initiator, trickle: true, config: { iceServers: iceServers as RTCIceServer[] } });
     peers.set(key, p);
     // A peer whose signal never left waits for an answer that cannot come; while it stands, connect() does nothing.
     p.on('signal', (s) => on.signal(key, s, abandon));

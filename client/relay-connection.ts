@@ -1,5 +1,5 @@
 // Owns the client's Socket.IO link to the relay: authentication, typed calls with acks, and reconnection.
-import { io, type Socket } from 'socket.io-client';
+import type { io as Io, Socket } from 'socket.io-client';
 import { BwError, fromFailure } from '../shared/errors.js';
 import { fromB64u, toB64u } from '../shared/bytes.js';
 import { sign, type Identity } from '../shared/crypto/identity.js';
@@ -12,7 +12,8 @@ export type { RelayConnection, RelayEvents, RelayStatus } from './core/ports.js'
 
 const CALL_TIMEOUT_MS = 10_000;
 
-export function connectRelay(url: string, me: Pick<Identity, 'sigPub' | 'sigSecret'>, on: RelayEvents): RelayConnection {
+/** `io`: Socket.IO's client, passed in so the page can load it after its first paint (client/lazy-net.ts). */
+export function connectRelay(io: typeof Io, url: string, me: Pick<Identity, 'sigPub' | 'sigSecret'>, on: RelayEvents): RelayConnection {
   const socket: Socket<ServerToClient, ClientToServer> = io(url || undefined, {
     transports: ['websocket', 'polling'],
     reconnectionDelayMax: 10_000,

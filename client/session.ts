@@ -7,10 +7,9 @@ import type { Sent } from './core/delivery.js';
 import { systemClock } from './core/ports.js';
 import type { ClientState } from './core/context.js';
 import { openDexieStore } from './dexie-store.js';
-import { connectRelay } from './relay-connection.js';
 import type { BlobDelivery, OutgoingBlob } from './core/blobs.js';
 import type { ImageRef } from '../shared/photo-ref.js';
-import { createMesh } from './mesh.js';
+import { lazyMesh, lazyRelay } from './lazy-net.js';
 
 export { MAX_BODY_CHARS } from '../shared/crypto/envelope.js';
 export { MAX_BIO_CHARS } from '../shared/crypto/content.js';
@@ -53,8 +52,9 @@ export class Session extends EventTarget {
     const store = openDexieStore(opts.dbName);
     const core: CoreOptions = {
       store,
-      connectRelay: (me, on) => connectRelay(opts.relay, me, on),
-      ...((opts.direct ?? true) && { createMesh: (me, on) => createMesh(me, on) }),
+      // Socket.IO and simple-peer load after the store's first state: a chunk the feed's first paint does not wait for.
+      connectRelay: (me, on) => lazyRelay(opts.relay, me, on),
+      ...((opts.direct ?? true) && { createMesh: (me, on) => lazyMesh(me, on) }),
       relayUrl: opts.relay || location.origin,
       clock: systemClock(opts.now),
       onChange: () => this.#changed(),
@@ -70,11 +70,21 @@ export class Session extends EventTarget {
 
   /**
    * Loads everything from IndexedDB first (the feed shows offline), then goes online if there is an identity.
-   * Waits first, showing `elsewhere`, while another tab of this browser has the same database open.
+   * While another tab of this browser has the same database open, shows `elsewhere` and waits before going online
+   * (then loads again: that tab may have written meanwhile).
    */
   async start(): Promise<void> {
-    if (!(await this.#claim())) return;
-    await this.#core.start();
+    // The store is read while the lock is asked for (reading beside another tab is safe, and the lock can take a
+    // hundred milliseconds to answer while a closed tab of this identity goes away); only going online waits for it.
+    const loading = this.#core.start({ connect: false });
+    loading.catch(() => undefined); // awaited just below, where its failure is thrown
+    const claimed = await this.#claim();
+    await loading;
+    if (!claimed) return;
+    // It waited for another tab: what that tab wrote meanwhile (an identity, friends, posts) is read again.
+    if (claimed === 'waited') await this.#core.start({ connect: false });
+    this.#changed();
+    this.#core.connect();
   }
 
   createIdentity(name: string): Promise<void> {
@@ -193,11 +203,11 @@ export class Session extends EventTarget {
   /**
    * One tab per identity: two would both answer a friend's connection offers and both number new posts from the
    * same sequence (one of them then refused by friends as a replay). A Web Lock per database, held until close()
-   * or the tab goes away; a second tab waits for it. False if closed while waiting.
+   * or the tab goes away; a second tab waits for it. 'waited' if it had to; false if closed while waiting.
    */
-  async #claim(): Promise<boolean> {
+  async #claim(): Promise<'now' | 'waited' | false> {
     const locks = globalThis.navigator?.locks;
-    if (!locks) return true; // no Web Locks (very old browser): run as before
+    if (!locks) return 'now'; // no Web Locks (very old browser): run as before
     const name = `brainwaves:${this.#opts.dbName}`;
     const closed = this.#closed.signal;
     const held = new Promise<void>((release) => closed.addEventListener('abort', () => release(), { once: true }));
@@ -205,7 +215,7 @@ export class Session extends EventTarget {
       got(!!lock);
       return lock ? held : undefined;
     };
-    if (await new Promise<boolean>((got) => void locks.request(name, { ifAvailable: true }, hold(got)))) return true;
+    if (await new Promise<boolean>((got) => void locks.request(name, { ifAvailable: true }, hold(got)))) return 'now';
     this.#elsewhere = true;
     this.#changed();
     try {
@@ -216,6 +226,6 @@ export class Session extends EventTarget {
     }
     this.#elsewhere = false;
     this.#state = { ...this.#core.state, elsewhere: false };
-    return true;
+    return 'waited';
   }
 }

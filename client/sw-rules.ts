@@ -27,3 +27,10 @@ export function shellUrls(html: string, page: string): string[] {
   }
   return [...out];
 }
+
+/** The sibling chunks a built module names by content-hashed name (rollup's import() chunks, client/lazy-net.ts), as URLs. */
+export function chunkUrls(js: string, moduleUrl: string): string[] {
+  const out = new Set<string>();
+  for (const m of js.matchAll(/["']\.\/([^"'/]+\.[A-Za-z0-9_-]{8,}\.js)["']/g)) out.add(new URL(m[1]!, moduleUrl).href);
+  return [...out];
+}

@@ -7,7 +7,7 @@
 // On install it fetches the page and caches the same-origin scripts, styles and icons the page names, so the very
 // first visit (which this worker does not control yet) is enough to open offline afterwards.
 
-import { CACHE, isHashed, shellUrls, strategyFor } from './sw-rules.js';
+import { CACHE, chunkUrls, isHashed, shellUrls, strategyFor } from './sw-rules.js';
 
 /** The few ServiceWorkerGlobalScope members used (the project compiles against the DOM lib, not WebWorker). */
 interface ExtendableEvent extends Event {
@@ -36,7 +36,11 @@ async function precache(): Promise<void> {
   if (!res.ok || res.redirected) return; // a redirected response cannot answer a navigation later
   await cache.put(page, res.clone());
   // A bundle that fails to load now is cached at its first use instead: the install itself must not fail on it.
-  await Promise.all(shellUrls(await res.text(), page).map((u) => cache.add(u).catch(() => undefined)));
+  const shell = shellUrls(await res.text(), page);
+  await Promise.all(shell.map((u) => cache.add(u).catch(() => undefined)));
+  // And the chunks those scripts load later (Socket.IO and simple-peer, after first paint): offline needs them too.
+  const scripts = await Promise.all(shell.filter((u) => u.endsWith('.js')).map(async (u) => chunkUrls((await (await cache.match(u))?.text()) ?? '', u)));
+  await Promise.all([...new Set(scripts.flat())].map((u) => cache.add(u).catch(() => undefined)));
 }
 
 const isShell = (url: string) => {

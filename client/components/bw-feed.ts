@@ -7,6 +7,7 @@ import type { FeedPage, PostEvent, Session, SessionState } from '../session.js';
 import type { AudienceList, FeedItem, PersonView, PhotoView, ReplyView } from '../core/feed-view.js';
 import type { ImageRef } from '../../shared/photo-ref.js';
 import { peopleOf, readMarkFor } from '../core/feed.js';
+import * as imageCode from '../image.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
 import { plural } from './format.js';
@@ -25,8 +26,11 @@ const message = (e: unknown) => (isBwError(e) ? e.message : `Something went wron
 type Tab = 'home' | 'friends' | 'profile';
 /** Search results shown. */
 const SEARCH = 100;
-/** The photo code (decode, resize, seal) loads on the first photo or avatar picked, not with the feed. */
-const images = () => import('../image.js');
+/**
+ * The photo code (decode, resize, seal), run on the first photo or avatar picked. It stays in the entry: a chunk of
+ * its own would import the entry back, and the embed snippet's SRI hash could not cover it (rollup.config.mjs).
+ */
+const images = () => Promise.resolve(imageCode);
 
 /** An image fetched for the page: its object URL once decrypted, or why not. */
 interface Fetched {

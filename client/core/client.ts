@@ -56,6 +56,7 @@ export class ClientCore {
       friends: new Map(),
       online: new Set(),
       seen: new Set(),
+      seenOf: new Set(),
       blocked: new Set(),
       receipted: new Map(),
       flush: { delay: 1000 },
@@ -87,9 +88,13 @@ export class ClientCore {
    */
   async start(opts: { connect?: boolean } = {}): Promise<void> {
     this.#connect = opts.connect ?? true;
-    const { store, friends, blocked, seen } = this.#ctx;
-    const row = await store.getIdentity();
-    for (const f of await store.listFriends()) {
+    const { store, friends, blocked } = this.#ctx;
+    // Run again (the browser shell, after another tab let go of this identity): nothing read before is kept.
+    for (const held of [friends, blocked, this.#ctx.seen, this.#ctx.seenOf]) held.clear();
+    this.#ctx.me = undefined;
+    // Together: IndexedDB answers the three in about the time of one.
+    const [row, friendRows, blockedRows] = await Promise.all([store.getIdentity(), store.listFriends(), store.listBlocked()]);
+    for (const f of friendRows) {
       // Rows from before mailbox capabilities: derived once here, then kept.
       if (row && (!f.mailboxOut || !f.mailboxAllow)) {
         Object.assign(f, pairFields(row, f));
@@ -97,13 +102,18 @@ export class ClientCore {
       }
       friends.set(f.key, f);
     }
-    for (const b of await store.listBlocked()) blocked.add(b.key);
+    for (const b of blockedRows) blocked.add(b.key);
     if (row) this.#ctx.me = row;
     this.#ctx.seqFloor = row?.seqFloor ?? 1;
     await this.#refresh({ ready: true });
-    // After the first state (the feed shows): reading every post's key is the slow part with 100,000 posts, and
-    // only receiving needs it, which starts below.
-    for (const [author, seq] of await store.postKeys()) seen.add(`${author}:${seq}`);
+    // What is held of each friend's stream is read on their first envelope (heldSeqs), not all of it here.
+    if (this.#ctx.me) this.#goOnline();
+  }
+
+  /** Goes online after `start({ connect: false })`: the browser shell, once it holds the tab's lock (client/session.ts). */
+  connect(): void {
+    if (this.#connect) return;
+    this.#connect = true;
     if (this.#ctx.me) this.#goOnline();
   }
 

@@ -38,8 +38,10 @@ export interface Ctx {
   seqFloor: number;
   readonly friends: Map<string, FriendRow>;
   readonly online: Set<string>;
-  /** `author:seq` of every post held. */
+  /** `author:seq` of posts held, for every author in `seenOf` (loaded on their first envelope, see heldSeqs). */
   readonly seen: Set<string>;
+  /** Authors whose held seqs are all in `seen`. */
+  readonly seenOf: Set<string>;
   readonly blocked: Set<string>;
   /** Per friend, the receipt last sent them (each is sent once a session; a restart sends it again). */
   readonly receipted: Map<string, string>;
@@ -62,6 +64,16 @@ export interface Ctx {
 export function requireMe(ctx: Pick<Ctx, 'me'>): Identity {
   if (!ctx.me) throw new BwError('unauthenticated', 'create an identity first');
   return ctx.me;
+}
+
+/**
+ * Makes `seen` hold every seq of `author` on this device (a replay check is exact): read from the store on that
+ * author's first envelope of the session, not for all 100,000 posts at start.
+ */
+export async function heldSeqs(ctx: Pick<Ctx, 'store' | 'seen' | 'seenOf'>, author: string): Promise<void> {
+  if (ctx.seenOf.has(author)) return;
+  for (const seq of await ctx.store.seqsOf(author)) ctx.seen.add(`${author}:${seq}`);
+  ctx.seenOf.add(author);
 }
 
 export const myKey = (ctx: Pick<Ctx, 'me'>): string => peerId(requireMe(ctx).sigPub);

@@ -52,6 +52,8 @@ export interface ClientStore {
   /** Inserts or replaces an item by its key. */
   putItem(row: ItemRow): Promise<void>;
   getItem(key: string): Promise<ItemRow | undefined>;
+  /** The items with these keys, in the same order (undefined where none): one batch, not a round trip each. */
+  getItems(keys: readonly string[]): Promise<(ItemRow | undefined)[]>;
   deleteItem(key: string): Promise<void>;
   /** Posts and replies with this id (one, unless someone reused another's id). */
   itemsWithId(id: string): Promise<ItemRow[]>;

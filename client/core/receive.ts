@@ -2,13 +2,13 @@
 import { BwError, isBwError } from '../../shared/errors.js';
 import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { peerId } from '../../shared/crypto/identity.js';
-import { openEnvelope, sealContent, sealPost } from '../../shared/crypto/envelope.js';
+import { openEnvelope, readHeader, sealContent, sealPost } from '../../shared/crypto/envelope.js';
 import { parse } from '../../shared/validate.js';
 import { ChannelMessageSchema, LIMITS } from '../../shared/protocol.js';
 import { contiguousCursor, deliveredBy, postsToResend, streamOf } from '../sync.js';
 import { admit, itemFromV1, keysNeeded, type Admitted } from './items.js';
 import { passOn } from './social.js';
-import { requireMe, type Ctx } from './context.js';
+import { heldSeqs, requireMe, type Ctx } from './context.js';
 import { markMutual, onFriendRequest, openInvites } from './friends.js';
 import { inviteDrop, openDrop } from '../../shared/crypto/invite-drop.js';
 import { markDelivered, sendChannel } from './delivery.js';
@@ -24,6 +24,7 @@ import { onBlobMessage } from './blobs.js';
 export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow> {
   const me = requireMe(ctx);
   const bytes = fromB64u(env, 'envelope');
+  await heldSeqs(ctx, peerId(readHeader(bytes).author));
   const opened = openEnvelope(bytes, {
     me: me.sigPub,
     wrapKeyFor: (author) => ctx.friends.get(peerId(author))?.wrapKey,

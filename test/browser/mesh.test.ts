@@ -20,7 +20,7 @@ function recorded(me: string, deliver: (to: string, signal: unknown, lost: () =>
     close: (k) => record(['close', k]),
     message: (from, text) => record(['message', from, text]),
   };
-  const mesh = createMesh(me, on);
+  const mesh = createMesh(SimplePeer, me, on);
   const next = (match: (e: Event) => boolean, what: string, ms = 8000) =>
     new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`${me}: no ${what} in ${ms} ms; saw ${JSON.stringify(events)}`)), ms);

@@ -60,6 +60,7 @@ export function memoryStore(): ClientStore {
     getPost: async (author, seq) => clone(posts.get(pk(author, seq))),
     putItem: async (row) => void items.set(row.key, clone(row)),
     getItem: async (key) => clone(items.get(key)),
+    getItems: async (keys) => keys.map((key) => clone(items.get(key))),
     deleteItem: async (key) => void items.delete(key),
     itemsWithId: async (id) => [...items.values()].filter((i) => i.id === id && (i.kind === 'post' || i.kind === 'reply')).map(clone),
     itemsByParent: async (parents) => [...items.values()].filter((i) => i.parent !== undefined && parents.includes(i.parent)).map(clone),

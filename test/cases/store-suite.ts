@@ -122,6 +122,18 @@ export const storeCases: StoreCase[] = [
     },
   },
   {
+    what: 'items: several by key in one call, in the order asked, undefined where none',
+    async run(s) {
+      const card = item('a', 'profile', 5, { kind: 'profile', name: 'Ann', text: undefined });
+      await s.putItem(card);
+      await s.putItem(item('b', 'p1', 6));
+      const got = await s.getItems(['nobody:profile', 'a:profile', 'b:p1', 'a:profile']);
+      same(got, [undefined, card, item('b', 'p1', 6), card], 'in order, with gaps');
+      check(got[0] === undefined, `a missing key gives undefined, not ${got[0]}`);
+      same(await s.getItems([]), [], 'no keys');
+    },
+  },
+  {
     what: 'items: posts page by ts, newest first; search by word starts; unread counts',
     async run(s) {
       for (let i = 1; i <= 9; i++) await s.putItem(item(i % 3 ? 'a' : 'me', `p${i}`, i * 10, { text: i === 4 ? 'A Train to Zürich' : `post ${i}`, received: 100 + i }));

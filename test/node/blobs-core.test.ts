@@ -7,6 +7,7 @@ import { stateWaiter } from '../../client/core/state-waiter.js';
 import type { ClientState } from '../../client/core/context.js';
 import type { FeedItem } from '../../client/core/feed-view.js';
 import type { ClientStore, CreateMesh, Mesh, MeshEvents } from '../../client/core/ports.js';
+import { io } from 'socket.io-client';
 import { connectRelay } from '../../client/relay-connection.js';
 import { sealBlob } from '../../shared/crypto/blob.js';
 import { isBwError } from '../../shared/errors.js';
@@ -63,7 +64,7 @@ interface User {
 async function user(url: string, name: string, mesh?: FakeMeshNet): Promise<User> {
   const store = memoryStore();
   const waiter = stateWaiter<ClientState>(() => core.state);
-  const core = new ClientCore({ store, connectRelay: (me, on) => connectRelay(url, me, on), ...(mesh && { createMesh: mesh.create }), relayUrl: url, log: quiet, onChange: () => waiter.changed() });
+  const core = new ClientCore({ store, connectRelay: (me, on) => connectRelay(io, url, me, on), ...(mesh && { createMesh: mesh.create }), relayUrl: url, log: quiet, onChange: () => waiter.changed() });
   await core.start();
   await core.createIdentity(name);
   await waiter.until((s) => s.relay === 'connected');

@@ -177,6 +177,7 @@ test('befriending while never online together: the friend request waits at the r
   const waiting = relay.mailboxes.get(annKey) ?? [];
   assert.equal(waiting.length, 1, 'the request waits in her mailbox');
   assert.notEqual(waiting[0]!.from, bob.core.state.me!.key, 'left under the invite’s drop key, not Bob’s');
+  console.error('got post');
   const bobKey = bob.core.state.me!.key;
   bob.core.close();
 
@@ -222,6 +223,7 @@ test('after remove nothing new reaches the removed friend, and their re-sent req
   const ann = await online(user(relay), 'Ann');
   const bob = await online(user(relay), 'Bob');
   await befriend(ann, bob);
+  console.error('got post');
   const bobKey = bob.core.state.me!.key;
   await ann.core.unfriend(bobKey);
   const row = await ann.core.post('not for Bob');
@@ -251,4 +253,31 @@ test('a restored identity numbers its posts past the restore time; a second iden
   const next = await restored.core.post('after');
   assert.equal(next.seq, clock.t);
   assert.equal(restored.core.state.me!.key, ann.core.state.me!.key);
+});
+
+test('an envelope received before a restart is refused as a replay after it (what is held is read per author, on demand)', async () => {
+  const relay = new FakeRelay();
+  const ann = await online(user(relay), 'Ann');
+  const bobStore = memoryStore();
+  const bob = await online(user(relay, manualClock(), bobStore), 'Bob');
+  await befriend(ann, bob);
+  await ann.core.post('only once');
+  await bob.until((s) => s.posts.some((p) => p.body === 'only once'));
+  const bobKey = bob.core.state.me!.key;
+  const env = relay.puts.filter((p) => p.to === bobKey).at(-1)!.env;
+  bob.core.close();
+
+  const arrived: string[] = [];
+  const waiter = stateWaiter<ClientState>(() => again.state);
+  const again = new ClientCore({ store: bobStore, connectRelay: relay.connect, relayUrl: 'http://relay.test', clock: manualClock(), log: quiet, onChange: () => waiter.changed(), onPost: (p) => arrived.push(p.body) });
+  await again.start();
+  await waiter.until((s) => s.relay === 'connected');
+  await again.idle();
+  relay.inject(bobKey, ann.core.state.me!.key, env);
+  await new Promise((resolve) => setImmediate(resolve)); // the relay's 'mailbox' nudge is a microtask
+  await again.idle();
+  assert.equal(relay.mailboxes.get(bobKey)?.length, 0, 'the copy was fetched and acknowledged');
+  assert.deepEqual(arrived, [], 'the copy is a replay: no post arrives a second time');
+  const held = await bobStore.postsBy(ann.core.state.me!.key);
+  assert.deepEqual(held.map((p) => [p.body, p.kind]), [['only once', 'post']], 'held once, as it first came (not overwritten as refused)');
 });

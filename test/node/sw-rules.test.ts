@@ -1,7 +1,7 @@
 // The service worker's rules (client/sw-rules.ts): what it answers from the cache, and what it never touches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isHashed, shellUrls, strategyFor } from '../../client/sw-rules.js';
+import { chunkUrls, isHashed, shellUrls, strategyFor } from '../../client/sw-rules.js';
 
 const SCOPE = 'https://relay.example/';
 const req = (url: string, mode = 'no-cors', method = 'GET') => ({ url, mode, method });
@@ -36,4 +36,10 @@ test('only content-hashed names count as never changing', () => {
   assert.equal(isHashed(`${SCOPE}manifest.webmanifest`), false);
   assert.equal(isHashed(`${SCOPE}sw.js`), false);
   assert.equal(isHashed(`${SCOPE}index.html`), false);
+});
+
+test('a built script names its lazy chunks by hashed name: those are precached too, resolved against the script', () => {
+  const js = 'const a=new URL("./net-libs.DutiKPhS.js",import.meta.url);import("./net-libs.DutiKPhS.js");import("./x_y.A1b2C3d4e5.js");const s="./notes.txt",t="./app.js";';
+  assert.deepEqual(chunkUrls(js, 'https://r.example/app/app.Bkv9yJat.js'), ['https://r.example/app/net-libs.DutiKPhS.js', 'https://r.example/app/x_y.A1b2C3d4e5.js']);
+  assert.deepEqual(chunkUrls('no chunks here', 'https://r.example/app.js'), []);
 });
