@@ -261,6 +261,28 @@ const showPost = (run: Run, p: PostRow & { authorName: string; mine: boolean }) 
     author: p.author, name: p.authorName, seq: p.seq, ts: p.ts, body: p.body, via: p.via, mine: p.mine,
   });
 
+/** One line for something a friend's envelope carried while following: a post in full, the rest as what happened. */
+async function showReceived(run: Run, c: NodeClient, p: PostRow, authorName: string): Promise<void> {
+  if (!p.kind || p.kind === 'post') return showPost(run, { ...p, authorName, mine: false });
+  const item = p.item ? await c.store.getItem(p.item) : undefined;
+  const who = item && item.author !== p.author ? ((await c.store.getItem(`${item.author}:profile`))?.name ?? item.author.slice(0, 8)) : authorName;
+  // A reply or reaction names its post; an edit or delete is not stored as an item of its own (it changed its post).
+  const on = item?.parent ?? '';
+  const to = on ? ` to ${on}` : '';
+  const kind = p.kind === 'forward' ? (item?.kind ?? 'forward') : p.kind;
+  const text: Record<string, string> = {
+    reply: `${who} replied${to}: ${item?.text ?? ''}`,
+    reaction: item?.emoji ? `${who} reacted ${item.emoji}${to}` : `${who} took back a reaction${to}`,
+    edit: `${who} edited a post`,
+    delete: `${who} deleted a post`,
+    profile: `${who} updated their profile${item?.name ? ` (${item.name})` : ''}`,
+  };
+  run.out.line(`${new Date(p.ts).toISOString()}  ${text[kind] ?? `${who}: ${kind}`}`, {
+    event: kind, author: item?.author ?? p.author, name: who, ts: p.ts, seq: p.seq, ...(on && { on }),
+    ...(item?.text !== undefined && { body: item.text }), ...(item?.emoji !== undefined && { emoji: item.emoji }),
+  });
+}
+
 export const feed = (run: Run, limit: number, follow: boolean, o: { search?: string; before?: number; read?: boolean } = {}): Promise<number> =>
   withClient(run, true, async (c) => {
     await online(run, c);
@@ -271,7 +293,7 @@ export const feed = (run: Run, limit: number, follow: boolean, o: { search?: str
     if (o.read && page.items.length) await c.core.markRead(readMarkFor(page.items)); // what was printed, not what arrived since
     if (!follow) return EXIT.ok;
     const names = () => new Map(c.core.state.friends.map((f) => [f.key, f.name]));
-    c.onPost((p) => showPost(run, { ...p, authorName: names().get(p.author) ?? p.author.slice(0, 8), mine: false }));
+    c.onReceived((p) => void showReceived(run, c, p, names().get(p.author) ?? p.author.slice(0, 8)).catch((e: unknown) => run.out.line(`could not show it: ${String(e)}`, { event: 'error' })));
     let known = new Set(c.core.state.friends.map((f) => f.key));
     void c.until((s) => {
       for (const f of s.friends) if (!known.has(f.key)) run.out.line(`${f.name} is now your friend`, { event: 'friend', name: f.name, key: f.key });

@@ -23,7 +23,8 @@ export interface NodeClient {
   until(pred: (s: ClientState) => boolean): Promise<ClientState>;
   /** Waits for the relay login and for everything it brings (outbox sent, mailbox fetched); 'unavailable' if it fails. */
   online(): Promise<void>;
-  onPost(fn: (p: PostRow) => void): void;
+  /** Each envelope a friend sent that was taken in (PostRow.kind says what it carried). */
+  onReceived(fn: (p: PostRow) => void): void;
   close(): void;
 }
 
@@ -41,7 +42,7 @@ export async function openClient(opts: ClientOptions, connect: boolean): Promise
     relayUrl: opts.relay,
     log: opts.verbose ? console : quiet,
     onChange: () => waiter.changed(),
-    onPost: (p) => posts.forEach((f) => f(p)),
+    onReceived: (p) => posts.forEach((f) => f(p)),
   });
   const { until } = waiter;
   try {
@@ -62,7 +63,7 @@ export async function openClient(opts: ClientOptions, connect: boolean): Promise
       const why = s.relayDetail!.startsWith('relay unreachable') ? 'is unreachable' : `did not let me in: ${s.relayDetail}`;
       throw new BwError('unavailable', `the relay at ${opts.relay} ${why}`);
     },
-    onPost: (fn) => void posts.add(fn),
+    onReceived: (fn) => void posts.add(fn),
     close: () => core.close(),
   };
 }

@@ -58,7 +58,7 @@ export class Session extends EventTarget {
       relayUrl: opts.relay || location.origin,
       clock: systemClock(opts.now),
       onChange: () => this.#changed(),
-      onPost: (post) => this.dispatchEvent(new CustomEvent<PostEvent>('post', { detail: { post } })),
+      onReceived: (post) => (!post.kind || post.kind === 'post') && this.dispatchEvent(new CustomEvent<PostEvent>('post', { detail: { post } })),
     };
     this.#core = new ClientCore(core);
     this.#state = this.#core.state;

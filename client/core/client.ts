@@ -28,8 +28,8 @@ export interface CoreOptions {
   log?: Logger;
   /** Called with each new state (replaced, never mutated). */
   onChange?(state: ClientState): void;
-  /** Called when a friend's post arrives. */
-  onPost?(post: PostRow): void;
+  /** Called when a friend's envelope has been taken in and the state holds it; `row.kind` says what it carried. */
+  onReceived?(row: PostRow): void;
 }
 
 /** The client's rules, behind a store, a relay connection, an optional mesh and a clock. Keys never leave it. */
@@ -63,7 +63,7 @@ export class ClientCore {
       refresh: (patch) => this.#refresh(patch),
       serial: (fn) => this.#serial(fn),
       presence: (key, online) => this.#onPresence(key, online),
-      onPost: (p) => opts.onPost?.(p),
+      onReceived: (p) => opts.onReceived?.(p),
     };
   }
 

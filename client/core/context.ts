@@ -57,8 +57,8 @@ export interface Ctx {
   serial(fn: () => Promise<void> | void): void;
   /** A key I watch came online or went offline (relay presence). */
   presence(key: string, online: boolean): Promise<void>;
-  /** A friend's post arrived. */
-  onPost(post: PostRow): void;
+  /** A friend's envelope was taken in (a post, reply, reaction, edit, delete, card or passed-on item; not a refused one). */
+  onReceived(row: PostRow): void;
 }
 
 export function requireMe(ctx: Pick<Ctx, 'me'>): Identity {

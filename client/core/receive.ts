@@ -64,8 +64,8 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
   await markMutual(ctx, row.author); // they seal posts for me: they hold me as a friend (relay-only mode learns it here)
   // The state is rebuilt behind this envelope, not before the next one is opened: envelopes that arrive together (a
   // mailbox page, a catch-up) share one build (client.ts #refresh), and a post is announced once the state holds it.
-  const announce = !row.kind || row.kind === 'post';
-  void ctx.refresh().then(() => announce && ctx.onPost(row)).catch((e) => ctx.log.error('[bw] state not rebuilt after a post', e));
+  const announce = row.kind !== 'refused';
+  void ctx.refresh().then(() => announce && ctx.onReceived(row)).catch((e) => ctx.log.error('[bw] state not rebuilt after a post', e));
   sendChannel(ctx, row.author, { t: 'ack', seq: row.seq });
   if (refused) throw refused;
   return row;

@@ -50,6 +50,18 @@ describe('bw ↔ bw through a real relay', () => {
     assert.ok(fromAnn, `Bob's feed has Ann's post: ${bobFeed.stdout}`);
     assert.equal(fromAnn.name, 'Ann');
 
+    // Following shows what arrives besides posts: Bob's reply and reaction under Ann's post.
+    const watching = ann.spawn(['feed', '--follow', '--json']);
+    await watching.line((o) => o.event === 'following');
+    ok(await bob.run(['reply', fromAnn.id, 'nice to hear from you']), 'bob replies');
+    ok(await bob.run(['react', fromAnn.id, '🎉']), 'bob reacts');
+    const replied = await watching.line((o) => o.event === 'reply');
+    assert.deepEqual([replied.name, replied.body, replied.on], ['Bob', 'nice to hear from you', `${fromAnn.author}:${fromAnn.id}`]);
+    const reacted = await watching.line((o) => o.event === 'reaction');
+    assert.deepEqual([reacted.name, reacted.emoji], ['Bob', '🎉']);
+    watching.child.kill('SIGINT');
+    ok(await watching.done, 'follow ends on Ctrl-C');
+
     const friends = await bob.run(['friends', '--json']);
     assert.equal(friends.json[0].name, 'Ann');
     assert.equal(friends.json[0].status, 'mutual');

@@ -147,7 +147,7 @@ test('a mailbox page of posts is taken in with a few state builds, not one each,
     clock: manualClock(),
     log: quiet,
     onChange: () => waiter.changed(),
-    onPost: (p) => {
+    onReceived: (p) => {
       announced.push(p.body);
       if (!core.state.posts.some((x) => x.author === p.author && x.seq === p.seq)) early.push(p.body);
     },
@@ -269,7 +269,7 @@ test('an envelope received before a restart is refused as a replay after it (wha
 
   const arrived: string[] = [];
   const waiter = stateWaiter<ClientState>(() => again.state);
-  const again = new ClientCore({ store: bobStore, connectRelay: relay.connect, relayUrl: 'http://relay.test', clock: manualClock(), log: quiet, onChange: () => waiter.changed(), onPost: (p) => arrived.push(p.body) });
+  const again = new ClientCore({ store: bobStore, connectRelay: relay.connect, relayUrl: 'http://relay.test', clock: manualClock(), log: quiet, onChange: () => waiter.changed(), onReceived: (p) => arrived.push(p.body) });
   await again.start();
   await waiter.until((s) => s.relay === 'connected');
   await again.idle();
