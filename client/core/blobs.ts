@@ -281,6 +281,9 @@ export async function onBlobMessage(ctx: Ctx, from: string, msg: Extract<Channel
   const bytes = concat(...t.parts);
   if (blobId(bytes) !== msg.id) throw new BwError('bad-ciphertext', 'an image from a friend does not match its id');
   if (!(await ctx.store.getBlob(msg.id))) await ctx.store.putBlob({ id: msg.id, bytes, stored: ctx.clock.now() });
-  for (const done of waiting.get(msg.id) ?? []) done(true);
+  const waiters = waiting.get(msg.id) ?? [];
+  for (const done of waiters) done(true);
   waiting.delete(msg.id);
+  // Nobody was waiting: a view that asked earlier and gave it up as missing learns (by the state change) to ask again.
+  if (!waiters.length) void ctx.refresh().catch((e: unknown) => ctx.log.error('[bw] state not rebuilt after an image', e));
 }
