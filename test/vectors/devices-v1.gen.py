@@ -3,31 +3,16 @@
 #   python3 test/vectors/devices-v1.gen.py device-list > test/vectors/device-list-v1.json
 #   python3 test/vectors/devices-v1.gen.py link > test/vectors/link-v1.json
 # Needs pyca/cryptography. An implementation of the layouts in shared/crypto/devices.ts and link.ts written apart from
-# them: Ed25519, X25519, HKDF-SHA256 and ChaCha20-Poly1305 from pyca/cryptography (OpenSSL), HChaCha20 here (checked
+# them: Ed25519, X25519, HKDF-SHA256 and ChaCha20-Poly1305 from pyca/cryptography (OpenSSL), HChaCha20 from xchacha.py (checked
 # against draft-irtf-cfrg-xchacha-03 §2.2.1), SHA-256 from hashlib. Every secret and nonce is fixed.
-import hashlib, json, base64, struct, sys
+import hashlib, json, struct, sys
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives import hashes, serialization
 
 RAW = dict(encoding=serialization.Encoding.Raw, format=serialization.PublicFormat.Raw)
-def rotl(x,n): return ((x<<n)|(x>>(32-n)))&0xffffffff
-def qr(s,a,b,c,d):
-    s[a]=(s[a]+s[b])&0xffffffff; s[d]=rotl(s[d]^s[a],16)
-    s[c]=(s[c]+s[d])&0xffffffff; s[b]=rotl(s[b]^s[c],12)
-    s[a]=(s[a]+s[b])&0xffffffff; s[d]=rotl(s[d]^s[a],8)
-    s[c]=(s[c]+s[d])&0xffffffff; s[b]=rotl(s[b]^s[c],7)
-def hchacha(key,n16):
-    s=[0x61707865,0x3320646e,0x79622d32,0x6b206574]+list(struct.unpack('<8I',key))+list(struct.unpack('<4I',n16))
-    for _ in range(10):
-        qr(s,0,4,8,12);qr(s,1,5,9,13);qr(s,2,6,10,14);qr(s,3,7,11,15)
-        qr(s,0,5,10,15);qr(s,1,6,11,12);qr(s,2,7,8,13);qr(s,3,4,9,14)
-    return struct.pack('<8I',*(s[0:4]+s[12:16]))
-assert hchacha(bytes(range(32)),bytes.fromhex('000000090000004a0000000031415927')).hex()=='82413b4227b27bfed30e42508a877d73a0f9e4d58a74a853c12ec41326d3ecdc'
-def xseal(key,nonce,aad,pt): return ChaCha20Poly1305(hchacha(key,nonce[:16])).encrypt(b'\0\0\0\0'+nonce[16:],pt,aad)
-b64=lambda b: base64.urlsafe_b64encode(b).rstrip(b'=').decode()
+from xchacha import hchacha, xseal, b64  # shared with the other generators
 seq=lambda n,start: bytes((start+i)&0xff for i in range(n))
 u64=lambda n: struct.pack('>Q',n)
 u32=lambda n: struct.pack('>I',n)
