@@ -27,6 +27,7 @@ const HINT: Partial<Record<ErrorCode, string>> = {
   'not-friend': 'see `bw friends` for the names you can use',
   unavailable: 'check that the relay is running, or pass another --relay URL',
   unauthenticated: 'create one with `bw init NAME` or `bw backup import FILE`',
+  busy: 'wait for it to end (Ctrl-C stops a bw feed --follow), or use another --data-dir',
 };
 
 export interface Output {

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromB64u, toB64u } from '../shared/bytes.js';
+import { BwError } from '../shared/errors.js';
 import { exportBackup, importBackup, type BackupOptions } from '../shared/crypto/backup.js';
 import { peerId } from '../shared/crypto/identity.js';
 import { checkIdentityRow } from '../client/core/identity-row.js';
@@ -63,13 +64,33 @@ const wordsColumn = (text: string | undefined): string => ` ${searchWords(text ?
 /** LIKE pattern for a word start, with LIKE's wildcards escaped. */
 const likeWord = (w: string): string => `% ${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+/** How long a second bw waits for the first to let go of the data dir before it is refused. */
+const LOCK_WAIT_MS = 2000;
+
+/**
+ * Holds the file's lock for as long as this process has it open (SQLite's exclusive locking mode; the OS lets go
+ * if the process dies). Two processes on one data dir would each number posts and streams from their own memory,
+ * and friends would refuse the second one's as replays; so a second bw is refused with 'busy' instead.
+ */
+function holdAlone(db: Database.Database, dataDir: string): void {
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+  } catch (e) {
+    db.close();
+    if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+    throw new BwError('busy', `another bw (bw feed --follow?) is using ${dataDir}`);
+  }
+}
+
 export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   let path = ':memory:';
   if (opts.dataDir !== ':memory:') {
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
     path = join(opts.dataDir, 'client.db');
   }
-  const db = new Database(path);
+  const db = new Database(path, { timeout: LOCK_WAIT_MS });
+  if (path !== ':memory:') holdAlone(db, opts.dataDir);
   db.pragma('journal_mode = WAL');
   const version = db.pragma('user_version', { simple: true }) as number;
   db.exec(SCHEMA);

@@ -23,7 +23,7 @@ export const ERROR_CODES = [
   'oversize', // body or frame over its limit
   'unauthenticated', // relay call before auth:prove succeeded
   'offline', // signal target is not connected to the relay
-  'busy', // signal target is not reading: the relay already holds as much for it as it will
+  'busy', // signal target is not reading (the relay already holds as much for it as it will), or a data dir another bw holds
   'rate-limited', // too many frames per second (or too much costly work) from one connection or one key
   'quota', // recipient mailbox full
   'wrong-passphrase', // key backup passphrase does not open the backup

@@ -193,4 +193,22 @@ describe('bw ↔ bw through a real relay', () => {
     assert.equal(json.json.at(-1).code, 'unavailable');
     for (const r of [again, wrong, bad, unknown, down, queued]) assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
   });
+
+  test('one bw per data dir: a second one while the first runs is refused (busy) and changes nothing; afterwards it runs', async () => {
+    const gil = bwUser(relay.url);
+    ok(await gil.run(['init', 'Gil']), 'init');
+    const follow = gil.spawn(['feed', '--follow', '--json']);
+    await follow.line((o) => o.event === 'following');
+    // Two processes on one SQLite file would each number posts from their own memory, and friends would refuse the clash.
+    const second = await gil.run(['post', 'from a second terminal', '--json']);
+    assert.equal(second.code, 3, `refused: ${second.stderr}`);
+    assert.equal(second.json.at(-1).code, 'busy');
+    assert.match(second.stderr, /another bw .*is using/);
+    assert.equal(second.stderr.trim().split('\n').length, 1, `one line: ${second.stderr}`);
+    follow.child.kill('SIGINT');
+    ok(await follow.done, 'follow ends on Ctrl-C');
+    ok(await gil.run(['post', 'once the first has ended']), 'post after the first ended');
+    const feed = await gil.run(['feed', '--json']);
+    assert.deepEqual(feed.json.map((p) => p.body), ['once the first has ended']);
+  });
 });
