@@ -120,7 +120,7 @@ export class BwFeed extends LitElement {
     .empty strong { font-size: 1.1em; }
     details.card summary { cursor: pointer; font-weight: 600; }
     details.card[open] summary { margin-bottom: 10px; }
-    .center { padding: 24px; }
+    .center { box-sizing: border-box; width: min(30rem, calc(100% - 24px)); margin: 24px auto; padding: 20px 24px; }
     [hidden] { display: none !important; }
   `];
   declare relay: string;
@@ -617,7 +617,7 @@ export class BwFeed extends LitElement {
     const s = this.#ctl.state;
     if (s?.elsewhere) return html`<section class="center" part="elsewhere" role="status">BrainWaves is open in another tab of this browser. This tab takes over when that one closes.</section>`;
     if (!s?.ready) return html`<section class="center muted" role="status">Loading…</section>`;
-    if (!s.me) return html`<section class="center"><bw-onboarding .error=${this._error} ?busy=${this._busy} @bw-create-identity=${this.#create} @bw-import-identity=${this.#import}></bw-onboarding></section>`;
+    if (!s.me) return html`<section class="center card"><bw-onboarding .error=${this._error} ?busy=${this._busy} @bw-create-identity=${this.#create} @bw-import-identity=${this.#import}></bw-onboarding></section>`;
     const relayText = { connected: 'Relay connected', connecting: 'Connecting to relay…', offline: 'Relay offline' }[s.relay];
     const { items, people } = this.#feed(s);
     const lists: AudienceList[] = s.lists ?? [];
