@@ -1,28 +1,14 @@
 // End to end, issue 12's backup v2 in Chromium and the real relay: Ann and Ben befriend, Ann exports a backup, her
 // browser is wiped, she restores it, and the two exchange posts both ways without befriending again.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser.js';
-import { freePort, startRelay, type RelayProcess } from './relay-process.js';
+import type { Page } from 'playwright-core';
+import { relayAndBrowser, screenshots } from './fixture.js';
 import { befriend, feedItem, friendRow, openTab, openUser, post, reopen } from './flow.js';
 
-const ARTIFACTS = 'test-artifacts';
 const PASS = 'correct horse battery staple';
-let relay: RelayProcess;
-let browser: Browser;
 
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  relay = await startRelay({ args: ['--port', String(await freePort())] });
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
+const e2e = relayAndBrowser({ fixedPort: true });
 
 /** Exports a backup from the Profile section and returns its text. */
 async function exportBackup(page: Page): Promise<string> {
@@ -38,18 +24,8 @@ async function exportBackup(page: Page): Promise<string> {
   return text;
 }
 
-/** Screenshots the page at desktop width and at 390 px (where nothing may scroll sideways). */
-async function screenshots(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const desktop = page.viewportSize();
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-390.png`), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px at 390 px wide`);
-  if (desktop) await page.setViewportSize(desktop);
-}
-
 test('a browser restored from a v2 backup has its friend back and exchanges posts both ways (no replay refusal)', { timeout: 240_000 }, async () => {
+  const { relay, browser } = e2e;
   const url = relay.url;
   const ann = await openUser(browser, url, 'Ann');
   const ben = await openUser(browser, url, 'Ben');

@@ -1,31 +1,20 @@
 // End to end: `bw` in a terminal and a real Chromium page, through the real relay: posts both ways, and key backups
 // that move one identity from the browser to the terminal and back.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './browser.js';
-import { startRelay, type RelayProcess } from './relay-process.js';
+import { relayAndBrowser } from './fixture.js';
 import { feedItem, friendRow, makeInvite, openUser, post, reopen, openTab } from './flow.js';
 import { bwUser, type BwResult } from '../node/cli-harness.js';
 
 const PASS = 'correct horse battery staple';
 const ok = (r: BwResult, what: string) => assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}`);
 
-let relay: RelayProcess;
-let browser: Browser;
-
-before(async () => {
-  relay = await startRelay();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
+const e2e = relayAndBrowser();
 
 test('bw ↔ a Chromium page: posts go both ways; the page shows the terminal friend’s post as received via the relay', { timeout: 120_000 }, async () => {
+  const { relay, browser } = e2e;
   const alice = await openUser(browser, relay.url, 'Alice');
   const tess = bwUser(relay.url, PASS);
   ok(await tess.run(['init', 'Tess']), 'init');
@@ -53,6 +42,7 @@ test('bw ↔ a Chromium page: posts go both ways; the page shows the terminal fr
 });
 
 test('never online together: bw accepts the invite of a closed page; the page finds the request when it reopens', { timeout: 120_000 }, async () => {
+  const { relay, browser } = e2e;
   const page = await openUser(browser, relay.url, 'Pam');
   const code = await makeInvite(page);
   const ctx = page.context();
@@ -74,6 +64,7 @@ test('never online together: bw accepts the invite of a closed page; the page fi
 });
 
 test('a backup made in the browser imports in bw, and one made in bw restores in the browser', { timeout: 120_000 }, async () => {
+  const { relay, browser } = e2e;
   // Browser → terminal.
   const dee = await openUser(browser, relay.url, 'Dee');
   const deeFingerprint = await dee.locator('bw-feed [part=me] code').textContent();

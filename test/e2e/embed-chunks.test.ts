@@ -1,18 +1,14 @@
 // End to end: the <bw-feed> embed from one script tag on a foreign page, its code on a third origin, loads its lazy network chunk from there and goes online; a chunk whose bytes differ from the build's is refused (the snippet's SRI hash pins it through the entry).
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { sri } from '../../tools/page.js';
-import { launchChromium } from './browser.js';
-import { startRelay, type RelayProcess } from './relay-process.js';
+import { relayAndBrowser } from './fixture.js';
 import { openUser, reopen } from './flow.js';
 
-let relay: RelayProcess;
-let browser: Browser;
 const servers: Server[] = [];
 
 const listen = async (s: Server, host: string) => {
@@ -41,24 +37,20 @@ async function hostSite(code: string): Promise<string> {
   const embed = readdirSync('dist').find((n) => /^bw-feed\.[\w-]{8,}\.js$/.test(n))!;
   const html = readFileSync(new URL('../../../test/e2e/host.html', import.meta.url), 'utf8')
     .replace('RELAY/EMBED', `${code}/${embed}`)
-    .replaceAll('RELAY', relay.url)
+    .replaceAll('RELAY', e2e.relay.url)
     .replace('INTEGRITY', sri(readFileSync(join('dist', embed))));
   return listen(createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html)), 'localhost');
 }
 
 const chunk = readdirSync('dist').find((n) => /^net-libs\.[\w-]{8,}\.js$/.test(n));
 
-before(async () => {
-  relay = await startRelay();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await relay?.stop();
+const e2e = relayAndBrowser();
+after(() => {
   for (const s of servers) s.close();
 });
 
 test('the embed loads its network chunk from its code origin after the feed, and goes online', { timeout: 60_000 }, async () => {
+  const { relay, browser } = e2e;
   assert.ok(chunk, 'the build splits the network libraries into a net-libs.<hash>.js chunk');
   const asked: string[] = [];
   const site = await hostSite(await codeHost((_n, b) => b, asked));
@@ -67,6 +59,7 @@ test('the embed loads its network chunk from its code origin after the feed, and
 });
 
 test('a network chunk with other bytes than the build pinned is refused: the feed shows offline and says why', { timeout: 60_000 }, async () => {
+  const { relay, browser } = e2e;
   const asked: string[] = [];
   const tampered = await codeHost((n, b) => (n === chunk ? Buffer.concat([b, Buffer.from('\n;globalThis.tampered=1;')]) : b), asked);
   const page = await reopen(await browser.newContext(), `${await hostSite(tampered)}/`, 'Gus');

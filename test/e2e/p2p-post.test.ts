@@ -1,27 +1,16 @@
 // End to end: two real Chromium users and the real relay; a post travels over the WebRTC data channel, or, in
 // relay-only mode, through the mailbox.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './browser.js';
-import { startRelay, type RelayProcess } from './relay-process.js';
+import { relayAndBrowser } from './fixture.js';
 import { acceptInvite, befriend, feedItem, friendRow, makeInvite, openUser, post } from './flow.js';
 
-let relay: RelayProcess;
-let browser: Browser;
-
-before(async () => {
-  relay = await startRelay();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
+const e2e = relayAndBrowser();
 
 test('identity → befriend → post arrives in the friend’s feed over the data channel', { timeout: 60_000 }, async () => {
+  const { relay, browser } = e2e;
   const alice = await openUser(browser, relay.url, 'Alice');
   const bob = await openUser(browser, relay.url, 'Bob');
   await befriend(alice, bob, 'Alice', 'Bob');
@@ -46,6 +35,7 @@ test('identity → befriend → post arrives in the friend’s feed over the dat
 });
 
 test('relay-only mode: no data channel; posts go through the mailbox and the friendship still completes', { timeout: 60_000 }, async () => {
+  const { relay, browser } = e2e;
   const alice = await openUser(browser, relay.url, 'Alice');
   const carol = await openUser(browser, `${relay.url}/?direct=off`, 'Carol');
   await acceptInvite(carol, await makeInvite(alice));

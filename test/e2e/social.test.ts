@@ -1,27 +1,12 @@
 // End to end, issue 11 in three Chromium pages and the real relay: a photo post, a reply seen by a friend of a friend
 // under its author's signed name, reactions, edit, delete, and a post to an audience list that others never receive.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { launchChromium } from './browser.js';
-import { freePort, startRelay, type RelayProcess } from './relay-process.js';
+import type { Locator, Page } from 'playwright-core';
+import { relayAndBrowser, screenshots } from './fixture.js';
 import { befriend, feedItem, openTab, openUser, post } from './flow.js';
 
-const ARTIFACTS = 'test-artifacts';
-let relay: RelayProcess;
-let browser: Browser;
-
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  relay = await startRelay({ args: ['--port', String(await freePort())] });
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await relay?.stop();
-});
+const e2e = relayAndBrowser({ fixedPort: true });
 
 /** A 640×480 PNG drawn in the page (a sky, a sun, some hills), as bytes for the file input. */
 async function makePng(page: Page): Promise<Buffer> {
@@ -68,6 +53,7 @@ async function loaded(page: Page, img: Locator): Promise<void> {
 }
 
 test('social: photo post, a friend of a friend’s reply under a verified name, reactions, edit, delete, a list post', { timeout: 240_000 }, async () => {
+  const { relay, browser } = e2e;
   const url = relay.url;
   const alice = await openUser(browser, url, 'Alice');
   const bob = await openUser(browser, url, 'Bob');
@@ -123,18 +109,7 @@ test('social: photo post, a friend of a friend’s reply under a verified name, 
   await openThread(atAlice);
 
   // Screenshots of the thread: a photo, a reply, reactions (desktop and phone width).
-  // From the top: a full-page shot of a scrolled page draws the sticky header over the middle of it.
-  for (const [name, page] of [['alice', alice], ['carol', carol]] as const) {
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(ARTIFACTS, `social-${name}.png`), fullPage: true });
-    const desktop = page.viewportSize();
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(ARTIFACTS, `social-${name}-390.png`), fullPage: true });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px at 390 px wide`);
-    if (desktop) await page.setViewportSize(desktop);
-  }
+  for (const [name, page] of [['alice', alice], ['carol', carol]] as const) await screenshots(page, `social-${name}`);
   // The full image opens from the thumbnail.
   await atCarol.locator('[part=photos] button').click();
   await loaded(carol, atCarol.locator('dialog[part=lightbox] img'));

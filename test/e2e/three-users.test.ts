@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { sri } from '../../tools/page.js';
 import { launchChromium } from './browser.js';
+import { ARTIFACTS, screenshots } from './fixture.js';
 import { freePort, startRelay, type RelayProcess } from './relay-process.js';
 import { acceptInvite, befriend, feedItem, friendRow, makeInvite, openFriends, openUser, post, reopen } from './flow.js';
 
-const ARTIFACTS = 'test-artifacts';
 let relay: RelayProcess;
 let browser: Browser;
 let host: Server;
@@ -152,14 +152,5 @@ test('three users: direct, mailbox, catch-up from each other, unfriend; <bw-feed
   assert.equal(await friendRow(alice2, 'Dave').count(), 0, 'a blocked key does not become a friend again');
   assert.equal(await feedItem(dave, p5).count(), 0);
 
-  for (const [name, page] of [['alice', alice2], ['bob', bob], ['carol', carol], ['dave-embedded', dave]] as const) {
-    await page.screenshot({ path: join(ARTIFACTS, `three-users-${name}.png`), fullPage: true });
-    // And as on a phone: 390 px wide, where nothing may need sideways scrolling.
-    const desktop = page.viewportSize();
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: join(ARTIFACTS, `three-users-${name}-390.png`), fullPage: true });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px at 390 px wide`);
-    if (desktop) await page.setViewportSize(desktop);
-  }
+  for (const [name, page] of [['alice', alice2], ['bob', bob], ['carol', carol], ['dave-embedded', dave]] as const) await screenshots(page, `three-users-${name}`);
 });
