@@ -21,9 +21,11 @@ export async function myDevices(ctx: Ctx): Promise<{ list: DeviceList; item: Sig
   const stored = await ctx.store.getItem(listKey(ctx));
   if (stored?.list && stored.signed) return { list: decodeDeviceList(fromB64u(stored.list, 'stored device list')), item: { signer: me.sigPub, item: { v: 2, kind: 'devices', id: stored.id, ts: stored.ts, list: stored.list }, bytes: fromB64u(stored.signed, 'stored device list item') } };
   // An identity from before device lists is its own first device: friends' keys for it stay what they are.
+  // The first version is the clock, not 1: a browser restored from a backup (which holds no list) makes its list
+  // anew, and friends holding the old one would refuse another first version as a rollback.
   const now = ctx.clock.now();
   const first = deviceEntry(me.sigPub, deviceFromIdentity(me), ctx.deviceName, now);
-  return saveList(ctx, signDeviceList(me, { version: 1, issued: now, devices: [first] }));
+  return saveList(ctx, signDeviceList(me, { version: Math.max(1, now), issued: now, devices: [first] }));
 }
 
 async function saveList(ctx: Ctx, list: DeviceList): Promise<{ list: DeviceList; item: SignedItem }> {
