@@ -93,11 +93,14 @@ export const accept = (run: Run, code: string): Promise<number> =>
 export const friends = (run: Run): Promise<number> =>
   withClient(run, false, async (c) => {
     const rows = await c.store.listFriends();
-    const safety = new Map(c.core.state.friends.map((f) => [f.key, f.safetyNumber]));
+    const shown = new Map(c.core.state.friends.map((f) => [f.key, f]));
     if (!rows.length) run.out.line('No friends yet: `bw invite`, or `bw accept CODE`', { ok: true, friends: 0 });
     for (const f of rows) {
-      const data = { name: f.name, key: f.key, fingerprint: fingerprint(f), safetyNumber: safety.get(f.key), status: f.status };
-      run.out.line(`${f.name}  ${f.status}\n  key ${f.key}\n  fingerprint ${data.fingerprint}\n  safety number ${data.safetyNumber}`, data);
+      const s = shown.get(f.key);
+      const devices = s?.devices ?? [];
+      const data = { name: f.name, key: f.key, fingerprint: fingerprint(f), safetyNumber: s?.safetyNumber, status: f.status, devices };
+      const listed = devices.map((d) => `\n  device "${d.name}", added ${new Date(d.added).toISOString().slice(0, 10)}`).join('');
+      run.out.line(`${f.name}  ${f.status}\n  key ${f.key}\n  fingerprint ${data.fingerprint}\n  safety number ${data.safetyNumber}${listed}`, data);
     }
     return EXIT.ok;
   });
@@ -276,6 +279,7 @@ async function showReceived(run: Run, c: NodeClient, p: PostRow, authorName: str
     edit: `${who} edited a post`,
     delete: `${who} deleted a post`,
     profile: `${who} updated their profile${item?.name ? ` (${item.name})` : ''}`,
+    devices: item?.addedDevices ? `${who} added a device: ${item.addedDevices.map((d) => `"${d.name}"`).join(', ')} (if they did not, compare safety numbers)` : `${who} sent their device list`,
   };
   run.out.line(`${new Date(p.ts).toISOString()}  ${text[kind] ?? `${who}: ${kind}`}`, {
     event: kind, author: item?.author ?? p.author, name: who, ts: p.ts, seq: p.seq, ...(on && { on }),

@@ -40,6 +40,7 @@ export async function openClient(opts: ClientOptions, connect: boolean): Promise
     // Relay-only: no mesh, so friends reach the terminal through the mailbox and it reaches them the same way.
     connectRelay: (me, on) => connectRelay(io, opts.relay, me, on),
     relayUrl: opts.relay,
+    deviceName: 'Terminal',
     log: opts.verbose ? console : quiet,
     onChange: () => waiter.changed(),
     onReceived: (p) => posts.forEach((f) => f(p)),

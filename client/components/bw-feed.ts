@@ -10,7 +10,7 @@ import { peopleOf, readMarkFor } from '../core/feed.js';
 import * as imageCode from '../image.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
-import { plural } from './format.js';
+import { fullTime, plural } from './format.js';
 import { searchIcon } from './icons.js';
 import type { BwPostList } from './bw-post-list.js';
 import './bw-onboarding.js';
@@ -111,6 +111,8 @@ export class BwFeed extends LitElement {
     .people .actions { display: flex; gap: 6px; flex-wrap: wrap; }
     .people details { flex-basis: 100%; padding-left: 50px; font-size: 0.9em; }
     .people code { font-family: ui-monospace, monospace; font-size: 0.9em; overflow-wrap: anywhere; }
+    .people .device-notice { flex-basis: 100%; padding: 6px 10px; border-radius: 8px; background: var(--_accent-soft); font-size: 0.9em; }
+    .people .devices { margin: 6px 0 0; padding-left: 1.2em; }
     button.small { padding: 4px 10px; font-size: 0.85em; background: transparent; color: var(--_fg); border: 1px solid var(--_line); font-weight: 500; }
     h2 { font-size: 1.05em; margin: 0 0 10px; }
     .search { position: relative; }
@@ -593,8 +595,11 @@ export class BwFeed extends LitElement {
           <span class="grow"><strong>${f.name}</strong><div class="muted">${this.#friendStatus(f)}</div></span>
           <span class="actions"><button class="small" data-action="remove" aria-label="Remove ${f.name}">Remove</button>
           <button class="small" data-action="block" aria-label="Block ${f.name}">Block</button></span>
-          <details><summary>Safety number</summary><code>${f.safetyNumber}</code>
-            <div class="muted">Compare it with ${f.name} in person or on a call.</div></details></li>`)}</ul></div>
+          ${f.addedDevices ? html`<div class="device-notice" part="device-notice" role="status">${f.name} added ${f.addedDevices.length === 1 ? 'a device' : `${f.addedDevices.length} devices`}:
+            ${f.addedDevices.map((d) => `“${d.name}” on ${fullTime(d.added).slice(0, 10)}`).join(', ')}. If ${f.name} did not, compare safety numbers.</div>` : nothing}
+          <details><summary>Safety number and devices</summary><code>${f.safetyNumber}</code>
+            <div class="muted">Compare it with ${f.name} in person or on a call.</div>
+            ${f.devices.length ? html`<ul class="devices" aria-label="${f.name}’s devices">${f.devices.map((d) => html`<li>${d.name} <span class="muted">added ${fullTime(d.added).slice(0, 10)}</span></li>`)}</ul>` : nothing}</details></li>`)}</ul></div>
       <div class="card"><bw-invite .code=${this._inviteCode} .link=${this._inviteCode ? this.#inviteLink(this._inviteCode) : ''} .error=${this._inviteError}
         .notice=${this.#noticeText(s.friends)} .initial=${this.invite} @bw-request-invite=${this.#makeInvite} @bw-accept-invite=${this.#accept}></bw-invite></div>
       <div class="card"><h2>Lists</h2><bw-lists .lists=${lists} .friends=${s.friends.map((f) => people.get(f.key)!)}

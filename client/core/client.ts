@@ -11,6 +11,8 @@ import { answerInvite, block, dropFriendRequest, makeInvite, markMutual, onFrien
 import { flushOutbox, markDelivered, sendChannel } from './delivery.js';
 import { deleteList, edit, markRead, post, react, remove, reply, saveList, saveProfile, type PostInput, type Written } from './social.js';
 import { loadFeed, type FeedPage } from './feed.js';
+import { addMyDevice, shareDevices } from './devices.js';
+import type { Device, DeviceList } from '../../shared/crypto/devices.js';
 import type { ListRow } from './types.js';
 import { cursorFor, drainMailbox, onChannelMessage, sendReceipt } from './receive.js';
 import type { PostRow } from './types.js';
@@ -24,6 +26,8 @@ export interface CoreOptions {
   createMesh?: CreateMesh;
   /** The relay URL written into my invites. */
   relayUrl: string;
+  /** This device's name in my device list, when the list is first made; default 'Browser'. */
+  deviceName?: string;
   clock?: Clock;
   log?: Logger;
   /** Called with each new state (replaced, never mutated). */
@@ -52,6 +56,7 @@ export class ClientCore {
       clock: opts.clock ?? systemClock(),
       log,
       direct: !!opts.createMesh,
+      deviceName: opts.deviceName ?? 'Browser',
       seqFloor: 1,
       friends: new Map(),
       online: new Set(),
@@ -159,6 +164,8 @@ export class ClientCore {
   saveList = (l: { id?: string; name: string; members: string[] }): Promise<ListRow> => saveList(this.#ctx, l);
   deleteList = (id: string): Promise<void> => deleteList(this.#ctx, id);
   markRead = (upTo: number): Promise<void> => markRead(this.#ctx, upTo);
+  /** On the primary: adds a linked device's entry to my device list and sends the new list to every friend. */
+  addDevice = (entry: Device): Promise<DeviceList> => addMyDevice(this.#ctx, entry);
   /** A page of the feed view model (threads, reactions, unread), or a search over local posts. */
   feed = (opts?: { before?: number; limit?: number; search?: string }): Promise<FeedPage> => loadFeed(this.#ctx, opts);
   unfriend = (key: string): Promise<void> => unfriend(this.#ctx, key);
@@ -208,6 +215,7 @@ export class ClientCore {
         await flushBlobs(ctx);
         await drainMailbox(ctx);
         for (const f of ctx.friends.values()) await dropFriendRequest(ctx, f.key); // invites I accepted, inviter never met
+        await shareDevices(ctx); // to friends who have not had my current list (made mutual before it existed, or offline)
       }),
       signal: (from, data) => this.#serial(async () => {
         const msg = parse(SignalDataSchema, data, 'signal');

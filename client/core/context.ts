@@ -5,12 +5,17 @@ import type { Clock, ClientStore, ConnectRelay, Logger, Mesh, RelayConnection, R
 import type { FriendRow, PostRow } from './types.js';
 import type { AudienceList } from './feed-view.js';
 import type { ImageRef } from '../../shared/photo-ref.js';
+import { devicesOf, type DeviceView } from './devices.js';
 
 /** What a UI renders; replaced (never mutated) on every change. */
 export interface ClientState {
   ready: boolean;
   me?: { key: string; name: string; fingerprint: string };
-  friends: (Pick<FriendRow, 'key' | 'name' | 'status'> & { online: boolean; direct: boolean; safetyNumber: string })[];
+  /**
+   * `devices`: their device list as they last sent it (empty until it arrives); `addedDevices`: what that list added
+   * to the one before it, shown as a notice (Signal's safety-number change), so no device joins unseen.
+   */
+  friends: (Pick<FriendRow, 'key' | 'name' | 'status'> & { online: boolean; direct: boolean; safetyNumber: string; devices: DeviceView[]; addedDevices?: DeviceView[] })[];
   blocked: string[];
   /** The plain post list (newest first, posts only): what the UI showed before the feed view model. */
   posts: (PostRow & { authorName: string; mine: boolean })[];
@@ -33,6 +38,8 @@ export interface Ctx {
   readonly log: Logger;
   /** false: relay-only mode (no data channels, friends' offers go unanswered). */
   readonly direct: boolean;
+  /** This device's name in my device list when it is first made ("Browser", "Terminal"). */
+  readonly deviceName: string;
   me?: Identity;
   /** My next post is numbered at least this (restoredSeqFloor after a restore, else 1). */
   seqFloor: number;
@@ -80,6 +87,16 @@ export const myKey = (ctx: Pick<Ctx, 'me'>): string => peerId(requireMe(ctx).sig
 
 const FEED_LIMIT = 200;
 
+/** A friend's stored device list for the state; one unreadable row (verified when it came) is logged, not fatal. */
+function storedDevices(ctx: Ctx, row: Parameters<typeof devicesOf>[0]): DeviceView[] {
+  try {
+    return devicesOf(row);
+  } catch (e) {
+    ctx.log.warn('[bw] a stored device list is unreadable', e);
+    return [];
+  }
+}
+
 /**
  * The state a UI sees: public data only (no key ever leaves the core through it). Its reads go to the store at once,
  * not one after another: a build runs behind every change, and with IndexedDB each read waits its turn in a queue.
@@ -87,12 +104,15 @@ const FEED_LIMIT = 200;
 export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<ClientState>): Promise<ClientState> {
   const me = ctx.me;
   const mine = me ? peerId(me.sigPub) : '';
-  const [recent, card, unread, lists] = await Promise.all([
+  const friendKeys = [...ctx.friends.keys()];
+  const [recent, card, unread, lists, deviceRows] = await Promise.all([
     ctx.store.recentPosts(FEED_LIMIT),
     mine ? ctx.store.getItem(`${mine}:profile`) : undefined,
     mine ? ctx.store.getMeta('readUpTo').then((readUpTo) => ctx.store.countUnread(mine, readUpTo ?? 0)) : 0,
     ctx.store.listLists(),
+    ctx.store.getItems(friendKeys.map((k) => `${k}:devices`)),
   ]);
+  const devices = new Map(friendKeys.map((k, i) => [k, deviceRows[i]]));
   const rows = recent.filter((r) => (!r.kind || r.kind === 'post') && r.body);
   const names = new Map([...ctx.friends.values()].map((f) => [f.key, f.name]));
   return {
@@ -106,6 +126,8 @@ export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<Cli
       online: ctx.online.has(f.key),
       direct: ctx.mesh?.isOpen(f.key) ?? false,
       safetyNumber: me ? safetyNumber(me, f) : '',
+      devices: storedDevices(ctx, devices.get(f.key)),
+      ...(devices.get(f.key)?.addedDevices && { addedDevices: devices.get(f.key)!.addedDevices }),
     })),
     blocked: [...ctx.blocked],
     posts: rows.map((r) => ({ ...r, mine: r.author === mine, authorName: r.author === mine ? (me?.name ?? '') : (names.get(r.author) ?? r.author.slice(0, 8)) })),

@@ -9,6 +9,7 @@ import { LIMITS, type FriendRequest } from '../../shared/protocol.js';
 import { requireMe, type Ctx } from './context.js';
 import type { RelayConnection } from './ports.js';
 import type { FriendRow } from './types.js';
+import { shareDevices } from './devices.js';
 
 /** The keys a friendship keeps, derived once (one X25519) at befriending. */
 export function pairFields(me: Identity, friend: Pick<FriendRow, 'sigPub' | 'dhPub'>): Pick<FriendRow, 'wrapKey' | 'mailboxOut' | 'mailboxAllow'> {
@@ -50,12 +51,14 @@ export async function addFriend(ctx: Ctx, inv: Invite, status: FriendRow['status
     status: existing?.status === 'mutual' ? 'mutual' : status,
     added: existing?.added ?? ctx.clock.now(),
     ...(existing?.streamOut !== undefined && { streamOut: existing.streamOut }),
+    ...(existing?.devicesSent !== undefined && { devicesSent: existing.devicesSent }),
     ...(status === 'pending' && { invite: { token: inv.token, relay: inv.relay, expires: inv.expires } }),
     ...(status === 'mutual' && { answered: toB64u(inv.token) }),
   };
   await ctx.store.putFriend(row);
   ctx.friends.set(key, row);
   await watch(ctx);
+  if (row.status === 'mutual') await shareDevices(ctx);
   await ctx.refresh();
   return row;
 }
@@ -137,6 +140,7 @@ export async function markMutual(ctx: Ctx, key: string): Promise<void> {
   f.status = 'mutual';
   await ctx.store.setFriendStatus(key, 'mutual');
   await watch(ctx); // their invite is answered: stop presenting its tag to the relay
+  await shareDevices(ctx);
   await ctx.refresh();
 }
 

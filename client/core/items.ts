@@ -3,6 +3,7 @@ import { BwError } from '../../shared/errors.js';
 import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { peerId } from '../../shared/crypto/identity.js';
 import { refKey, v1PostId, type SignedItem } from '../../shared/crypto/content.js';
+import { decodeDeviceList, diffDevices, verifyDeviceList } from '../../shared/crypto/devices.js';
 import type { ItemRow, PostRow, Via } from './types.js';
 
 /** A v1 post (or a stored v1 row) as a feed item: its id derived from author and seq, so every reader agrees. */
@@ -22,13 +23,14 @@ export function itemFromV1(p: PostRow): ItemRow {
   };
 }
 
-/** The store key of an item: posts and replies by id, a reaction per (person, post), a profile per person. */
+/** The store key of an item: posts and replies by id, a reaction per (person, post), a profile and a device list per person. */
 export function itemKey(author: string, it: SignedItem['item']): string {
   switch (it.kind) {
     case 'reaction':
       return `${author}:reaction:${refKey(it.to)}`;
     case 'profile':
-      return `${author}:profile`;
+    case 'devices':
+      return `${author}:${it.kind}`;
     default:
       return `${author}:${it.id}`;
   }
@@ -147,6 +149,16 @@ export function admit(bundle: readonly SignedItem[], from: string, k: Known, via
     case 'profile':
       card = subject;
       break;
+    case 'devices': {
+      // Signed by the identity it lists devices for (the signer, who is `from`); never older than the one I hold.
+      const prev = k.items.get(key);
+      const last = prev?.list ? decodeDeviceList(fromB64u(prev.list, 'stored device list')) : undefined;
+      const list = verifyDeviceList(fromB64u(it.list, 'device list'), subject.signer, last);
+      if (last && list.version === last.version) break; // the same list again
+      const added = last ? diffDevices(last, list).added.map((d) => ({ name: d.name, added: d.added })) : [];
+      out.put.push(row(subject, key, via, received, seq, { list: it.list, ...(added.length && { addedDevices: added }) }));
+      break;
+    }
   }
   if (card) {
     const ckey = itemKey(peerId(card.signer), card.item);

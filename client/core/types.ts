@@ -34,12 +34,14 @@ export interface FriendRow {
   invite?: { token: Uint8Array; relay: string; expires: number; dropped?: number };
   /** The token (base64url) of my invite that their friend request answered: withdrawn if I remove or block them. */
   answered?: string;
+  /** The version of my device list last sent to them (client/core/devices.ts). */
+  devicesSent?: number;
 }
 
 export type Via = 'self' | 'p2p' | 'relay';
 export type Delivery = 'direct' | 'relay' | 'queued' | 'delivered';
 /** What a stream row carried (envelope v2); absent on v1 posts. 'refused': it opened but its content was refused. */
-export type SendKind = 'post' | 'reply' | 'reaction' | 'edit' | 'delete' | 'profile' | 'forward' | 'refused';
+export type SendKind = 'post' | 'reply' | 'reaction' | 'edit' | 'delete' | 'profile' | 'devices' | 'forward' | 'refused';
 
 /**
  * One envelope in an author's stream to me (a friend's, keyed by their stream number to me), or one send of mine (keyed
@@ -71,11 +73,14 @@ export interface PostRow {
  * reaction to a post, a person's newest profile card.
  */
 export interface ItemRow {
-  /** `author:id` for posts and replies; `author:reaction:<post key>` for a reaction; `author:profile` for a card. */
+  /**
+   * `author:id` for posts and replies; `author:reaction:<post key>` for a reaction; `author:profile` for a card;
+   * `author:devices` for a person's newest device list.
+   */
   key: string;
   author: string;
   id: string;
-  kind: 'post' | 'reply' | 'reaction' | 'profile';
+  kind: 'post' | 'reply' | 'reaction' | 'profile' | 'devices';
   /** When written (a profile's version). */
   ts: number;
   /** Reply and reaction: the post it answers, as its `author:id`. */
@@ -97,6 +102,10 @@ export interface ItemRow {
   seq?: number;
   /** Mine: who it was sealed for (a list's name if one was chosen). */
   audience?: { list?: string; to: string[] };
+  /** Devices: the signed device list (shared/crypto/devices.ts), base64url. */
+  list?: string;
+  /** Devices: the devices this list added to the one accepted before it ("Ann added a device"); absent on the first. */
+  addedDevices?: { name: string; added: number }[];
 }
 
 /** An author-side audience list; it never leaves my devices. */

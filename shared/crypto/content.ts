@@ -1,11 +1,12 @@
-// Owns the content format v2 inside a sealed envelope: signed items (post, reply, reaction, edit, delete, profile) and the bundle that carries them.
+// Owns the content format v2 inside a sealed envelope: signed items (post, reply, reaction, edit, delete, profile, devices) and the bundle that carries them.
 import * as v from 'valibot';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { BwError } from '../errors.js';
-import { concat, fromUtf8, toB64u, u64be, utf8 } from '../bytes.js';
+import { concat, fromB64u, fromUtf8, toB64u, u64be, utf8 } from '../bytes.js';
 import { ImageRefSchema, MAX_AVATAR_SIDE, MAX_PHOTOS, PhotoRefSchema, type ImageRef, type PhotoRef } from '../photo-ref.js';
 import { defaultRng, KEY_LEN, MAX_NAME_LEN, sign, SIG_LEN, verifySig, type Identity, type Rng } from './identity.js';
 import { LABEL, signedMessage } from './kdf.js';
+import { decodeDeviceList, MAX_DEVICE_LIST_BYTES } from './devices.js';
 
 /**
  * Content v2: what an envelope v2 (envelope.ts) carries once opened. A bundle of 1..3 signed items:
@@ -26,6 +27,7 @@ import { LABEL, signedMessage } from './kdf.js';
  * The signature covers the item's id, ts and kind and nothing recipient-specific (the per-recipient stream number
  * lives in the envelope's key wrap), so the same signed bytes are valid wherever a post's author passes them on.
  * Items name posts by Ref { a: author key, id: 16-byte id }, both base64url. A profile item's `ts` is its version.
+ * A devices item carries the signer's signed device list (devices.ts, base64url); the list's own version orders them.
  */
 export const CONTENT_VERSION = 2;
 export const MAX_TEXT_CHARS = 280;
@@ -55,6 +57,7 @@ export const ItemSchema = v.variant('kind', [
   v.object({ ...base, kind: v.literal('edit'), to: RefSchema, text: Text }),
   v.object({ ...base, kind: v.literal('delete'), to: RefSchema }),
   v.object({ ...base, kind: v.literal('profile'), name: v.pipe(v.string(), v.maxLength(MAX_NAME_LEN * 8)), bio: v.pipe(v.string(), v.maxLength(MAX_BIO_CHARS * 8)), avatar: v.optional(v.unknown()) }),
+  v.object({ ...base, kind: v.literal('devices'), list: v.pipe(v.string(), v.maxLength(Math.ceil((MAX_DEVICE_LIST_BYTES * 4) / 3))) }),
 ]);
 type RawItem = v.InferOutput<typeof ItemSchema>;
 /** A checked item: photos and avatar validated, lengths within their limits. */
@@ -130,6 +133,9 @@ export function checkItem(raw: RawItem | Omit<RawItem, 'v'>): Item {
       if (a.bytes > MAX_AVATAR_BYTES) throw new BwError('bad-image', `avatar is over ${MAX_AVATAR_BYTES} bytes`);
       return { ...item, avatar: a };
     }
+    case 'devices':
+      decodeDeviceList(fromB64u(item.list, 'device list')); // its layout; the signatures are checked against the signer on admission
+      return item;
   }
 }
 

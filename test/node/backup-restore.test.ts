@@ -109,6 +109,11 @@ test('a v2 backup restores friends (mutual, same pair keys), blocked keys, open 
   await bob.until((st) => texts(st, annKey).includes('and again'));
   await bob.core.idle();
   assert.deepEqual(bob.warnings.filter((w) => /replay/.test(w)), [], 'Bob refused nothing as a replay');
+  // The backup holds no device list: the restored browser makes one anew, which Bob takes as a newer list (not a
+  // rollback of the one he holds) and shows as a device Ann added.
+  const atBob = await bob.until((st) => !!st.friends[0]?.addedDevices);
+  assert.deepEqual(atBob.friends[0]!.devices.length, 1, 'the new list names only the restored browser');
+  assert.deepEqual(bob.warnings.filter((w) => /rollback/.test(w)), [], 'Bob refused no device list');
   back.core.close();
   bob.core.close();
 });

@@ -66,6 +66,7 @@ describe('bw ↔ bw through a real relay', () => {
     assert.equal(friends.json[0].name, 'Ann');
     assert.equal(friends.json[0].status, 'mutual');
     assert.match(friends.json[0].safetyNumber, /\d/);
+    assert.deepEqual(friends.json[0].devices.map((d: { name: string }) => d.name), ['Terminal'], "Ann's device list came with the friendship");
 
     ok(await bob.run(['remove', 'Ann']), 'bob removes Ann');
     await ann.run(['post', 'after the remove']);

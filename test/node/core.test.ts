@@ -7,6 +7,8 @@ import type { ClientState } from '../../client/core/context.js';
 import type { Clock, ClientStore } from '../../client/core/ports.js';
 import { memoryStore } from '../cases/memory-store.js';
 import { FakeRelay } from './fake-relay.js';
+import { fromB64u } from '../../shared/bytes.js';
+import { deviceEntry, generateDevice } from '../../shared/crypto/devices.js';
 
 const quiet = { warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
 
@@ -57,6 +59,14 @@ async function befriend(a: User, b: User): Promise<void> {
   await a.until((s) => s.friends.some((f) => f.key === b.core.state.me!.key && f.status === 'mutual'));
 }
 
+/** Befriends, then waits until each holds the other's device list (what a new friendship sends first) and is idle. */
+async function settledFriends(a: User, b: User): Promise<void> {
+  await befriend(a, b);
+  await b.until((s) => s.friends.some((f) => f.key === a.core.state.me!.key && f.devices.length > 0));
+  await a.until((s) => s.friends.some((f) => f.key === b.core.state.me!.key && f.devices.length > 0));
+  await Promise.all([a.core.idle(), b.core.idle()]);
+}
+
 test('invite, accept, post both ways through the mailbox (relay-only core)', async () => {
   const relay = new FakeRelay();
   const ann = await online(user(relay), 'Ann');
@@ -82,7 +92,7 @@ test('a post to an offline friend waits in the mailbox and arrives when they nex
   const ann = await online(user(relay), 'Ann');
   const bobStore = memoryStore();
   const bob = await online(user(relay, manualClock(), bobStore), 'Bob');
-  await befriend(ann, bob);
+  await settledFriends(ann, bob);
   bob.core.close();
   await ann.core.post('while you were away');
   assert.equal(relay.mailboxes.get(bob.core.state.me!.key)?.length, 1);
@@ -99,7 +109,9 @@ test('with the relay down a post waits in the outbox once, and leaves once when 
   const annStore = memoryStore();
   const ann = await online(user(relay, clock, annStore), 'Ann');
   const bob = await online(user(relay), 'Bob');
-  await befriend(ann, bob);
+  await settledFriends(ann, bob);
+  const toBob = () => relay.puts.filter((p) => p.to === bob.core.state.me!.key).length;
+  const before = toBob(); // the device list a new friendship sends
   ann.core.close();
   relay.up = false;
   const offline = user(relay, clock, annStore);
@@ -115,7 +127,7 @@ test('with the relay down a post waits in the outbox once, and leaves once when 
   await bob.until((s) => s.posts.some((p) => p.body === 'queued'));
   await back.core.idle();
   assert.equal((await annStore.listOutbox()).length, 0);
-  assert.equal(relay.puts.filter((p) => p.to === bob.core.state.me!.key).length, 1, 'sent once');
+  assert.equal(toBob() - before, 1, 'sent once');
 });
 
 test('a mailbox page of posts is taken in with a few state builds, not one each, and each post is announced once the state holds it', async () => {
@@ -123,7 +135,7 @@ test('a mailbox page of posts is taken in with a few state builds, not one each,
   const ann = await online(user(relay), 'Ann');
   const bobStore = memoryStore();
   const bob = await online(user(relay, manualClock(), bobStore), 'Bob');
-  await befriend(ann, bob);
+  await settledFriends(ann, bob);
   bob.core.close();
   const POSTS = 30;
   for (let i = 0; i < POSTS; i++) await ann.core.post(`while away ${i}`);
@@ -199,7 +211,8 @@ test('a refused mailbox put stays one outbox row through failed retries, and lea
   const clock = manualClock();
   const ann = await online(user(relay, clock), 'Ann');
   const bob = await online(user(relay), 'Bob');
-  await befriend(ann, bob);
+  await settledFriends(ann, bob);
+  const before = relay.puts.length; // the device lists a new friendship sends
   relay.refusePuts = 'quota';
   await ann.core.post('over quota');
   const outbox = async () => (await (ann as User).store.listOutbox()).length;
@@ -215,14 +228,14 @@ test('a refused mailbox put stays one outbox row through failed retries, and lea
   await ann.core.idle();
   assert.equal(await outbox(), 0);
   await bob.until((s) => s.posts.some((p) => p.body === 'over quota'));
-  assert.equal(relay.puts.length, 1);
+  assert.equal(relay.puts.length - before, 1);
 });
 
 test('after remove nothing new reaches the removed friend, and their re-sent request for the used invite is refused', async () => {
   const relay = new FakeRelay();
   const ann = await online(user(relay), 'Ann');
   const bob = await online(user(relay), 'Bob');
-  await befriend(ann, bob);
+  await settledFriends(ann, bob);
   console.error('got post');
   const bobKey = bob.core.state.me!.key;
   await ann.core.unfriend(bobKey);
@@ -260,7 +273,7 @@ test('an envelope received before a restart is refused as a replay after it (wha
   const ann = await online(user(relay), 'Ann');
   const bobStore = memoryStore();
   const bob = await online(user(relay, manualClock(), bobStore), 'Bob');
-  await befriend(ann, bob);
+  await settledFriends(ann, bob);
   await ann.core.post('only once');
   await bob.until((s) => s.posts.some((p) => p.body === 'only once'));
   const bobKey = bob.core.state.me!.key;
@@ -278,6 +291,27 @@ test('an envelope received before a restart is refused as a replay after it (wha
   await again.idle();
   assert.equal(relay.mailboxes.get(bobKey)?.length, 0, 'the copy was fetched and acknowledged');
   assert.deepEqual(arrived, [], 'the copy is a replay: no post arrives a second time');
-  const held = await bobStore.postsBy(ann.core.state.me!.key);
+  const held = (await bobStore.postsBy(ann.core.state.me!.key)).filter((p) => p.kind !== 'devices');
   assert.deepEqual(held.map((p) => [p.body, p.kind]), [['only once', 'post']], 'held once, as it first came (not overwritten as refused)');
+});
+
+test('device lists: friends get mine once we are mutual; a device I add reaches them with a notice, and each version goes once', async () => {
+  const relay = new FakeRelay();
+  const ann = await online(user(relay), 'Ann');
+  const bob = await online(user(relay), 'Bob');
+  await settledFriends(ann, bob);
+  // Ann holds Bob as a friend at once and sends him her list; it makes Bob mutual, and he sends his.
+  const atBob = await bob.until((s) => s.friends[0]?.devices.length === 1);
+  assert.deepEqual(atBob.friends[0]!.devices.map((d) => d.name), ['Browser']);
+  assert.equal(atBob.friends[0]!.addedDevices, undefined, 'the first list is no news');
+  await ann.until((s) => s.friends[0]?.devices.length === 1);
+
+  const annKey = fromB64u(ann.core.state.me!.key, 'key');
+  await ann.core.addDevice(deviceEntry(annKey, generateDevice(), 'Ann’s phone', Date.UTC(2026, 0, 2)));
+  const later = await bob.until((s) => s.friends[0]?.devices.length === 2);
+  assert.deepEqual(later.friends[0]!.addedDevices, [{ name: 'Ann’s phone', added: Date.UTC(2026, 0, 2) }], 'Bob sees that Ann added a device');
+  await ann.core.idle();
+  // The list went once: starting again sends nothing more to Bob.
+  const sends = (await ann.store.recentPosts(50)).filter((p) => p.kind === 'devices' && p.author === ann.core.state.me!.key);
+  assert.equal(sends.length, 2, 'version 1 and version 2, each once');
 });

@@ -5,6 +5,8 @@ import { admit, keysNeeded, type Known } from '../../client/core/items.js';
 import type { ItemRow } from '../../client/core/types.js';
 import { newItemId, signItem, type SignedItem } from '../../shared/crypto/content.js';
 import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
+import { addDevice, deviceEntry, deviceFromIdentity, generateDevice, signDeviceList } from '../../shared/crypto/devices.js';
+import { toB64u } from '../../shared/bytes.js';
 import { throwsCode } from './helpers.js';
 
 const [ann, bob, cat] = ['Ann', 'Bob', 'Cat'].map((n) => generateIdentity(n)) as [ReturnType<typeof generateIdentity>, ReturnType<typeof generateIdentity>, ReturnType<typeof generateIdentity>];
@@ -46,4 +48,28 @@ test('edits and deletes: only the author’s; the newest edit wins; a delete is 
   const del = run([signItem(ann, { kind: 'delete', id: newItemId(), ts: 50, to: { a: A, id: postId } })], A, known(C, annPost)).put[0]!;
   assert.deepEqual([del.deleted, del.text, del.signed], [50, '', undefined], 'text and signed bytes dropped');
   assert.deepEqual(run([edit(60)], A, known(C, del)).put, [], 'no edit after a delete');
+});
+
+test('device lists: stored when signed by their sender’s identity; forged, rolled back or passed on is refused; a change names what it added', () => {
+  const at = 1_000;
+  const annPhone = deviceEntry(ann.sigPub, generateDevice(), 'phone', at);
+  const annFirst = deviceEntry(ann.sigPub, deviceFromIdentity(ann), 'laptop', at);
+  const v1 = signDeviceList(ann, { version: 1, issued: at, devices: [annFirst] });
+  const v2 = addDevice(ann, v1, annPhone, at + 1);
+  const item = (list: Uint8Array, who = ann) => signItem(who, { kind: 'devices', id: newItemId(), ts: 30, list: toB64u(list) });
+  const first = run([item(v1.bytes)], A, known(B));
+  assert.deepEqual([first.put[0]!.key, first.put[0]!.addedDevices], [`${A}:devices`, undefined], 'the first list is the baseline: no notice');
+  const held = first.put[0]!;
+  const next = run([item(v2.bytes)], A, known(B, held)).put[0]!;
+  assert.deepEqual(next.addedDevices, [{ name: 'phone', added: at }], 'the new device is named for the notice');
+  assert.deepEqual(run([item(v2.bytes)], A, known(B, next)).put, [], 'the same list again changes nothing');
+  throwsCode(() => run([item(v1.bytes)], A, known(B, next)), 'rollback', 'an older list');
+  const forkedV2 = signDeviceList(ann, { version: 2, issued: at + 5, devices: [annFirst] });
+  throwsCode(() => run([item(forkedV2.bytes)], A, known(B, next)), 'rollback', 'another list under a version already held');
+  const cats = signDeviceList(cat, { version: 3, issued: at, devices: [deviceEntry(cat.sigPub, generateDevice(), 'cat’s', at)] });
+  throwsCode(() => run([item(cats.bytes)], A, known(B, held)), 'bad-signature', "someone else's list in Ann's item");
+  const forged = v2.bytes.slice();
+  forged[forged.length - 1]! ^= 1;
+  throwsCode(() => run([item(forged)], A, known(B, held)), 'bad-signature', 'a list whose signature does not verify');
+  throwsCode(() => run([item(v2.bytes)], C, known(B, held)), 'bad-frame', 'passed on by someone else');
 });

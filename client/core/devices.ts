@@ -1,0 +1,83 @@
+// Owns my device list as friends see it: made on first use (this device, the identity's own keys), sent sealed to every friend once they are mutual and after each change, and what a friend's list shows.
+import { fromB64u, toB64u } from '../../shared/bytes.js';
+import { peerId } from '../../shared/crypto/identity.js';
+import { newItemId, signItem, type SignedItem } from '../../shared/crypto/content.js';
+import { addDevice, decodeDeviceList, deviceEntry, deviceFromIdentity, signDeviceList, type Device, type DeviceList } from '../../shared/crypto/devices.js';
+import { requireMe, type Ctx } from './context.js';
+import { send } from './delivery.js';
+import type { ItemRow } from './types.js';
+
+/** What a UI shows of one device in a person's list. */
+export interface DeviceView {
+  name: string;
+  added: number;
+}
+
+const listKey = (ctx: Ctx): string => `${peerId(requireMe(ctx).sigPub)}:devices`;
+
+/** My stored device list and the signed item that carries it to friends; the first call makes version 1. */
+export async function myDevices(ctx: Ctx): Promise<{ list: DeviceList; item: SignedItem }> {
+  const me = requireMe(ctx);
+  const stored = await ctx.store.getItem(listKey(ctx));
+  if (stored?.list && stored.signed) return { list: decodeDeviceList(fromB64u(stored.list, 'stored device list')), item: { signer: me.sigPub, item: { v: 2, kind: 'devices', id: stored.id, ts: stored.ts, list: stored.list }, bytes: fromB64u(stored.signed, 'stored device list item') } };
+  // An identity from before device lists is its own first device: friends' keys for it stay what they are.
+  // The first version is the clock, not 1: a browser restored from a backup (which holds no list) makes its list
+  // anew, and friends holding the old one would refuse another first version as a rollback.
+  const now = ctx.clock.now();
+  const first = deviceEntry(me.sigPub, deviceFromIdentity(me), ctx.deviceName, now);
+  return saveList(ctx, signDeviceList(me, { version: Math.max(1, now), issued: now, devices: [first] }));
+}
+
+async function saveList(ctx: Ctx, list: DeviceList): Promise<{ list: DeviceList; item: SignedItem }> {
+  const me = requireMe(ctx);
+  const now = ctx.clock.now();
+  const item = signItem(me, { kind: 'devices', id: newItemId(), ts: now, list: toB64u(list.bytes) });
+  const row: ItemRow = { key: listKey(ctx), author: peerId(me.sigPub), id: item.item.id, kind: 'devices', ts: now, signed: toB64u(item.bytes), list: toB64u(list.bytes), via: 'self', received: now };
+  await ctx.store.putItem(row);
+  return { list, item };
+}
+
+/**
+ * Sends my current list to every mutual friend who has not had this version (friends made before device lists
+ * included); each is recorded on the friend's row once sealed and queued, so it goes once per version.
+ */
+export function shareDevices(ctx: Ctx): Promise<void> {
+  // One at a time per client: two callers at once (a new friend, a login) would both find the friend due.
+  const run = (sharing.get(ctx) ?? Promise.resolve()).then(() => shareDue(ctx));
+  sharing.set(ctx, run.catch(() => undefined));
+  return run;
+}
+
+const sharing = new WeakMap<Ctx, Promise<void>>();
+
+async function shareDue(ctx: Ctx): Promise<void> {
+  if (!ctx.me) return;
+  const { list, item } = await myDevices(ctx);
+  const due = [...ctx.friends.values()].filter((f) => f.status === 'mutual' && (f.devicesSent ?? 0) < list.version);
+  if (!due.length) return;
+  await send(ctx, [item.bytes], due.map((f) => f.key), { kind: 'devices', item: listKey(ctx), body: '' });
+  for (const f of due) {
+    const now = ctx.friends.get(f.key);
+    if (!now) continue; // removed meanwhile
+    now.devicesSent = list.version;
+    await ctx.store.putFriend(now);
+  }
+}
+
+/**
+ * The primary adds a linked device's entry (deviceEntry, signed by that device's own key) as the next version of my
+ * list and sends it to every friend, who then see "added a device".
+ */
+export async function addMyDevice(ctx: Ctx, entry: Device): Promise<DeviceList> {
+  const { list } = await myDevices(ctx);
+  const next = addDevice(requireMe(ctx), list, entry, ctx.clock.now());
+  await saveList(ctx, next);
+  await shareDevices(ctx);
+  return next;
+}
+
+/** A stored list's devices, oldest first, for a profile. */
+export function devicesOf(row: Pick<ItemRow, 'list'> | undefined): DeviceView[] {
+  if (!row?.list) return [];
+  return decodeDeviceList(fromB64u(row.list, 'stored device list')).devices.map((d) => ({ name: d.name, added: d.added })).sort((a, b) => a.added - b.added);
+}
