@@ -42,6 +42,8 @@ export class ClientCore {
   #closed = false;
   /** Whether an identity goes online (start, create, import); a terminal command that needs no network says no. */
   #connect = true;
+  /** The first feed page, read by start() beside the state: the first plain feed() takes it unless a refresh came first. */
+  #firstPage?: Promise<FeedPage>;
 
   constructor(opts: CoreOptions) {
     this.#opts = opts;
@@ -105,7 +107,11 @@ export class ClientCore {
     for (const b of blockedRows) blocked.add(b.key);
     if (row) this.#ctx.me = row;
     this.#ctx.seqFloor = row?.seqFloor ?? 1;
-    await this.#refresh({ ready: true });
+    const built = this.#refresh({ ready: true });
+    // The feed's first page is read beside the state, not after the UI has rendered that state and asked for it.
+    this.#firstPage = this.#ctx.me ? loadFeed(this.#ctx) : undefined;
+    this.#firstPage?.catch(() => undefined); // the feed() call that takes it gets the failure
+    await built;
     // What is held of each friend's stream is read on their first envelope (heldSeqs), not all of it here.
     if (this.#ctx.me) this.#goOnline();
   }
@@ -160,7 +166,11 @@ export class ClientCore {
   deleteList = (id: string): Promise<void> => deleteList(this.#ctx, id);
   markRead = (upTo: number): Promise<void> => markRead(this.#ctx, upTo);
   /** A page of the feed view model (threads, reactions, unread), or a search over local posts. */
-  feed = (opts?: { before?: number; limit?: number; search?: string }): Promise<FeedPage> => loadFeed(this.#ctx, opts);
+  feed = (opts: { before?: number; limit?: number; search?: string } = {}): Promise<FeedPage> => {
+    const first = this.#firstPage;
+    this.#firstPage = undefined;
+    return first && opts.before === undefined && opts.limit === undefined && !opts.search ? first : loadFeed(this.#ctx, opts);
+  };
   unfriend = (key: string): Promise<void> => unfriend(this.#ctx, key);
   block = (key: string): Promise<void> => block(this.#ctx, key);
   /** Sends a post's image blobs (client/image.ts) to its recipients: channel, else relay, else kept to retry. */
@@ -255,6 +265,7 @@ export class ClientCore {
    * costs one build, not one each over the whole store.
    */
   #refresh(patch: Partial<ClientState> = {}): Promise<void> {
+    this.#firstPage = undefined; // something changed since it was read: the next feed() reads afresh
     if (this.#waiting) {
       Object.assign(this.#waiting.patch, patch);
       return this.#waiting.run;

@@ -108,17 +108,20 @@ export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number
   const [found, readUpTo] = await Promise.all([search ? ctx.store.searchPosts(search, limit + 1) : ctx.store.pagePosts(opts.before, limit + 1), ctx.store.getMeta('readUpTo').then((r) => r ?? 0)]);
   const { posts, more } = search ? { posts: found.slice(0, limit), more: false } : await pageWithTies(ctx, found, limit);
   const mySends = posts.filter((p) => p.author === me && p.seq !== undefined);
+  const people = new Set(posts.map((r) => r.author));
+  for (const p of posts) for (const k of p.audience?.to ?? []) people.add(k);
+  const profiles = new Map<string, ItemRow>();
+  // One batch per round: a page's 50 authors read one by one were most of the first paint's wait on IndexedDB.
+  const cards = async (keys: string[]) => (await ctx.store.getItems(keys.map((k) => `${k}:profile`))).forEach((card, i) => card && profiles.set(keys[i]!, card));
+  // The posts' people are read beside the threads; only repliers they did not cover need a round of their own.
   const [children, sent, unread] = await Promise.all([
     posts.length ? ctx.store.itemsByParent(posts.map((p) => p.key)) : [],
     Promise.all(mySends.map((p) => ctx.store.getPost(me, p.seq!))),
     ctx.store.countUnread(me, readUpTo),
+    people.size ? cards([...people]) : undefined,
   ]);
-  const people = new Set([...posts, ...children].map((r) => r.author));
-  for (const p of posts) for (const k of p.audience?.to ?? []) people.add(k);
-  const profiles = new Map<string, ItemRow>();
-  // One batch: a page's 50 authors read one by one were most of the first paint's wait on IndexedDB.
-  const keys = [...people];
-  (await ctx.store.getItems(keys.map((k) => `${k}:profile`))).forEach((card, i) => card && profiles.set(keys[i]!, card));
+  const repliers = [...new Set(children.map((r) => r.author))].filter((k) => !people.has(k));
+  if (repliers.length) await cards(repliers);
   const delivery = new Map<string, Record<string, Delivery>>();
   mySends.forEach((p, i) => sent[i]?.delivery && delivery.set(p.key, sent[i].delivery));
   const friends = new Map([...ctx.friends.values()].map((f) => [f.key, { name: f.name, online: ctx.online.has(f.key) }]));

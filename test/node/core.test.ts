@@ -281,3 +281,26 @@ test('an envelope received before a restart is refused as a replay after it (wha
   const held = await bobStore.postsBy(ann.core.state.me!.key);
   assert.deepEqual(held.map((p) => [p.body, p.kind]), [['only once', 'post']], 'held once, as it first came (not overwritten as refused)');
 });
+
+test('start reads the first feed page beside the state; the first feed() takes it, unless something changed since', async () => {
+  const relay = new FakeRelay();
+  const store = memoryStore();
+  const ann = await online(user(relay, manualClock(), store), 'Ann');
+  await ann.core.post('before');
+  ann.core.close();
+
+  let pages = 0;
+  const counted: ClientStore = { ...store, pagePosts: (before, limit) => (pages++, store.pagePosts(before, limit)) };
+  const again = user(relay, manualClock(), counted);
+  await again.core.start({ connect: false });
+  assert.equal(pages, 1, 'start read the first page');
+  assert.deepEqual((await again.core.feed({})).items.map((i) => i.body), ['before']);
+  assert.equal(pages, 1, 'the first feed() took the page start read');
+
+  // A change after start (here my own post) comes before the first feed(): that page is read again, with it.
+  const later = user(relay, manualClock(Date.UTC(2026, 0, 2)), counted);
+  await later.core.start({ connect: false });
+  await later.core.post('after start');
+  assert.deepEqual((await later.core.feed()).items.map((i) => i.body), ['after start', 'before']);
+  assert.deepEqual((await later.core.feed({ limit: 1 })).items.map((i) => i.body), ['after start'], 'options: read as asked');
+});
