@@ -10,7 +10,7 @@ import { isInitiator, systemClock, type Clock, type ClientStore, type ConnectRel
 import { answerInvite, block, dropFriendRequest, makeInvite, markMutual, onFriendRequest, pairFields, sendFriendRequest, unfriend, watch } from './friends.js';
 import { flushOutbox, markDelivered, sendChannel } from './delivery.js';
 import { deleteList, edit, markRead, post, react, remove, reply, saveList, saveProfile, type PostInput, type Written } from './social.js';
-import { loadFeed, type FeedPage } from './feed.js';
+import { loadFeed, pageReads, type FeedPage } from './feed.js';
 import type { ListRow } from './types.js';
 import { cursorFor, drainMailbox, onChannelMessage, sendReceipt } from './receive.js';
 import type { PostRow } from './types.js';
@@ -94,7 +94,10 @@ export class ClientCore {
     // Run again (the browser shell, after another tab let go of this identity): nothing read before is kept.
     for (const held of [friends, blocked, this.#ctx.seen, this.#ctx.seenOf]) held.clear();
     this.#ctx.me = undefined;
-    // Together: IndexedDB answers the three in about the time of one.
+    // Together: IndexedDB answers the three in about the time of one. The feed's first page needs no identity to
+    // start: its posts and read mark are read beside them.
+    const page = pageReads(this.#ctx);
+    page.catch(() => undefined); // a failure reaches the feed() that takes the page
     const [row, friendRows, blockedRows] = await Promise.all([store.getIdentity(), store.listFriends(), store.listBlocked()]);
     for (const f of friendRows) {
       // Rows from before mailbox capabilities: derived once here, then kept.
@@ -109,7 +112,7 @@ export class ClientCore {
     this.#ctx.seqFloor = row?.seqFloor ?? 1;
     const built = this.#refresh({ ready: true });
     // The feed's first page is read beside the state, not after the UI has rendered that state and asked for it.
-    this.#firstPage = this.#ctx.me ? loadFeed(this.#ctx) : undefined;
+    this.#firstPage = this.#ctx.me ? loadFeed(this.#ctx, {}, page) : undefined;
     this.#firstPage?.catch(() => undefined); // the feed() call that takes it gets the failure
     await built;
     // What is held of each friend's stream is read on their first envelope (heldSeqs), not all of it here.

@@ -95,17 +95,25 @@ export interface FeedPage {
 export const FEED_PAGE = 50;
 export const MAX_FEED_PAGE = 200;
 
+const pageLimit = (opts: { limit?: number }) => Math.min(Math.max(1, opts.limit ?? FEED_PAGE), MAX_FEED_PAGE);
+const readMark = (ctx: Pick<Ctx, 'store'>) => ctx.store.getMeta('readUpTo').then((r) => r ?? 0);
+
+/** A page's first reads, which need no identity: its posts (one more than it shows, to know if more follow) and the read mark. */
+export type PageReads = Promise<[ItemRow[], number]>;
+export const pageReads = (ctx: Pick<Ctx, 'store'>, opts: { before?: number; limit?: number } = {}): PageReads =>
+  Promise.all([ctx.store.pagePosts(opts.before, pageLimit(opts) + 1), readMark(ctx)]);
+
 /**
  * One page of the feed (or of a search over local posts), newest first, built from the store's indexes. The page is
  * pulled again on every change, so the reads that do not depend on each other go out together: with IndexedDB, one
  * read per card of mine after another (its delivery marks) kept the store busy long enough to delay the next send.
  */
-export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number; search?: string } = {}): Promise<FeedPage> {
+export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number; search?: string } = {}, started?: PageReads): Promise<FeedPage> {
   const me = myKey(ctx);
-  const limit = Math.min(Math.max(1, opts.limit ?? FEED_PAGE), MAX_FEED_PAGE);
+  const limit = pageLimit(opts);
   const search = opts.search?.trim();
   // Reads that do not wait on each other go out together (each wait on IndexedDB is a round trip to another process).
-  const [found, readUpTo] = await Promise.all([search ? ctx.store.searchPosts(search, limit + 1) : ctx.store.pagePosts(opts.before, limit + 1), ctx.store.getMeta('readUpTo').then((r) => r ?? 0)]);
+  const [found, readUpTo] = await (started ?? (search ? Promise.all([ctx.store.searchPosts(search, limit + 1), readMark(ctx)]) : pageReads(ctx, opts)));
   const { posts, more } = search ? { posts: found.slice(0, limit), more: false } : await pageWithTies(ctx, found, limit);
   const mySends = posts.filter((p) => p.author === me && p.seq !== undefined);
   const people = new Set(posts.map((r) => r.author));
