@@ -1,4 +1,5 @@
 // Owns the full client page's entry: points <bw-feed> at the page's relay and hands it an invite link's code.
+import './early-open.js'; // first: the database opens while the rest evaluates
 import './components/bw-feed.js';
 import './components/bw-qr.js'; // the page shows invites as QR codes; the embed leaves it out to stay small
 import { registerServiceWorker } from './pwa.js';

@@ -1,7 +1,7 @@
 // Owns the browser's ClientStore: the core's store interface over the Dexie (IndexedDB) schema of client/db.ts.
 import { MAX_UNREAD, type ClientStore } from './core/ports.js';
 import type { ItemRow, PostRow } from './core/types.js';
-import { loadIdentity, openDb, toStoredItem, type StoredItem } from './db.js';
+import { loadIdentity, openDb, toStoredItem, type BwDb, type StoredItem } from './db.js';
 import { matchesQuery, searchWords } from './core/words.js';
 
 /** The row without its index-only search words. */
@@ -14,9 +14,26 @@ const rows = (xs: StoredItem[]): ItemRow[] => xs.map((x) => fromStored(x)!);
 
 type PostKey = [string, number];
 
+/** Stores opened by openEarly, before anything asked for them: the first openDexieStore takes its own, closes the rest. */
+const early = new Map<string, BwDb>();
+
+/**
+ * Starts opening `brainwaves:<name>` now (client/early-open.ts: while the rest of the page's code still evaluates), for
+ * the openDexieStore of that name that comes next.
+ */
+export function openEarly(name: string): void {
+  if (early.has(name) || !globalThis.indexedDB) return;
+  const db = openDb(name);
+  early.set(name, db);
+  db.open().catch(() => undefined); // a failure is not lost: the store's reads reject with it
+}
+
 /** Opens the IndexedDB database `brainwaves:<name>` as a ClientStore. */
 export function openDexieStore(name: string): ClientStore {
-  const db = openDb(name);
+  const opened = early.get(name);
+  for (const [n, other] of early) if (n !== name) other.close();
+  early.clear();
+  const db = opened ?? openDb(name);
   // Opening (a round trip, more on a big database) starts now, beside the tab lock's wait (client/session.ts), not at
   // the first read after it. A failure is not lost: Dexie rejects every read with it.
   db.open().catch(() => undefined);

@@ -71,9 +71,10 @@ export class Session extends EventTarget {
   /**
    * Loads everything from IndexedDB first (the feed shows offline), then goes online if there is an identity.
    * While another tab of this browser has the same database open, shows `elsewhere` and waits before going online
-   * (then loads again: that tab may have written meanwhile).
+   * (then loads again: that tab may have written meanwhile). `online`: going online waits for it too (the UI's
+   * first paint; client/controllers/session-controller.ts).
    */
-  async start(): Promise<void> {
+  async start(opts: { online?: Promise<unknown> } = {}): Promise<void> {
     // The store is read while the lock is asked for (reading beside another tab is safe, and the lock can take a
     // hundred milliseconds to answer while a closed tab of this identity goes away); only going online waits for it.
     const loading = this.#core.start({ connect: false });
@@ -84,6 +85,9 @@ export class Session extends EventTarget {
     // It waited for another tab: what that tab wrote meanwhile (an identity, friends, posts) is read again.
     if (claimed === 'waited') await this.#core.start({ connect: false });
     this.#changed();
+    // Going online loads the network chunk and rebuilds the state on every status change: after the UI's first
+    // paint of the stored feed, not competing with it for the main thread and IndexedDB.
+    await opts.online?.catch(() => undefined);
     this.#core.connect();
   }
 

@@ -157,6 +157,9 @@ export class BwFeed extends LitElement {
   #pulledFor?: SessionState;
   #pulling?: Promise<void>;
   #again = false;
+  /** The session whose first feed pull has finished, and the one that has been told the page is shown. */
+  #pulledBy?: Session;
+  #shownFor?: Session;
   /** markRead under way (one at a time). */
   #marking = false;
   /** Memo of the feed decorated with image URLs. */
@@ -245,6 +248,10 @@ export class BwFeed extends LitElement {
         this._error = message(e);
       } finally {
         this.#pulling = undefined;
+        if (this.#pulledBy !== session) {
+          this.#pulledBy = session;
+          this.requestUpdate(); // the first page is in: updated() lets the rest of the page and the network follow
+        }
         if (this.#again) {
           this.#again = false;
           this.#pull();
@@ -356,7 +363,16 @@ export class BwFeed extends LitElement {
       this.setAttribute('data-direct', String(s.direct));
       fire(this, 'bw-status', { relay: s.relay, direct: s.direct, friends: s.friends.length });
     }
-    if (s.me && !this._full) requestAnimationFrame(() => (this._full = true));
+    // The Friends and Profile sections, and going online (the network chunk, the relay's state changes), wait for the
+    // feed's first page (or onboarding) to be painted: the frame after it, once that frame is drawn.
+    const session = this.#ctl.session;
+    if (session && s.ready && (!s.me || this.#pulledBy === session) && this.#shownFor !== session) {
+      this.#shownFor = session;
+      requestAnimationFrame(() => setTimeout(() => {
+        this._full = true;
+        if (session === this.#ctl.session) this.#ctl.shown();
+      }));
+    }
     if (s.me && s !== this.#pulledFor) {
       this.#pulledFor = s;
       this.#pull();

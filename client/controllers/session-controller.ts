@@ -15,6 +15,8 @@ export class SessionController implements ReactiveController {
   readonly #onPost: (e: Event) => void;
   #connected = false;
   #key?: string;
+  /** Lets the open session go online (see shown()). */
+  #shown?: () => void;
 
   constructor(host: ReactiveControllerHost & EventTarget, options: () => SessionOptions, onPost: (e: Event) => void = () => {}) {
     this.#host = host;
@@ -48,11 +50,20 @@ export class SessionController implements ReactiveController {
     this.session = s;
     s.addEventListener('change', this.#onChange);
     s.addEventListener('post', this.#onPost);
-    s.start().catch((e: Error) => {
+    const online = new Promise<void>((go) => (this.#shown = go));
+    s.start({ online }).catch((e: Error) => {
       if (this.session !== s) return;
       this.error = `Could not open local storage: ${e.message}`;
       this.#host.requestUpdate();
     });
+  }
+
+  /**
+   * The host has painted what the store holds (its first feed page, or onboarding): the session goes online now,
+   * so the network chunk and the relay's status changes do not compete with that first paint.
+   */
+  shown(): void {
+    this.#shown?.();
   }
 
   hostDisconnected(): void {
@@ -61,6 +72,8 @@ export class SessionController implements ReactiveController {
   }
 
   #close(): void {
+    this.shown(); // a session closed before its first paint: nothing left waiting
+    this.#shown = undefined;
     this.session?.removeEventListener('change', this.#onChange);
     this.session?.removeEventListener('post', this.#onPost);
     this.session?.close();

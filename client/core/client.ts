@@ -10,7 +10,7 @@ import { isInitiator, systemClock, type Clock, type ClientStore, type ConnectRel
 import { answerInvite, block, dropFriendRequest, makeInvite, markMutual, onFriendRequest, pairFields, sendFriendRequest, unfriend, watch } from './friends.js';
 import { flushOutbox, markDelivered, sendChannel } from './delivery.js';
 import { deleteList, edit, markRead, post, react, remove, reply, saveList, saveProfile, type PostInput, type Written } from './social.js';
-import { loadFeed, type FeedPage } from './feed.js';
+import { loadFeed, pageReads, type FeedPage } from './feed.js';
 import { addMyDevice, shareDevices } from './devices.js';
 import type { Device, DeviceList } from '../../shared/crypto/devices.js';
 import type { ListRow } from './types.js';
@@ -46,6 +46,8 @@ export class ClientCore {
   #closed = false;
   /** Whether an identity goes online (start, create, import); a terminal command that needs no network says no. */
   #connect = true;
+  /** The first feed page, read by start() beside the state: the first plain feed() takes it unless a refresh came first. */
+  #firstPage?: Promise<FeedPage>;
 
   constructor(opts: CoreOptions) {
     this.#opts = opts;
@@ -97,7 +99,10 @@ export class ClientCore {
     // Run again (the browser shell, after another tab let go of this identity): nothing read before is kept.
     for (const held of [friends, blocked, this.#ctx.seen, this.#ctx.seenOf]) held.clear();
     this.#ctx.me = undefined;
-    // Together: IndexedDB answers the three in about the time of one.
+    // Together: IndexedDB answers the three in about the time of one. The feed's first page needs no identity to
+    // start: its posts and read mark are read beside them.
+    const page = pageReads(this.#ctx);
+    page.catch(() => undefined); // a failure reaches the feed() that takes the page
     const [row, friendRows, blockedRows] = await Promise.all([store.getIdentity(), store.listFriends(), store.listBlocked()]);
     for (const f of friendRows) {
       // Rows from before mailbox capabilities: derived once here, then kept.
@@ -110,7 +115,11 @@ export class ClientCore {
     for (const b of blockedRows) blocked.add(b.key);
     if (row) this.#ctx.me = row;
     this.#ctx.seqFloor = row?.seqFloor ?? 1;
-    await this.#refresh({ ready: true });
+    const built = this.#refresh({ ready: true });
+    // The feed's first page is read beside the state, not after the UI has rendered that state and asked for it.
+    this.#firstPage = this.#ctx.me ? loadFeed(this.#ctx, {}, page) : undefined;
+    this.#firstPage?.catch(() => undefined); // the feed() call that takes it gets the failure
+    await built;
     // What is held of each friend's stream is read on their first envelope (heldSeqs), not all of it here.
     if (this.#ctx.me) this.#goOnline();
   }
@@ -167,7 +176,11 @@ export class ClientCore {
   /** On the primary: adds a linked device's entry to my device list and sends the new list to every friend. */
   addDevice = (entry: Device): Promise<DeviceList> => addMyDevice(this.#ctx, entry);
   /** A page of the feed view model (threads, reactions, unread), or a search over local posts. */
-  feed = (opts?: { before?: number; limit?: number; search?: string }): Promise<FeedPage> => loadFeed(this.#ctx, opts);
+  feed = (opts: { before?: number; limit?: number; search?: string } = {}): Promise<FeedPage> => {
+    const first = this.#firstPage;
+    this.#firstPage = undefined;
+    return first && opts.before === undefined && opts.limit === undefined && !opts.search ? first : loadFeed(this.#ctx, opts);
+  };
   unfriend = (key: string): Promise<void> => unfriend(this.#ctx, key);
   block = (key: string): Promise<void> => block(this.#ctx, key);
   /** Sends a post's image blobs (client/image.ts) to its recipients: channel, else relay, else kept to retry. */
@@ -263,6 +276,7 @@ export class ClientCore {
    * costs one build, not one each over the whole store.
    */
   #refresh(patch: Partial<ClientState> = {}): Promise<void> {
+    this.#firstPage = undefined; // something changed since it was read: the next feed() reads afresh
     if (this.#waiting) {
       Object.assign(this.#waiting.patch, patch);
       return this.#waiting.run;

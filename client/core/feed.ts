@@ -95,30 +95,41 @@ export interface FeedPage {
 export const FEED_PAGE = 50;
 export const MAX_FEED_PAGE = 200;
 
+const pageLimit = (opts: { limit?: number }) => Math.min(Math.max(1, opts.limit ?? FEED_PAGE), MAX_FEED_PAGE);
+const readMark = (ctx: Pick<Ctx, 'store'>) => ctx.store.getMeta('readUpTo').then((r) => r ?? 0);
+
+/** A page's first reads, which need no identity: its posts (one more than it shows, to know if more follow) and the read mark. */
+export type PageReads = Promise<[ItemRow[], number]>;
+export const pageReads = (ctx: Pick<Ctx, 'store'>, opts: { before?: number; limit?: number } = {}): PageReads =>
+  Promise.all([ctx.store.pagePosts(opts.before, pageLimit(opts) + 1), readMark(ctx)]);
+
 /**
  * One page of the feed (or of a search over local posts), newest first, built from the store's indexes. The page is
  * pulled again on every change, so the reads that do not depend on each other go out together: with IndexedDB, one
  * read per card of mine after another (its delivery marks) kept the store busy long enough to delay the next send.
  */
-export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number; search?: string } = {}): Promise<FeedPage> {
+export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number; search?: string } = {}, started?: PageReads): Promise<FeedPage> {
   const me = myKey(ctx);
-  const limit = Math.min(Math.max(1, opts.limit ?? FEED_PAGE), MAX_FEED_PAGE);
+  const limit = pageLimit(opts);
   const search = opts.search?.trim();
   // Reads that do not wait on each other go out together (each wait on IndexedDB is a round trip to another process).
-  const [found, readUpTo] = await Promise.all([search ? ctx.store.searchPosts(search, limit + 1) : ctx.store.pagePosts(opts.before, limit + 1), ctx.store.getMeta('readUpTo').then((r) => r ?? 0)]);
+  const [found, readUpTo] = await (started ?? (search ? Promise.all([ctx.store.searchPosts(search, limit + 1), readMark(ctx)]) : pageReads(ctx, opts)));
   const { posts, more } = search ? { posts: found.slice(0, limit), more: false } : await pageWithTies(ctx, found, limit);
   const mySends = posts.filter((p) => p.author === me && p.seq !== undefined);
+  const people = new Set(posts.map((r) => r.author));
+  for (const p of posts) for (const k of p.audience?.to ?? []) people.add(k);
+  const profiles = new Map<string, ItemRow>();
+  // One batch per round: a page's 50 authors read one by one were most of the first paint's wait on IndexedDB.
+  const cards = async (keys: string[]) => (await ctx.store.getItems(keys.map((k) => `${k}:profile`))).forEach((card, i) => card && profiles.set(keys[i]!, card));
+  // The posts' people are read beside the threads; only repliers they did not cover need a round of their own.
   const [children, sent, unread] = await Promise.all([
     posts.length ? ctx.store.itemsByParent(posts.map((p) => p.key)) : [],
     Promise.all(mySends.map((p) => ctx.store.getPost(me, p.seq!))),
     ctx.store.countUnread(me, readUpTo),
+    people.size ? cards([...people]) : undefined,
   ]);
-  const people = new Set([...posts, ...children].map((r) => r.author));
-  for (const p of posts) for (const k of p.audience?.to ?? []) people.add(k);
-  const profiles = new Map<string, ItemRow>();
-  // One batch: a page's 50 authors read one by one were most of the first paint's wait on IndexedDB.
-  const keys = [...people];
-  (await ctx.store.getItems(keys.map((k) => `${k}:profile`))).forEach((card, i) => card && profiles.set(keys[i]!, card));
+  const repliers = [...new Set(children.map((r) => r.author))].filter((k) => !people.has(k));
+  if (repliers.length) await cards(repliers);
   const delivery = new Map<string, Record<string, Delivery>>();
   mySends.forEach((p, i) => sent[i]?.delivery && delivery.set(p.key, sent[i].delivery));
   const friends = new Map([...ctx.friends.values()].map((f) => [f.key, { name: f.name, online: ctx.online.has(f.key) }]));

@@ -1,6 +1,6 @@
 // The ClientStore contract (test/cases/store-suite.ts) against the browser's Dexie store, in Chromium's IndexedDB.
 import { expect } from '@open-wc/testing';
-import { openDexieStore } from '../../client/dexie-store.js';
+import { openDexieStore, openEarly } from '../../client/dexie-store.js';
 import { storeCases } from '../cases/store-suite.js';
 import { Dexie } from 'dexie';
 import { fromB64u, toB64u } from '../../shared/bytes.js';
@@ -42,6 +42,28 @@ describe('Dexie schema upgrade', () => {
       expect((await s.getPost(author, 3))?.body).to.equal('from the old days');
     } finally {
       s.close();
+    }
+  });
+});
+
+describe('Dexie early open', () => {
+  it('a store opened early serves the next openDexieStore of that name; a later one opens its own', async () => {
+    const name = `early-${Date.now()}`;
+    openEarly(name);
+    openEarly(`${name}-other`);
+    const s = openDexieStore(name);
+    try {
+      await s.putMeta('readUpTo', 7);
+      expect(await s.getMeta('readUpTo')).to.equal(7);
+    } finally {
+      s.close();
+    }
+    await Dexie.delete(`brainwaves:${name}-other`);
+    const again = openDexieStore(name);
+    try {
+      expect(await again.getMeta('readUpTo')).to.equal(7, 'a later store of the name opens its own');
+    } finally {
+      again.close();
     }
   });
 });

@@ -315,3 +315,26 @@ test('device lists: friends get mine once we are mutual; a device I add reaches 
   const sends = (await ann.store.recentPosts(50)).filter((p) => p.kind === 'devices' && p.author === ann.core.state.me!.key);
   assert.equal(sends.length, 2, 'version 1 and version 2, each once');
 });
+
+test('start reads the first feed page beside the state; the first feed() takes it, unless something changed since', async () => {
+  const relay = new FakeRelay();
+  const store = memoryStore();
+  const ann = await online(user(relay, manualClock(), store), 'Ann');
+  await ann.core.post('before');
+  ann.core.close();
+
+  let pages = 0;
+  const counted: ClientStore = { ...store, pagePosts: (before, limit) => (pages++, store.pagePosts(before, limit)) };
+  const again = user(relay, manualClock(), counted);
+  await again.core.start({ connect: false });
+  assert.equal(pages, 1, 'start read the first page');
+  assert.deepEqual((await again.core.feed({})).items.map((i) => i.body), ['before']);
+  assert.equal(pages, 1, 'the first feed() took the page start read');
+
+  // A change after start (here my own post) comes before the first feed(): that page is read again, with it.
+  const later = user(relay, manualClock(Date.UTC(2026, 0, 2)), counted);
+  await later.core.start({ connect: false });
+  await later.core.post('after start');
+  assert.deepEqual((await later.core.feed()).items.map((i) => i.body), ['after start', 'before']);
+  assert.deepEqual((await later.core.feed({ limit: 1 })).items.map((i) => i.body), ['after start'], 'options: read as asked');
+});
