@@ -21,6 +21,7 @@ import './bw-backup.js';
 import './bw-avatar.js';
 import './bw-profile.js';
 import './bw-lists.js';
+import { stamp } from '../core/trace.js';
 
 const message = (e: unknown) => (isBwError(e) ? e.message : `Something went wrong: ${(e as Error)?.message ?? e}`);
 type Tab = 'home' | 'friends' | 'profile';
@@ -207,6 +208,7 @@ export class BwFeed extends LitElement {
 
   readonly #onPost = (e: Event) => {
     const { post } = (e as CustomEvent<PostEvent>).detail;
+    stamp('bw-post');
     const name = this.#ctl.state?.friends.find((f) => f.key === post.author)?.name ?? '';
     fire(this, 'bw-post', { author: post.author, authorName: name, seq: post.seq, ts: post.ts, body: post.body, via: post.via });
   };
@@ -222,6 +224,7 @@ export class BwFeed extends LitElement {
     const session = this.#ctl.session;
     if (!session) return;
     this.#pulling = (async () => {
+      stamp('feed.pull');
       try {
         const pages: FeedPage[] = [];
         let before: number | undefined;
@@ -236,6 +239,7 @@ export class BwFeed extends LitElement {
         const results = q ? (await session.feed({ search: q, limit: SEARCH })).items : undefined;
         if (session !== this.#ctl.session) return;
         this._pages = pages;
+        stamp('feed.pulled');
         if (q === this._query.trim()) this._results = results;
         this.#fetchImages(session);
       } catch (e) {
@@ -345,6 +349,7 @@ export class BwFeed extends LitElement {
   }
 
   protected override updated(_: PropertyValues): void {
+    stamp('feed.rendered');
     const s = this.#ctl.state;
     if (!s) return;
     const key = `${s.relay}/${s.direct}/${s.friends.length}`;
@@ -435,6 +440,7 @@ export class BwFeed extends LitElement {
 
   #compose = (e: CustomEvent<{ body: string; audience?: string; photos?: File[] }>) => {
     e.preventDefault(); // keep the text and photos until the post is stored
+    stamp('compose');
     const box = e.target as HTMLElement & { _text: string; _files: { url: string }[] };
     const { body, audience, photos } = e.detail;
     return this.#run(async () => {

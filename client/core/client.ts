@@ -16,6 +16,7 @@ import { cursorFor, drainMailbox, onChannelMessage, sendReceipt } from './receiv
 import type { PostRow } from './types.js';
 import { fetchImage, flushBlobs, sendBlobs, stopBlobs, type BlobDelivery, type OutgoingBlob } from './blobs.js';
 import type { ImageRef } from '../../shared/photo-ref.js';
+import { stamp } from './trace.js';
 
 export interface CoreOptions {
   store: ClientStore;
@@ -197,7 +198,7 @@ export class ClientCore {
         await this.#refresh();
       }),
       close: () => void this.#refresh(),
-      message: (from, text) => this.#serial(() => onChannelMessage(ctx, from, text)),
+      message: (from, text) => (stamp('mesh.data'), this.#serial(() => (stamp('inbox.start'), onChannelMessage(ctx, from, text)))),
     });
     ctx.relay = ctx.connect(me, {
       status: (s, detail) => void this.#refresh({ relay: s, relayDetail: detail }),
@@ -218,7 +219,7 @@ export class ClientCore {
         ctx.mesh.signal(from, msg.signal);
       }),
       presence: (key, online) => this.#serial(() => this.#onPresence(key, online)),
-      mailbox: () => this.#serial(() => drainMailbox(ctx)),
+      mailbox: () => (stamp('relay.mailbox'), this.#serial(() => (stamp('inbox.start'), drainMailbox(ctx)))),
     });
   }
 
@@ -276,8 +277,10 @@ export class ClientCore {
   async #rebuild(patch: Partial<ClientState>): Promise<void> {
     if (this.#closed) return;
     let next: ClientState;
+    stamp('state.build');
     try {
       next = await buildState(this.#ctx, this.#state, patch);
+      stamp('state.built');
     } catch (e) {
       if (this.#closed) return; // the store closed under a refresh in flight: nobody is listening any more
       throw e;

@@ -8,6 +8,7 @@ import type { ChannelMessage } from '../../shared/protocol.js';
 import { myKey, requireMe, type Ctx } from './context.js';
 import type { Delivery, PostRow } from './types.js';
 import { streamOf } from '../sync.js';
+import { stamp } from './trace.js';
 
 /**
  * Where a restored identity's post numbering starts. A friend refuses a post whose (author, seq) it already holds as a
@@ -65,26 +66,33 @@ export async function send(ctx: Ctx, items: readonly Uint8Array[], to: readonly 
   const ts = ctx.clock.now();
   // Numbers are taken and the send stored in one step, so two sends at once never share one. Every recipient's
   // number is written at once, not one friend after another: nothing leaves before they all are.
+  stamp('send.start');
   const { row, sealed } = await exclusive(ctx, async () => {
+    stamp('send.exclusive');
     const [last, numbers] = await Promise.all([ctx.store.lastSeq(mine), Promise.all(recipients.map((k) => nextStream(ctx, k)))]);
     const seq = Math.max(last + 1, ctx.seqFloor);
     const streams: Record<string, number> = Object.fromEntries(recipients.map((k, i) => [k, numbers[i]!]));
     const sealed = sealContent(me, content, recipients.map((k) => ({ sigPub: ctx.friends.get(k)!.sigPub, wrapKey: ctx.friends.get(k)!.wrapKey, stream: streams[k]! })));
     // Every recipient is recorded before anything is sent, so catch-up knows whom the post was for.
+    stamp('send.sealed');
     const delivery: Record<string, Delivery> = Object.fromEntries(recipients.map((k) => [k, 'queued' as Delivery]));
     const row: PostRow = { author: mine, seq, ts, ...what, via: 'self', received: ts, delivery, content: toB64u(content), streams };
     await ctx.store.putPost(row);
     ctx.seen.add(`${mine}:${seq}`);
+    stamp('send.stored');
     return { row, sealed };
   });
   const seq = row.seq;
   await Promise.all(sealed.map(async (s) => {
     const k = peerId(s.to);
     const how = await deliver(ctx, k, seq, toB64u(s.envelope));
+    stamp(`send.${how}`);
     await setDelivery(ctx, seq, k, how);
     if (how === 'queued') scheduleFlush(ctx);
   }));
+  stamp('send.marked');
   await ctx.refresh();
+  stamp('send.refreshed');
   return { ...((await ctx.store.getPost(mine, seq)) ?? row), to: recipients };
 }
 

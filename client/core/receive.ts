@@ -14,6 +14,7 @@ import { inviteDrop, openDrop } from '../../shared/crypto/invite-drop.js';
 import { markDelivered, sendChannel } from './delivery.js';
 import type { ItemRow, PostRow, Via } from './types.js';
 import { onBlobMessage } from './blobs.js';
+import { stamp } from './trace.js';
 
 /**
  * Verifies and opens a sealed envelope from a friend, stores its stream row and what it carries, passes replies and
@@ -22,14 +23,17 @@ import { onBlobMessage } from './blobs.js';
  * is then thrown with its code.
  */
 export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow> {
+  stamp('recv.start');
   const me = requireMe(ctx);
   const bytes = fromB64u(env, 'envelope');
   await heldSeqs(ctx, peerId(readHeader(bytes).author));
+  stamp('recv.held');
   const opened = openEnvelope(bytes, {
     me: me.sigPub,
     wrapKeyFor: (author) => ctx.friends.get(peerId(author))?.wrapKey,
     seen: (author, seq) => ctx.seen.has(`${peerId(author)}:${seq}`),
   });
+  stamp('recv.opened');
   const author = peerId(opened.author);
   const received = ctx.clock.now();
   let row: PostRow;
@@ -58,14 +62,18 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
     if (adm) await applyAdmitted(ctx, adm);
     forward = adm?.forward ?? [];
   }
+  stamp('recv.items');
   ctx.seen.add(`${row.author}:${row.seq}`);
   await ctx.store.putPost(row);
+  stamp('recv.stored');
   for (const f of forward) await passOn(ctx, f);
+  stamp('recv.passed');
   await markMutual(ctx, row.author); // they seal posts for me: they hold me as a friend (relay-only mode learns it here)
   // The state is rebuilt behind this envelope, not before the next one is opened: envelopes that arrive together (a
   // mailbox page, a catch-up) share one build (client.ts #refresh), and a post is announced once the state holds it.
   const announce = row.kind !== 'refused';
-  void ctx.refresh().then(() => announce && ctx.onReceived(row)).catch((e) => ctx.log.error('[bw] state not rebuilt after a post', e));
+  stamp('recv.mutual');
+  void ctx.refresh().then(() => (stamp('recv.refreshed'), announce && ctx.onReceived(row))).catch((e) => ctx.log.error('[bw] state not rebuilt after a post', e));
   sendChannel(ctx, row.author, { t: 'ack', seq: row.seq });
   if (refused) throw refused;
   return row;
@@ -93,7 +101,9 @@ async function dropKeys(ctx: Ctx): Promise<Set<string>> {
 export async function drainMailbox(ctx: Ctx): Promise<void> {
   const drops = await dropKeys(ctx);
   for (;;) {
+    stamp('mailbox.fetch');
     const { items } = await ctx.relay!.call('mailbox:fetch', { after: 0, limit: LIMITS.maxFetchPage });
+    stamp('mailbox.fetched');
     if (!items.length) return;
     const got: string[] = [];
     for (const item of items) {
@@ -111,6 +121,7 @@ export async function drainMailbox(ctx: Ctx): Promise<void> {
       }
     }
     await ctx.relay!.call('mailbox:ack', { ids: items.map((i) => i.id) });
+    stamp('mailbox.acked');
     for (const author of new Set(got)) await sendReceipt(ctx, author);
   }
 }
