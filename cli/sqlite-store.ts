@@ -193,6 +193,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       })();
       return changed;
     },
+    putBatch: async ({ friends = [], items = [], posts = [] }) =>
+      db.transaction(() => {
+        for (const f of friends) ps.putFriend.run(f.key, enc(f));
+        for (const i of items) putItem(i);
+        for (const p of posts) ps.putPost.run(p.author, p.seq, p.ts, enc(p));
+      })(),
     getPost: async (author, seq) => {
       const r = ps.post.get(author, seq);
       return r && dec<PostRow>(r.row);

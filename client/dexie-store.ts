@@ -53,6 +53,10 @@ export function openDexieStore(name: string): ClientStore {
       });
       return changed;
     },
+    putBatch: ({ friends = [], items = [], posts = [] }) =>
+      db.transaction('rw', [db.friends, db.items, db.posts], async () => {
+        await Promise.all([db.friends.bulkPut([...friends]), db.items.bulkPut(items.map(toStoredItem)), db.posts.bulkPut([...posts])]);
+      }),
     getPost: (author, seq) => db.posts.get([author, seq] as unknown as string),
     putItem: async (row) => void (await db.items.put(toStoredItem(row))),
     getItem: async (key) => fromStored(await db.items.get(key)),

@@ -46,6 +46,12 @@ export interface ClientStore {
    */
   editPosts(author: string, seq: number | undefined, edit: (p: PostRow) => boolean): Promise<boolean>;
 
+  /**
+   * Puts friend rows, items and stream rows in one transaction, all or none: what a send or a received envelope
+   * writes costs one round trip to IndexedDB, not one per row.
+   */
+  putBatch(batch: StoreBatch): Promise<void>;
+
   /** The stream row (author, seq), if held. */
   getPost(author: string, seq: number): Promise<PostRow | undefined>;
 
@@ -89,6 +95,13 @@ export interface ClientStore {
   deleteBlob(id: string): Promise<void>;
 
   close(): void;
+}
+
+/** Rows ClientStore.putBatch writes together (each inserted or replaced by its key). */
+export interface StoreBatch {
+  friends?: readonly FriendRow[];
+  items?: readonly ItemRow[];
+  posts?: readonly PostRow[];
 }
 
 /** Where unread counting stops: it runs on every state change, so it must stay cheap with 100,000 posts unread. */
