@@ -5,7 +5,7 @@ import { exportBackupV2, openBackup, type BackupOptions } from '../../shared/cry
 import { backupContents, restore } from './backup.js';
 import { parse } from '../../shared/validate.js';
 import { SignalDataSchema } from '../../shared/protocol.js';
-import { buildState, requireMe, type ClientState, type Ctx } from './context.js';
+import { buildState, requireMe, withPost, type ClientState, type Ctx } from './context.js';
 import { isInitiator, systemClock, type Clock, type ClientStore, type ConnectRelay, type CreateMesh, type Logger } from './ports.js';
 import { answerInvite, block, dropFriendRequest, makeInvite, markMutual, onFriendRequest, pairFields, sendFriendRequest, unfriend, watch } from './friends.js';
 import { flushOutbox, markDelivered, sendChannel } from './delivery.js';
@@ -65,6 +65,7 @@ export class ClientCore {
       serial: (fn) => this.#serial(fn),
       presence: (key, online) => this.#onPresence(key, online),
       onReceived: (p) => opts.onReceived?.(p),
+      took: (row) => this.#took(row),
     };
   }
 
@@ -271,6 +272,28 @@ export class ClientCore {
   }
 
   #refreshing: Promise<void> = Promise.resolve();
+  /** Posts taken into the state without a build (#took), numbered; a build that began before one may have missed it. */
+  #taken: { n: number; row: PostRow }[] = [];
+  #takenN = 0;
+
+  /** A friend's stored envelope into the state (see Ctx.took), then announced. */
+  #took(row: PostRow): void {
+    const announce = () => {
+      stamp('recv.refreshed');
+      if (row.kind !== 'refused') this.#ctx.onReceived(row);
+    };
+    const next = this.#closed ? undefined : withPost(this.#ctx, this.#state, row);
+    if (!next) {
+      void this.#refresh().then(announce).catch((e) => this.#ctx.log.error('[bw] state not rebuilt after a post', e));
+      return;
+    }
+    this.#taken.push({ n: this.#takenN++, row });
+    if (next !== this.#state) {
+      this.#state = next;
+      this.#opts.onChange?.(this.#state);
+    }
+    announce();
+  }
   /** The build queued behind the one running, not started yet: later calls join it. */
   #waiting?: { patch: Partial<ClientState>; run: Promise<void> };
 
@@ -278,6 +301,7 @@ export class ClientCore {
     if (this.#closed) return;
     let next: ClientState;
     stamp('state.build');
+    const from = this.#takenN;
     try {
       next = await buildState(this.#ctx, this.#state, patch);
       stamp('state.built');
@@ -286,6 +310,12 @@ export class ClientCore {
       throw e;
     }
     if (this.#closed) return;
+    // Posts taken in while this build read the store may be missing from what it read: they are put back, and one
+    // more build (which reads after them) settles the count of unread ones.
+    const late = this.#taken.filter((t) => t.n >= from);
+    this.#taken = late;
+    for (const { row } of late) next = withPost(this.#ctx, next, row) ?? next;
+    if (late.length) void this.#refresh().catch((e) => this.#ctx.log.error('[bw] state not rebuilt after a post', e));
     this.#state = next;
     this.#opts.onChange?.(this.#state);
   }

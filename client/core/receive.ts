@@ -11,7 +11,7 @@ import { passOn } from './social.js';
 import { heldSeqs, requireMe, type Ctx } from './context.js';
 import { markMutual, onFriendRequest, openInvites } from './friends.js';
 import { inviteDrop, openDrop } from '../../shared/crypto/invite-drop.js';
-import { markDelivered, sendChannel } from './delivery.js';
+import { forgetLastSeq, markDelivered, sendChannel } from './delivery.js';
 import type { ItemRow, PostRow, Via } from './types.js';
 import { onBlobMessage } from './blobs.js';
 import { stamp } from './trace.js';
@@ -39,14 +39,16 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
   let row: PostRow;
   let refused: BwError | undefined;
   let forward: Admitted['forward'] = [];
+  /** Items stored in one transaction with the stream row (what most envelopes carry: a post, reply, reaction or card). */
+  let items: ItemRow[] = [];
   if (opened.post) {
     const post = opened.post;
     row = { author, seq: post.seq, ts: post.ts, body: post.body, via, received };
-    await ctx.store.putItem(itemFromV1(row));
+    items = [itemFromV1(row)];
   } else {
     const known = new Map<string, ItemRow>();
     const keys = keysNeeded(opened.items);
-    (await Promise.all(keys.map((key) => ctx.store.getItem(key)))).forEach((it, i) => it && known.set(keys[i]!, it));
+    (await ctx.store.getItems(keys)).forEach((it, i) => it && known.set(keys[i]!, it));
     let adm: Admitted | undefined;
     refused = opened.refused;
     try {
@@ -59,25 +61,31 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
     row = adm
       ? { author, seq: opened.seq, ts, body: adm.main.text ?? '', via, received, kind: adm.main.kind, item: adm.main.key }
       : { author, seq: opened.seq, ts, body: '', via, received, kind: 'refused', refused: refused!.code };
-    if (adm) await applyAdmitted(ctx, adm);
+    // An edit or delete also changes rows beside its item (the thread, photos): stored step by step as before.
+    if (adm && followUps(adm)) await applyAdmitted(ctx, adm);
+    else if (adm) items = adm.put;
     forward = adm?.forward ?? [];
   }
   stamp('recv.items');
   ctx.seen.add(`${row.author}:${row.seq}`);
-  await ctx.store.putPost(row);
+  await ctx.store.putBatch({ items, posts: [row] });
   stamp('recv.stored');
+  if (row.author === peerId(me.sigPub)) forgetLastSeq(ctx);
+  // Stored: it may be acknowledged now, before the bookkeeping that follows.
+  sendChannel(ctx, row.author, { t: 'ack', seq: row.seq });
+  // A new post goes into the state at once; anything else is rebuilt behind this envelope, not before the next one
+  // is opened (envelopes that arrive together share one build). Either way it is announced once the state holds it.
+  ctx.took(row);
   for (const f of forward) await passOn(ctx, f);
   stamp('recv.passed');
   await markMutual(ctx, row.author); // they seal posts for me: they hold me as a friend (relay-only mode learns it here)
-  // The state is rebuilt behind this envelope, not before the next one is opened: envelopes that arrive together (a
-  // mailbox page, a catch-up) share one build (client.ts #refresh), and a post is announced once the state holds it.
-  const announce = row.kind !== 'refused';
   stamp('recv.mutual');
-  void ctx.refresh().then(() => (stamp('recv.refreshed'), announce && ctx.onReceived(row))).catch((e) => ctx.log.error('[bw] state not rebuilt after a post', e));
-  sendChannel(ctx, row.author, { t: 'ack', seq: row.seq });
   if (refused) throw refused;
   return row;
 }
+
+/** Whether admitting changes more than its items: an edit or delete of a post (the plain list, the thread) or photos. */
+const followUps = (adm: Admitted): boolean => adm.blobs.length > 0 || adm.put.some((it) => it.kind === 'post' && it.seq !== undefined && !!(it.deleted || it.edited));
 
 /** Stores what a bundle changed; a delete also drops the thread under the post, and the plain list's copy of its text. */
 async function applyAdmitted(ctx: Ctx, adm: Admitted): Promise<void> {
@@ -99,16 +107,18 @@ async function dropKeys(ctx: Ctx): Promise<Set<string>> {
 
 /** Fetches, opens and acknowledges everything in my mailbox, page by page; then tells the authors what I hold. */
 export async function drainMailbox(ctx: Ctx): Promise<void> {
-  const drops = await dropKeys(ctx);
+  const drops = dropKeys(ctx); // read while the first page is fetched
+  drops.catch(() => undefined); // awaited below, where its failure is thrown
   for (;;) {
     stamp('mailbox.fetch');
     const { items } = await ctx.relay!.call('mailbox:fetch', { after: 0, limit: LIMITS.maxFetchPage });
     stamp('mailbox.fetched');
+    const dropped = await drops;
     if (!items.length) return;
     const got: string[] = [];
     for (const item of items) {
       try {
-        if (drops.has(item.from)) {
+        if (dropped.has(item.from)) {
           const req = openDrop(fromB64u(item.env, 'invite drop'));
           await onFriendRequest(ctx, req.k, req); // checks the token against my invites, and the card against k
           continue;

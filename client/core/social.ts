@@ -79,10 +79,8 @@ export async function post(ctx: Ctx, input: PostInput): Promise<Written> {
   stamp('post.ts');
   const key = itemKey(peerId(me.sigPub), s.item);
   const row = stored(ctx, s, key, { text: input.text, ...(input.photos?.length && { photos: input.photos }), audience: { ...(list && { list: list.name }), to } });
-  await ctx.store.putItem(row);
-  const sent = await send(ctx, [s.bytes], to, { kind: 'post', item: key, body: input.text });
-  await ctx.store.putItem({ ...row, seq: sent.seq });
-  await ctx.refresh();
+  // The item is stored with the send, in one transaction, before the post leaves.
+  const sent = await send(ctx, [s.bytes], to, { kind: 'post', item: key, body: input.text }, row);
   stamp('post.done');
   return { ...sent, key, id: s.item.id };
 }
