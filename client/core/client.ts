@@ -8,7 +8,7 @@ import { SignalDataSchema } from '../../shared/protocol.js';
 import { buildState, requireMe, withPost, type ClientState, type Ctx } from './context.js';
 import { isInitiator, systemClock, type Clock, type ClientStore, type ConnectRelay, type CreateMesh, type Logger } from './ports.js';
 import { answerInvite, block, dropFriendRequest, makeInvite, markMutual, onFriendRequest, pairFields, sendFriendRequest, unfriend, watch } from './friends.js';
-import { flushOutbox, markDelivered, sendChannel } from './delivery.js';
+import { flushOutbox, forgetLastSeq, markDelivered, sendChannel } from './delivery.js';
 import { deleteList, edit, markRead, post, react, remove, reply, saveList, saveProfile, type PostInput, type Written } from './social.js';
 import { loadFeed, type FeedPage } from './feed.js';
 import type { ListRow } from './types.js';
@@ -93,6 +93,7 @@ export class ClientCore {
     const { store, friends, blocked } = this.#ctx;
     // Run again (the browser shell, after another tab let go of this identity): nothing read before is kept.
     for (const held of [friends, blocked, this.#ctx.seen, this.#ctx.seenOf]) held.clear();
+    forgetLastSeq(this.#ctx); // another tab may have posted meanwhile
     this.#ctx.me = undefined;
     // Together: IndexedDB answers the three in about the time of one.
     const [row, friendRows, blockedRows] = await Promise.all([store.getIdentity(), store.listFriends(), store.listBlocked()]);
