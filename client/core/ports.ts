@@ -51,6 +51,11 @@ export interface ClientStore {
    * writes costs one round trip to IndexedDB, not one per row.
    */
   putBatch(batch: StoreBatch): Promise<void>;
+  /**
+   * Reads the items with these keys (undefined where none) and writes the batch `decide` makes of them, in one
+   * transaction: a received envelope's known items, then its rows. `decide` is synchronous; resolves with its batch.
+   */
+  putBatchWith(keys: readonly string[], decide: (known: (ItemRow | undefined)[]) => StoreBatch): Promise<StoreBatch>;
 
   /** The stream row (author, seq), if held. */
   getPost(author: string, seq: number): Promise<PostRow | undefined>;

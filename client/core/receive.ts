@@ -36,39 +36,44 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
   stamp('recv.opened');
   const author = peerId(opened.author);
   const received = ctx.clock.now();
-  let row: PostRow;
+  let row!: PostRow;
   let refused: BwError | undefined;
   let forward: Admitted['forward'] = [];
-  /** Items stored in one transaction with the stream row (what most envelopes carry: a post, reply, reaction or card). */
-  let items: ItemRow[] = [];
   if (opened.post) {
     const post = opened.post;
     row = { author, seq: post.seq, ts: post.ts, body: post.body, via, received };
-    items = [itemFromV1(row)];
+    await ctx.store.putBatch({ items: [itemFromV1(row)], posts: [row] });
+    ctx.seen.add(`${row.author}:${row.seq}`);
   } else {
-    const known = new Map<string, ItemRow>();
-    const keys = keysNeeded(opened.items);
-    (await ctx.store.getItems(keys)).forEach((it, i) => it && known.set(keys[i]!, it));
     let adm: Admitted | undefined;
-    refused = opened.refused;
-    try {
-      if (!refused) adm = admit(opened.items, author, { me: peerId(me.sigPub), items: known }, via, received, opened.seq);
-    } catch (e) {
-      if (!isBwError(e)) throw e;
-      refused = e;
+    // What it refers to is read and its rows written in one transaction (what most envelopes carry: a post, reply,
+    // reaction or card). An edit or delete also changes rows beside its item (the thread, photos): those are
+    // stored step by step after it, and the stream row last.
+    const written = await ctx.store.putBatchWith(keysNeeded(opened.items), (found) => {
+      const keys = keysNeeded(opened.items);
+      const known = new Map<string, ItemRow>();
+      found.forEach((it, i) => it && known.set(keys[i]!, it));
+      refused = opened.refused;
+      adm = undefined;
+      try {
+        if (!refused) adm = admit(opened.items, author, { me: peerId(me.sigPub), items: known }, via, received, opened.seq);
+      } catch (e) {
+        if (!isBwError(e)) throw e;
+        refused = e;
+      }
+      const ts = opened.items[0]?.item.ts ?? received;
+      row = adm
+        ? { author, seq: opened.seq, ts, body: adm.main.text ?? '', via, received, kind: adm.main.kind, item: adm.main.key }
+        : { author, seq: opened.seq, ts, body: '', via, received, kind: 'refused', refused: refused!.code };
+      return adm && followUps(adm) ? {} : { items: adm?.put ?? [], posts: [row] };
+    });
+    ctx.seen.add(`${row.author}:${row.seq}`);
+    if (!written.posts) {
+      await applyAdmitted(ctx, adm!);
+      await ctx.store.putBatch({ posts: [row] });
     }
-    const ts = opened.items[0]?.item.ts ?? received;
-    row = adm
-      ? { author, seq: opened.seq, ts, body: adm.main.text ?? '', via, received, kind: adm.main.kind, item: adm.main.key }
-      : { author, seq: opened.seq, ts, body: '', via, received, kind: 'refused', refused: refused!.code };
-    // An edit or delete also changes rows beside its item (the thread, photos): stored step by step as before.
-    if (adm && followUps(adm)) await applyAdmitted(ctx, adm);
-    else if (adm) items = adm.put;
-    forward = adm?.forward ?? [];
+    forward = (adm as Admitted | undefined)?.forward ?? [];
   }
-  stamp('recv.items');
-  ctx.seen.add(`${row.author}:${row.seq}`);
-  await ctx.store.putBatch({ items, posts: [row] });
   stamp('recv.stored');
   if (row.author === peerId(me.sigPub)) forgetLastSeq(ctx);
   // Stored: it may be acknowledged now, before the bookkeeping that follows.

@@ -63,6 +63,11 @@ export function memoryStore(): ClientStore {
       for (const i of b.items ?? []) items.set(i.key, clone(i));
       for (const p of b.posts ?? []) posts.set(pk(p.author, p.seq), clone(p));
     },
+    async putBatchWith(keys, decide) {
+      const b = decide(keys.map((key) => clone(items.get(key))));
+      await this.putBatch(b);
+      return b;
+    },
     putItem: async (row) => void items.set(row.key, clone(row)),
     getItem: async (key) => clone(items.get(key)),
     getItems: async (keys) => keys.map((key) => clone(items.get(key))),

@@ -187,6 +187,22 @@ export const storeCases: StoreCase[] = [
     },
   },
   {
+    what: 'putBatchWith: the items asked for (undefined where none) in order, then the batch made of them is written',
+    async run(s) {
+      await s.putItem(item('c', 'held', 5));
+      let saw: (ItemRow | undefined)[] = [];
+      const batch = await s.putBatchWith(['c:none', 'c:held'], (found) => {
+        saw = found;
+        return { items: [item('c', 'new', 6, { parent: found[1]!.key })], posts: [post('c', 1, 6)] };
+      });
+      same(saw, [undefined, item('c', 'held', 5)], 'what decide was given');
+      same(batch.items?.map((i) => i.key), ['c:new'], 'the batch it answers with');
+      same((await s.itemsByParent(['c:held'])).map((i) => i.key), ['c:new'], 'its item written');
+      same(await s.seqsOf('c'), [1], 'its stream row written');
+      same(await s.putBatchWith([], () => ({})), {}, 'nothing asked, nothing written');
+    },
+  },
+  {
     what: 'outbox: insertion order, delete by id and by recipient',
     async run(s) {
       for (const [to, seq] of [['x', 1], ['y', 1], ['x', 2]] as const) await s.addOutbox({ to, seq, env: `e${to}${seq}`, created: seq });
