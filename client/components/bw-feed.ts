@@ -224,7 +224,6 @@ export class BwFeed extends LitElement {
     const session = this.#ctl.session;
     if (!session) return;
     this.#pulling = (async () => {
-      stamp('feed.pull');
       try {
         const pages: FeedPage[] = [];
         let before: number | undefined;
@@ -239,7 +238,6 @@ export class BwFeed extends LitElement {
         const results = q ? (await session.feed({ search: q, limit: SEARCH })).items : undefined;
         if (session !== this.#ctl.session) return;
         this._pages = pages;
-        stamp('feed.pulled');
         if (q === this._query.trim()) this._results = results;
         this.#fetchImages(session);
       } catch (e) {
@@ -349,7 +347,6 @@ export class BwFeed extends LitElement {
   }
 
   protected override updated(_: PropertyValues): void {
-    stamp('feed.rendered');
     const s = this.#ctl.state;
     if (!s) return;
     const key = `${s.relay}/${s.direct}/${s.friends.length}`;
