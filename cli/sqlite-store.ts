@@ -7,7 +7,7 @@ import { BwError } from '../shared/errors.js';
 import { exportBackup, importBackup, type BackupOptions } from '../shared/crypto/backup.js';
 import { peerId } from '../shared/crypto/identity.js';
 import { checkIdentityRow } from '../client/core/identity-row.js';
-import { MAX_UNREAD, type ClientStore } from '../client/core/ports.js';
+import { MAX_UNREAD, type ClientStore, type StoreBatch } from '../client/core/ports.js';
 import type { BlobRow, IdentityRow, ItemRow, ListRow, OutboxRow, PostRow } from '../client/core/types.js';
 import { itemFromV1 } from '../client/core/items.js';
 import { searchWords } from '../client/core/words.js';
@@ -114,6 +114,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     const s = db.prepare(sql);
     return { all: (...p: P) => s.all(...p) as any[], get: (...p: P) => s.get(...p) as any, run: (...p: P) => s.run(...p) };
   };
+  /** A StoreBatch's puts, inside the caller's transaction. */
+  const putRows = ({ friends = [], items = [], posts = [] }: StoreBatch): void => {
+    for (const f of friends) ps.putFriend.run(f.key, enc(f));
+    for (const i of items) putItem(i);
+    for (const p of posts) ps.putPost.run(p.author, p.seq, p.ts, enc(p));
+  };
   const ps = {
     identity: q('SELECT * FROM identity WHERE id = ?'),
     putIdentity: q('INSERT OR REPLACE INTO identity (id, key, name, backup, created, seq_floor) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -214,6 +220,16 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       })();
       return changed;
     },
+    putBatch: async (batch) => db.transaction(() => putRows(batch))(),
+    putBatchWith: async (keys, decide) =>
+      db.transaction(() => {
+        const batch = decide(keys.map((key) => {
+          const r = ps.item.get(key);
+          return r && dec<ItemRow>(r.row);
+        }));
+        putRows(batch);
+        return batch;
+      })(),
     getPost: async (author, seq) => {
       const r = ps.post.get(author, seq);
       return r && dec<PostRow>(r.row);

@@ -1,5 +1,5 @@
 // Owns the browser's ClientStore: the core's store interface over the Dexie (IndexedDB) schema of client/db.ts.
-import { MAX_UNREAD, type ClientStore } from './core/ports.js';
+import { MAX_UNREAD, type ClientStore, type StoreBatch } from './core/ports.js';
 import type { ItemRow, PostRow } from './core/types.js';
 import { loadIdentity, openDb, toStoredItem, type BwDb, type StoredItem } from './db.js';
 import { matchesQuery, searchWords } from './core/words.js';
@@ -38,6 +38,10 @@ export function openDexieStore(name: string): ClientStore {
   // the first read after it. A failure is not lost: Dexie rejects every read with it.
   db.open().catch(() => undefined);
   const byAuthor = (author: string) => db.posts.where('author').equals(author);
+  /** A StoreBatch's puts, inside the caller's transaction. */
+  const putRows = async ({ friends = [], items = [], posts = [] }: StoreBatch): Promise<void> => {
+    await Promise.all([db.friends.bulkPut([...friends]), db.items.bulkPut(items.map(toStoredItem)), db.posts.bulkPut([...posts])]);
+  };
   return {
     getIdentity: () => loadIdentity(db),
     putIdentity: async (row) => void (await db.identity.put(row)),
@@ -70,6 +74,13 @@ export function openDexieStore(name: string): ClientStore {
       });
       return changed;
     },
+    putBatch: (batch) => db.transaction('rw', [db.friends, db.items, db.posts], () => putRows(batch)),
+    putBatchWith: (keys, decide) =>
+      db.transaction('rw', [db.friends, db.items, db.posts], async () => {
+        const batch = decide((await db.items.bulkGet([...keys])).map(fromStored));
+        await putRows(batch);
+        return batch;
+      }),
     getPost: (author, seq) => db.posts.get([author, seq] as unknown as string),
     putItem: async (row) => void (await db.items.put(toStoredItem(row))),
     getItem: async (key) => fromStored(await db.items.get(key)),

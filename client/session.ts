@@ -10,6 +10,7 @@ import { openDexieStore } from './dexie-store.js';
 import type { BlobDelivery, OutgoingBlob } from './core/blobs.js';
 import type { ImageRef } from '../shared/photo-ref.js';
 import { lazyMesh, lazyRelay } from './lazy-net.js';
+import { tracedStore } from './core/trace.js';
 
 export { MAX_BODY_CHARS } from '../shared/crypto/envelope.js';
 export { MAX_BIO_CHARS } from '../shared/crypto/content.js';
@@ -49,7 +50,7 @@ export class Session extends EventTarget {
   constructor(opts: SessionOptions) {
     super();
     this.#opts = opts;
-    const store = openDexieStore(opts.dbName);
+    const store = tracedStore(openDexieStore(opts.dbName));
     const core: CoreOptions = {
       store,
       // Socket.IO and simple-peer load after the store's first state: a chunk the feed's first paint does not wait for.

@@ -21,6 +21,7 @@ import './bw-backup.js';
 import './bw-avatar.js';
 import './bw-profile.js';
 import './bw-lists.js';
+import { stamp } from '../core/trace.js';
 
 const message = (e: unknown) => (isBwError(e) ? e.message : `Something went wrong: ${(e as Error)?.message ?? e}`);
 type Tab = 'home' | 'friends' | 'profile';
@@ -212,6 +213,7 @@ export class BwFeed extends LitElement {
 
   readonly #onPost = (e: Event) => {
     const { post } = (e as CustomEvent<PostEvent>).detail;
+    stamp('bw-post');
     const name = this.#ctl.state?.friends.find((f) => f.key === post.author)?.name ?? '';
     fire(this, 'bw-post', { author: post.author, authorName: name, seq: post.seq, ts: post.ts, body: post.body, via: post.via });
   };
@@ -453,6 +455,7 @@ export class BwFeed extends LitElement {
 
   #compose = (e: CustomEvent<{ body: string; audience?: string; photos?: File[] }>) => {
     e.preventDefault(); // keep the text and photos until the post is stored
+    stamp('compose');
     const box = e.target as HTMLElement & { _text: string; _files: { url: string }[] };
     const { body, audience, photos } = e.detail;
     return this.#run(async () => {

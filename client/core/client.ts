@@ -5,10 +5,10 @@ import { exportBackupV2, openBackup, type BackupOptions } from '../../shared/cry
 import { backupContents, restore } from './backup.js';
 import { parse } from '../../shared/validate.js';
 import { SignalDataSchema } from '../../shared/protocol.js';
-import { buildState, requireMe, type ClientState, type Ctx } from './context.js';
+import { buildState, requireMe, withPost, type ClientState, type Ctx } from './context.js';
 import { isInitiator, systemClock, type Clock, type ClientStore, type ConnectRelay, type CreateMesh, type Logger } from './ports.js';
 import { answerInvite, block, dropFriendRequest, makeInvite, markMutual, onFriendRequest, pairFields, sendFriendRequest, unfriend, watch } from './friends.js';
-import { flushOutbox, markDelivered, sendChannel } from './delivery.js';
+import { flushOutbox, forgetLastSeq, markDelivered, sendChannel } from './delivery.js';
 import { deleteList, edit, markRead, post, react, remove, reply, saveList, saveProfile, type PostInput, type Written } from './social.js';
 import { loadFeed, pageReads, type FeedPage } from './feed.js';
 import { addMyDevice, shareDevices } from './devices.js';
@@ -18,6 +18,7 @@ import { cursorFor, drainMailbox, onChannelMessage, sendReceipt } from './receiv
 import type { PostRow } from './types.js';
 import { fetchImage, flushBlobs, sendBlobs, stopBlobs, type BlobDelivery, type OutgoingBlob } from './blobs.js';
 import type { ImageRef } from '../../shared/photo-ref.js';
+import { stamp } from './trace.js';
 
 export interface CoreOptions {
   store: ClientStore;
@@ -71,6 +72,7 @@ export class ClientCore {
       serial: (fn) => this.#serial(fn),
       presence: (key, online) => this.#onPresence(key, online),
       onReceived: (p) => opts.onReceived?.(p),
+      took: (row) => this.#took(row),
     };
   }
 
@@ -98,6 +100,7 @@ export class ClientCore {
     const { store, friends, blocked } = this.#ctx;
     // Run again (the browser shell, after another tab let go of this identity): nothing read before is kept.
     for (const held of [friends, blocked, this.#ctx.seen, this.#ctx.seenOf]) held.clear();
+    forgetLastSeq(this.#ctx); // another tab may have posted meanwhile
     this.#ctx.me = undefined;
     // Together: IndexedDB answers the three in about the time of one. The feed's first page needs no identity to
     // start: its posts and read mark are read beside them.
@@ -217,7 +220,7 @@ export class ClientCore {
         await this.#refresh();
       }),
       close: () => void this.#refresh(),
-      message: (from, text) => this.#serial(() => onChannelMessage(ctx, from, text)),
+      message: (from, text) => (stamp('mesh.data'), this.#serial(() => (stamp('inbox.start'), onChannelMessage(ctx, from, text)))),
     });
     ctx.relay = ctx.connect(me, {
       status: (s, detail) => void this.#refresh({ relay: s, relayDetail: detail }),
@@ -239,7 +242,7 @@ export class ClientCore {
         ctx.mesh.signal(from, msg.signal);
       }),
       presence: (key, online) => this.#serial(() => this.#onPresence(key, online)),
-      mailbox: () => this.#serial(() => drainMailbox(ctx)),
+      mailbox: () => (stamp('relay.mailbox'), this.#serial(() => (stamp('inbox.start'), drainMailbox(ctx)))),
     });
   }
 
@@ -292,19 +295,50 @@ export class ClientCore {
   }
 
   #refreshing: Promise<void> = Promise.resolve();
+  /** Posts taken into the state without a build (#took), numbered; a build that began before one may have missed it. */
+  #taken: { n: number; row: PostRow }[] = [];
+  #takenN = 0;
+
+  /** A friend's stored envelope into the state (see Ctx.took), then announced. */
+  #took(row: PostRow): void {
+    const announce = () => {
+      stamp('recv.refreshed');
+      if (row.kind !== 'refused') this.#ctx.onReceived(row);
+    };
+    const next = this.#closed ? undefined : withPost(this.#ctx, this.#state, row);
+    if (!next) {
+      void this.#refresh().then(announce).catch((e) => this.#ctx.log.error('[bw] state not rebuilt after a post', e));
+      return;
+    }
+    this.#taken.push({ n: this.#takenN++, row });
+    if (next !== this.#state) {
+      this.#state = next;
+      this.#opts.onChange?.(this.#state);
+    }
+    announce();
+  }
   /** The build queued behind the one running, not started yet: later calls join it. */
   #waiting?: { patch: Partial<ClientState>; run: Promise<void> };
 
   async #rebuild(patch: Partial<ClientState>): Promise<void> {
     if (this.#closed) return;
     let next: ClientState;
+    stamp('state.build');
+    const from = this.#takenN;
     try {
       next = await buildState(this.#ctx, this.#state, patch);
+      stamp('state.built');
     } catch (e) {
       if (this.#closed) return; // the store closed under a refresh in flight: nobody is listening any more
       throw e;
     }
     if (this.#closed) return;
+    // Posts taken in while this build read the store may be missing from what it read: they are put back, and one
+    // more build (which reads after them) settles the count of unread ones.
+    const late = this.#taken.filter((t) => t.n >= from);
+    this.#taken = late;
+    for (const { row } of late) next = withPost(this.#ctx, next, row) ?? next;
+    if (late.length) void this.#refresh().catch((e) => this.#ctx.log.error('[bw] state not rebuilt after a post', e));
     this.#state = next;
     this.#opts.onChange?.(this.#state);
   }

@@ -1,7 +1,7 @@
 // Owns the core's shared running state (who I am, friends, who is online, what I hold) handed to its rule modules.
 import { BwError } from '../../shared/errors.js';
 import { fingerprint, peerId, safetyNumber, type Identity } from '../../shared/crypto/identity.js';
-import type { Clock, ClientStore, ConnectRelay, Logger, Mesh, RelayConnection, RelayStatus } from './ports.js';
+import { MAX_UNREAD, type Clock, type ClientStore, type ConnectRelay, type Logger, type Mesh, type RelayConnection, type RelayStatus } from './ports.js';
 import type { FriendRow, PostRow } from './types.js';
 import type { AudienceList } from './feed-view.js';
 import type { ImageRef } from '../../shared/photo-ref.js';
@@ -66,6 +66,13 @@ export interface Ctx {
   presence(key: string, online: boolean): Promise<void>;
   /** A friend's envelope was taken in (a post, reply, reaction, edit, delete, card or passed-on item; not a refused one). */
   onReceived(row: PostRow): void;
+  /**
+   * A friend's envelope is stored: the state takes it in (a new post at once, see withPost; anything else by a
+   * build) and then it is announced with onReceived, unless it was refused.
+   */
+  took(row: PostRow): void;
+  /** The read mark as the last state build read it (withPost counts a new post unread against it). */
+  readUpTo?: number;
 }
 
 export function requireMe(ctx: Pick<Ctx, 'me'>): Identity {
@@ -98,6 +105,24 @@ function storedDevices(ctx: Ctx, row: Parameters<typeof devicesOf>[0]): DeviceVi
 }
 
 /**
+ * The state with a friend's new post, just stored, taken in without reading the store (what the next build would
+ * read): into the plain list by ts, and unread if received after the read mark. Undefined when that cannot be
+ * known here (not a new post, or no build has read the read mark yet): the caller builds the state instead.
+ */
+export function withPost(ctx: Pick<Ctx, 'friends' | 'me' | 'readUpTo'>, prev: ClientState, row: PostRow): ClientState | undefined {
+  if ((row.kind !== undefined && row.kind !== 'post') || ctx.readUpTo === undefined || !ctx.me) return undefined;
+  const mine = peerId(ctx.me.sigPub);
+  if (row.author === mine) return undefined;
+  if (prev.posts.some((p) => p.author === row.author && p.seq === row.seq)) return prev; // a build read it already
+  const unread = Math.min(prev.unread + (row.received > ctx.readUpTo ? 1 : 0), MAX_UNREAD);
+  if (!row.body) return { ...prev, unread };
+  const at = prev.posts.findIndex((p) => p.ts <= row.ts);
+  const entry = { ...row, mine: false, authorName: ctx.friends.get(row.author)?.name ?? row.author.slice(0, 8) };
+  const posts = at < 0 ? [...prev.posts, entry] : [...prev.posts.slice(0, at), entry, ...prev.posts.slice(at)];
+  return { ...prev, posts: posts.slice(0, FEED_LIMIT), unread };
+}
+
+/**
  * The state a UI sees: public data only (no key ever leaves the core through it). Its reads go to the store at once,
  * not one after another: a build runs behind every change, and with IndexedDB each read waits its turn in a queue.
  */
@@ -108,7 +133,7 @@ export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<Cli
   const [recent, card, unread, lists, deviceRows] = await Promise.all([
     ctx.store.recentPosts(FEED_LIMIT),
     mine ? ctx.store.getItem(`${mine}:profile`) : undefined,
-    mine ? ctx.store.getMeta('readUpTo').then((readUpTo) => ctx.store.countUnread(mine, readUpTo ?? 0)) : 0,
+    mine ? ctx.store.getMeta('readUpTo').then((readUpTo) => ((ctx.readUpTo = readUpTo ?? 0), ctx.store.countUnread(mine, readUpTo ?? 0))) : 0,
     ctx.store.listLists(),
     ctx.store.getItems(friendKeys.map((k) => `${k}:devices`)),
   ]);

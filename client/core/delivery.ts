@@ -6,8 +6,9 @@ import { sealContent } from '../../shared/crypto/envelope.js';
 import { encodeBundle } from '../../shared/crypto/content.js';
 import type { ChannelMessage } from '../../shared/protocol.js';
 import { myKey, requireMe, type Ctx } from './context.js';
-import type { Delivery, PostRow } from './types.js';
+import type { Delivery, ItemRow, PostRow } from './types.js';
 import { streamOf } from '../sync.js';
+import { stamp } from './trace.js';
 
 /**
  * Where a restored identity's post numbering starts. A friend refuses a post whose (author, seq) it already holds as a
@@ -28,7 +29,7 @@ export type Sent = PostRow & { to: string[] };
 /**
  * The next number in my stream to a friend (envelope v2). A friend I had sent v1 posts continues above the highest
  * of those (their seq was my global counter); a restored identity starts at its floor, like v1 numbering. Kept on the
- * friend row (streamOut); only a row without it is looked up in my sends.
+ * friend row (streamOut, which the caller stores with the send); only a row without it is looked up in my sends.
  */
 export async function nextStream(ctx: Ctx, key: string): Promise<number> {
   const f = ctx.friends.get(key);
@@ -39,11 +40,16 @@ export async function nextStream(ctx: Ctx, key: string): Promise<number> {
     // Also above any v2 send to them on record (a friend removed and added again still holds my old stream).
     for (const p of await ctx.store.postsBy(myKey(ctx))) if (p.delivery && key in p.delivery) last = Math.max(last, p.streams?.[key] ?? p.seq);
   }
-  const n = Math.max(last + 1, ctx.seqFloor);
-  f.streamOut = n;
-  await ctx.store.putFriend(f);
-  return n;
+  return Math.max(last + 1, ctx.seqFloor);
 }
+
+/** My highest seq, read from the store once per core and then kept (sends are numbered one at a time, see exclusive). */
+const lastSeqs = new WeakMap<Ctx, number>();
+async function lastSeq(ctx: Ctx, mine: string): Promise<number> {
+  return lastSeqs.get(ctx) ?? ctx.store.lastSeq(mine);
+}
+/** A post of mine was stored by another path (e.g. taken in from elsewhere): the next send reads my highest seq again. */
+export const forgetLastSeq = (ctx: Ctx): void => void lastSeqs.delete(ctx);
 
 const numbering = new WeakMap<Ctx, Promise<unknown>>();
 /** Runs `fn` after every earlier numbering step of this core has finished. */
@@ -55,36 +61,51 @@ function exclusive<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T> {
 
 /**
  * Seals one bundle of signed items for exactly `to` (friends' keys), each with their next stream number, stores the
- * send and delivers it: direct, else the relay mailbox, else the outbox. Friends not in `to` get nothing at all.
+ * send (with `item`, my item it carries, numbered) and delivers it: direct, else the relay mailbox, else the outbox.
+ * Friends not in `to` get nothing at all.
  */
-export async function send(ctx: Ctx, items: readonly Uint8Array[], to: readonly string[], what: Pick<PostRow, 'kind' | 'item' | 'body'>): Promise<Sent> {
+export async function send(ctx: Ctx, items: readonly Uint8Array[], to: readonly string[], what: Pick<PostRow, 'kind' | 'item' | 'body'>, item?: ItemRow): Promise<Sent> {
   const me = requireMe(ctx);
   const mine = peerId(me.sigPub);
   const content = encodeBundle(items);
   const recipients = [...new Set(to)].filter((k) => ctx.friends.has(k));
   const ts = ctx.clock.now();
   // Numbers are taken and the send stored in one step, so two sends at once never share one. Every recipient's
-  // number is written at once, not one friend after another: nothing leaves before they all are.
+  // number, the send and its item are written in one transaction before anything leaves (a number a friend may hold
+  // is never handed out again, and catch-up knows whom the post was for); the rest of the bookkeeping comes after.
+  stamp('send.start');
   const { row, sealed } = await exclusive(ctx, async () => {
-    const [last, numbers] = await Promise.all([ctx.store.lastSeq(mine), Promise.all(recipients.map((k) => nextStream(ctx, k)))]);
+    stamp('send.exclusive');
+    const [last, numbers] = await Promise.all([lastSeq(ctx, mine), Promise.all(recipients.map((k) => nextStream(ctx, k)))]);
     const seq = Math.max(last + 1, ctx.seqFloor);
     const streams: Record<string, number> = Object.fromEntries(recipients.map((k, i) => [k, numbers[i]!]));
     const sealed = sealContent(me, content, recipients.map((k) => ({ sigPub: ctx.friends.get(k)!.sigPub, wrapKey: ctx.friends.get(k)!.wrapKey, stream: streams[k]! })));
     // Every recipient is recorded before anything is sent, so catch-up knows whom the post was for.
+    stamp('send.sealed');
     const delivery: Record<string, Delivery> = Object.fromEntries(recipients.map((k) => [k, 'queued' as Delivery]));
     const row: PostRow = { author: mine, seq, ts, ...what, via: 'self', received: ts, delivery, content: toB64u(content), streams };
-    await ctx.store.putPost(row);
+    const friends = recipients.map((k) => ({ ...ctx.friends.get(k)!, streamOut: streams[k]! }));
+    await ctx.store.putBatch({ friends, posts: [row], ...(item && { items: [{ ...item, seq }] }) });
+    for (const f of friends) {
+      const held = ctx.friends.get(f.key);
+      if (held) held.streamOut = f.streamOut;
+    }
+    lastSeqs.set(ctx, seq);
     ctx.seen.add(`${mine}:${seq}`);
+    stamp('send.stored');
     return { row, sealed };
   });
   const seq = row.seq;
   await Promise.all(sealed.map(async (s) => {
     const k = peerId(s.to);
     const how = await deliver(ctx, k, seq, toB64u(s.envelope));
+    stamp(`send.${how}`);
     await setDelivery(ctx, seq, k, how);
     if (how === 'queued') scheduleFlush(ctx);
   }));
+  stamp('send.marked');
   await ctx.refresh();
+  stamp('send.refreshed');
   return { ...((await ctx.store.getPost(mine, seq)) ?? row), to: recipients };
 }
 

@@ -46,6 +46,17 @@ export interface ClientStore {
    */
   editPosts(author: string, seq: number | undefined, edit: (p: PostRow) => boolean): Promise<boolean>;
 
+  /**
+   * Puts friend rows, items and stream rows in one transaction, all or none: what a send or a received envelope
+   * writes costs one round trip to IndexedDB, not one per row.
+   */
+  putBatch(batch: StoreBatch): Promise<void>;
+  /**
+   * Reads the items with these keys (undefined where none) and writes the batch `decide` makes of them, in one
+   * transaction: a received envelope's known items, then its rows. `decide` is synchronous; resolves with its batch.
+   */
+  putBatchWith(keys: readonly string[], decide: (known: (ItemRow | undefined)[]) => StoreBatch): Promise<StoreBatch>;
+
   /** The stream row (author, seq), if held. */
   getPost(author: string, seq: number): Promise<PostRow | undefined>;
 
@@ -89,6 +100,13 @@ export interface ClientStore {
   deleteBlob(id: string): Promise<void>;
 
   close(): void;
+}
+
+/** Rows ClientStore.putBatch writes together (each inserted or replaced by its key). */
+export interface StoreBatch {
+  friends?: readonly FriendRow[];
+  items?: readonly ItemRow[];
+  posts?: readonly PostRow[];
 }
 
 /** Where unread counting stops: it runs on every state change, so it must stay cheap with 100,000 posts unread. */

@@ -11,9 +11,10 @@ import { passOn } from './social.js';
 import { heldSeqs, requireMe, type Ctx } from './context.js';
 import { markMutual, onFriendRequest, openInvites } from './friends.js';
 import { inviteDrop, openDrop } from '../../shared/crypto/invite-drop.js';
-import { markDelivered, sendChannel } from './delivery.js';
+import { forgetLastSeq, markDelivered, sendChannel } from './delivery.js';
 import type { ItemRow, PostRow, Via } from './types.js';
 import { onBlobMessage } from './blobs.js';
+import { stamp } from './trace.js';
 
 /**
  * Verifies and opens a sealed envelope from a friend, stores its stream row and what it carries, passes replies and
@@ -22,54 +23,74 @@ import { onBlobMessage } from './blobs.js';
  * is then thrown with its code.
  */
 export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow> {
+  stamp('recv.start');
   const me = requireMe(ctx);
   const bytes = fromB64u(env, 'envelope');
   await heldSeqs(ctx, peerId(readHeader(bytes).author));
+  stamp('recv.held');
   const opened = openEnvelope(bytes, {
     me: me.sigPub,
     wrapKeyFor: (author) => ctx.friends.get(peerId(author))?.wrapKey,
     seen: (author, seq) => ctx.seen.has(`${peerId(author)}:${seq}`),
   });
+  stamp('recv.opened');
   const author = peerId(opened.author);
   const received = ctx.clock.now();
-  let row: PostRow;
+  let row!: PostRow;
   let refused: BwError | undefined;
   let forward: Admitted['forward'] = [];
   if (opened.post) {
     const post = opened.post;
     row = { author, seq: post.seq, ts: post.ts, body: post.body, via, received };
-    await ctx.store.putItem(itemFromV1(row));
+    await ctx.store.putBatch({ items: [itemFromV1(row)], posts: [row] });
+    ctx.seen.add(`${row.author}:${row.seq}`);
   } else {
-    const known = new Map<string, ItemRow>();
-    const keys = keysNeeded(opened.items);
-    (await Promise.all(keys.map((key) => ctx.store.getItem(key)))).forEach((it, i) => it && known.set(keys[i]!, it));
     let adm: Admitted | undefined;
-    refused = opened.refused;
-    try {
-      if (!refused) adm = admit(opened.items, author, { me: peerId(me.sigPub), items: known }, via, received, opened.seq);
-    } catch (e) {
-      if (!isBwError(e)) throw e;
-      refused = e;
+    // What it refers to is read and its rows written in one transaction (what most envelopes carry: a post, reply,
+    // reaction or card). An edit or delete also changes rows beside its item (the thread, photos): those are
+    // stored step by step after it, and the stream row last.
+    const written = await ctx.store.putBatchWith(keysNeeded(opened.items), (found) => {
+      const keys = keysNeeded(opened.items);
+      const known = new Map<string, ItemRow>();
+      found.forEach((it, i) => it && known.set(keys[i]!, it));
+      refused = opened.refused;
+      adm = undefined;
+      try {
+        if (!refused) adm = admit(opened.items, author, { me: peerId(me.sigPub), items: known }, via, received, opened.seq);
+      } catch (e) {
+        if (!isBwError(e)) throw e;
+        refused = e;
+      }
+      const ts = opened.items[0]?.item.ts ?? received;
+      row = adm
+        ? { author, seq: opened.seq, ts, body: adm.main.text ?? '', via, received, kind: adm.main.kind, item: adm.main.key }
+        : { author, seq: opened.seq, ts, body: '', via, received, kind: 'refused', refused: refused!.code };
+      return adm && followUps(adm) ? {} : { items: adm?.put ?? [], posts: [row] };
+    });
+    ctx.seen.add(`${row.author}:${row.seq}`);
+    if (!written.posts) {
+      await applyAdmitted(ctx, adm!);
+      await ctx.store.putBatch({ posts: [row] });
     }
-    const ts = opened.items[0]?.item.ts ?? received;
-    row = adm
-      ? { author, seq: opened.seq, ts, body: adm.main.text ?? '', via, received, kind: adm.main.kind, item: adm.main.key }
-      : { author, seq: opened.seq, ts, body: '', via, received, kind: 'refused', refused: refused!.code };
-    if (adm) await applyAdmitted(ctx, adm);
-    forward = adm?.forward ?? [];
+    forward = (adm as Admitted | undefined)?.forward ?? [];
   }
-  ctx.seen.add(`${row.author}:${row.seq}`);
-  await ctx.store.putPost(row);
-  for (const f of forward) await passOn(ctx, f);
-  await markMutual(ctx, row.author); // they seal posts for me: they hold me as a friend (relay-only mode learns it here)
-  // The state is rebuilt behind this envelope, not before the next one is opened: envelopes that arrive together (a
-  // mailbox page, a catch-up) share one build (client.ts #refresh), and a post is announced once the state holds it.
-  const announce = row.kind !== 'refused';
-  void ctx.refresh().then(() => announce && ctx.onReceived(row)).catch((e) => ctx.log.error('[bw] state not rebuilt after a post', e));
+  stamp('recv.stored');
+  if (row.author === peerId(me.sigPub)) forgetLastSeq(ctx);
+  // Stored: it may be acknowledged now, before the bookkeeping that follows.
   sendChannel(ctx, row.author, { t: 'ack', seq: row.seq });
+  // A new post goes into the state at once; anything else is rebuilt behind this envelope, not before the next one
+  // is opened (envelopes that arrive together share one build). Either way it is announced once the state holds it.
+  ctx.took(row);
+  for (const f of forward) await passOn(ctx, f);
+  stamp('recv.passed');
+  await markMutual(ctx, row.author); // they seal posts for me: they hold me as a friend (relay-only mode learns it here)
+  stamp('recv.mutual');
   if (refused) throw refused;
   return row;
 }
+
+/** Whether admitting changes more than its items: an edit or delete of a post (the plain list, the thread) or photos. */
+const followUps = (adm: Admitted): boolean => adm.blobs.length > 0 || adm.put.some((it) => it.kind === 'post' && it.seq !== undefined && !!(it.deleted || it.edited));
 
 /** Stores what a bundle changed; a delete also drops the thread under the post, and the plain list's copy of its text. */
 async function applyAdmitted(ctx: Ctx, adm: Admitted): Promise<void> {
@@ -91,14 +112,18 @@ async function dropKeys(ctx: Ctx): Promise<Set<string>> {
 
 /** Fetches, opens and acknowledges everything in my mailbox, page by page; then tells the authors what I hold. */
 export async function drainMailbox(ctx: Ctx): Promise<void> {
-  const drops = await dropKeys(ctx);
+  const drops = dropKeys(ctx); // read while the first page is fetched
+  drops.catch(() => undefined); // awaited below, where its failure is thrown
   for (;;) {
+    stamp('mailbox.fetch');
     const { items } = await ctx.relay!.call('mailbox:fetch', { after: 0, limit: LIMITS.maxFetchPage });
+    stamp('mailbox.fetched');
+    const dropped = await drops;
     if (!items.length) return;
     const got: string[] = [];
     for (const item of items) {
       try {
-        if (drops.has(item.from)) {
+        if (dropped.has(item.from)) {
           const req = openDrop(fromB64u(item.env, 'invite drop'));
           await onFriendRequest(ctx, req.k, req); // checks the token against my invites, and the card against k
           continue;
@@ -111,6 +136,7 @@ export async function drainMailbox(ctx: Ctx): Promise<void> {
       }
     }
     await ctx.relay!.call('mailbox:ack', { ids: items.map((i) => i.id) });
+    stamp('mailbox.acked');
     for (const author of new Set(got)) await sendReceipt(ctx, author);
   }
 }

@@ -8,6 +8,7 @@ import { myKey, requireMe, type Ctx } from './context.js';
 import { send, type Sent } from './delivery.js';
 import { itemKey, photoBlobIds } from './items.js';
 import type { ItemRow, ListRow } from './types.js';
+import { stamp } from './trace.js';
 
 export interface PostInput {
   text: string;
@@ -75,12 +76,12 @@ export async function post(ctx: Ctx, input: PostInput): Promise<Written> {
     to = friendsAmong(ctx, list.members);
   }
   const s = signItem(me, { kind: 'post', id: newItemId(), ts: ctx.clock.now(), text: input.text, ...(input.photos?.length && { photos: input.photos }) });
+  stamp('post.ts');
   const key = itemKey(peerId(me.sigPub), s.item);
   const row = stored(ctx, s, key, { text: input.text, ...(input.photos?.length && { photos: input.photos }), audience: { ...(list && { list: list.name }), to } });
-  await ctx.store.putItem(row);
-  const sent = await send(ctx, [s.bytes], to, { kind: 'post', item: key, body: input.text });
-  await ctx.store.putItem({ ...row, seq: sent.seq });
-  await ctx.refresh();
+  // The item is stored with the send, in one transaction, before the post leaves.
+  const sent = await send(ctx, [s.bytes], to, { kind: 'post', item: key, body: input.text }, row);
+  stamp('post.done');
   return { ...sent, key, id: s.item.id };
 }
 

@@ -58,6 +58,16 @@ export function memoryStore(): ClientStore {
       return changed;
     },
     getPost: async (author, seq) => clone(posts.get(pk(author, seq))),
+    async putBatch(b) {
+      for (const f of b.friends ?? []) friends.set(f.key, clone(f));
+      for (const i of b.items ?? []) items.set(i.key, clone(i));
+      for (const p of b.posts ?? []) posts.set(pk(p.author, p.seq), clone(p));
+    },
+    async putBatchWith(keys, decide) {
+      const b = decide(keys.map((key) => clone(items.get(key))));
+      await this.putBatch(b);
+      return b;
+    },
     putItem: async (row) => void items.set(row.key, clone(row)),
     getItem: async (key) => clone(items.get(key)),
     getItems: async (keys) => keys.map((key) => clone(items.get(key))),

@@ -166,6 +166,43 @@ export const storeCases: StoreCase[] = [
     },
   },
   {
+    what: 'putBatch: friends, items and stream rows written together, replacing by key; its items are found by search',
+    async run(s) {
+      const f: FriendRow = { key: 'kb', name: 'Bea', sigPub: new Uint8Array(32).fill(4), dhPub: new Uint8Array(32).fill(5), wrapKey: new Uint8Array(32).fill(6), mailboxOut: 'cap', mailboxAllow: 'tag', status: 'mutual', added: 1 };
+      await s.putFriend({ ...f, streamOut: 1 });
+      await s.putItem(item('a', 'old', 5, { text: 'before the batch' }));
+      await s.putBatch({
+        friends: [{ ...f, streamOut: 2 }],
+        items: [item('a', 'old', 5, { text: 'replaced in the batch' }), item('a', 'new', 6, { text: 'zebra crossing' })],
+        posts: [post('a', 1, 5), post('a', 2, 6, { kind: 'post', item: 'a:new' })],
+      });
+      same(await s.listFriends(), [{ ...f, streamOut: 2 }], 'friend replaced');
+      same((await s.getItem('a:old'))?.text, 'replaced in the batch', 'item replaced');
+      same((await s.searchPosts('zebra', 10)).map((i) => i.key), ['a:new'], 'a batch item is indexed for search');
+      same(await s.seqsOf('a'), [1, 2], 'stream rows');
+      same(await s.getPost('a', 2), post('a', 2, 6, { kind: 'post', item: 'a:new' }), 'stream row round trip');
+      await s.putBatch({});
+      await s.putBatch({ posts: [post('b', 1, 7)] });
+      same(await s.lastSeq('b'), 1, 'a batch of one kind of row');
+    },
+  },
+  {
+    what: 'putBatchWith: the items asked for (undefined where none) in order, then the batch made of them is written',
+    async run(s) {
+      await s.putItem(item('c', 'held', 5));
+      let saw: (ItemRow | undefined)[] = [];
+      const batch = await s.putBatchWith(['c:none', 'c:held'], (found) => {
+        saw = found;
+        return { items: [item('c', 'new', 6, { parent: found[1]!.key })], posts: [post('c', 1, 6)] };
+      });
+      same(saw, [undefined, item('c', 'held', 5)], 'what decide was given');
+      same(batch.items?.map((i) => i.key), ['c:new'], 'the batch it answers with');
+      same((await s.itemsByParent(['c:held'])).map((i) => i.key), ['c:new'], 'its item written');
+      same(await s.seqsOf('c'), [1], 'its stream row written');
+      same(await s.putBatchWith([], () => ({})), {}, 'nothing asked, nothing written');
+    },
+  },
+  {
     what: 'outbox: insertion order, delete by id and by recipient',
     async run(s) {
       for (const [to, seq] of [['x', 1], ['y', 1], ['x', 2]] as const) await s.addOutbox({ to, seq, env: `e${to}${seq}`, created: seq });
