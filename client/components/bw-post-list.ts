@@ -5,11 +5,17 @@ import type { FeedItem } from '../core/feed-view.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
 import { plural, warmRelativeTime } from './format.js';
+import { cardRuns } from './card-runs.js';
 import './bw-post.js';
 
-/** Cards rendered first (a screenful), then per step as the end comes near (offscreen cards skip layout: content-visibility). */
+/** Cards rendered first (a screenful), then per step as the end comes near (offscreen runs skip layout: content-visibility). */
 export const FIRST = 8;
 export const PAGE = 10;
+/**
+ * Cards per run. A run, not each card, is what skips style, layout and paint off screen: with a card each, the
+ * browser checked every card's visibility and laid out the whole list each frame (time grew with the cards loaded).
+ */
+export const RUN = 20;
 
 /**
  * @prop items - FeedItem[], newest first
@@ -31,8 +37,9 @@ export class BwPostList extends LitElement {
   };
   static override styles = [theme, css`
     :host { display: block; }
-    ol { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
-    li { content-visibility: auto; contain-intrinsic-size: auto 150px; }
+    /* Block flow, not grid: a grid lays out every card again when one is added. */
+    .run { content-visibility: auto; contain-intrinsic-size: auto 3200px; }
+    .run + .run, .card + .card { margin-top: 10px; }
     .pill-wrap { position: sticky; top: 8px; z-index: 2; display: flex; justify-content: center; height: 0; overflow: visible; }
     .pill { box-shadow: 0 4px 14px rgb(0 0 0 / 0.2); }
     .top { height: 1px; }
@@ -49,6 +56,8 @@ export class BwPostList extends LitElement {
   #atTop = true;
   #timer?: ReturnType<typeof setInterval>;
   #io?: IntersectionObserver;
+  /** Which run each card is in (see cardRuns). */
+  #runOf: ReadonlyMap<string, number> = new Map();
 
   constructor() {
     super();
@@ -133,6 +142,12 @@ export class BwPostList extends LitElement {
     return this.#candidates().slice(0, this._limit);
   }
 
+  #runs(shown: FeedItem[]) {
+    const { runs, runOf } = cardRuns(shown, (p) => p.id, this.#runOf, RUN);
+    this.#runOf = runOf;
+    return runs;
+  }
+
   override render() {
     if (!this.items.length) return html`<div class="empty muted" role="status"><slot name="empty">No posts yet.</slot></div>`;
     const waiting = this.#waiting().length;
@@ -141,7 +156,8 @@ export class BwPostList extends LitElement {
     return html`
       ${waiting ? html`<div class="pill-wrap"><button type="button" part="new-posts" class="pill" @click=${() => this.showNew()}>↑ ${plural(waiting, 'new post', 'new posts')}</button></div>` : nothing}
       <div class="top"></div>
-      <ol aria-label="Posts">${repeat(shown, (p) => p.id, (p) => html`<li><bw-post .item=${p} .now=${this._now}></bw-post></li>`)}</ol>
+      <div role="list" aria-label="Posts">${repeat(this.#runs(shown), (r) => r.key, (r) => html`<div class="run">${repeat(r.items, (p) => p.id, (p) => html`
+        <div role="listitem" class="card"><bw-post .item=${p} .now=${this._now}></bw-post></div>`)}</div>`)}</div>
       <div class="end">${more ? html`<button type="button" part="more" class="ghost" @click=${this.#more}>Show older posts</button>` : html`<span class="muted">That’s everything.</span>`}</div>`;
   }
 }
