@@ -36,10 +36,11 @@ export class BwPostList extends LitElement {
     _held: { state: true },
   };
   static override styles = [theme, css`
-    :host { display: block; }
+    /* The list's own text (the end, the empty state) sits on the theme's surface, as inside <bw-feed>, whatever the page's colour. */
+    :host { display: block; background: var(--_surface); }
     /* Block flow, not grid: a grid lays out every card again when one is added. */
     .run { content-visibility: auto; contain-intrinsic-size: auto 3200px; }
-    .run + .run, .card + .card { margin-top: 10px; }
+    .run + .run, .post + .post { margin-top: 10px; }
     .pill-wrap { position: sticky; top: 8px; z-index: 2; display: flex; justify-content: center; height: 0; overflow: visible; }
     .pill { box-shadow: 0 4px 14px rgb(0 0 0 / 0.2); }
     .top { height: 1px; }
@@ -58,6 +59,8 @@ export class BwPostList extends LitElement {
   #io?: IntersectionObserver;
   /** Which run each card is in (see cardRuns). */
   #runOf: ReadonlyMap<string, number> = new Map();
+  /** The last card rendered (see willUpdate). */
+  #lastShown?: string;
 
   constructor() {
     super();
@@ -105,6 +108,9 @@ export class BwPostList extends LitElement {
     if (changed.has('items')) {
       // Held only while live and away from the top; the first items, and everything at the top, show at once.
       if (!this.live || this.#atTop || this._held === Infinity) this._held = this.items.length ? this.items[0]!.ts : Infinity;
+      // Posts shown above the cards push them down, not off the end: a card dropped would lose its open thread, draft or focus.
+      const last = this.#lastShown === undefined ? -1 : this.#candidates().findIndex((i) => i.id === this.#lastShown);
+      if (last >= this._limit) this._limit = last + 1;
     }
   }
 
@@ -153,11 +159,12 @@ export class BwPostList extends LitElement {
     const waiting = this.#waiting().length;
     const shown = this.#visible();
     const more = shown.length < this.#candidates().length || this.hasMore;
+    this.#lastShown = shown.at(-1)?.id;
     return html`
       ${waiting ? html`<div class="pill-wrap"><button type="button" part="new-posts" class="pill" @click=${() => this.showNew()}>↑ ${plural(waiting, 'new post', 'new posts')}</button></div>` : nothing}
       <div class="top"></div>
       <div role="list" aria-label="Posts">${repeat(this.#runs(shown), (r) => r.key, (r) => html`<div class="run">${repeat(r.items, (p) => p.id, (p) => html`
-        <div role="listitem" class="card"><bw-post .item=${p} .now=${this._now}></bw-post></div>`)}</div>`)}</div>
+        <div role="listitem" class="post"><bw-post .item=${p} .now=${this._now}></bw-post></div>`)}</div>`)}</div>
       <div class="end">${more ? html`<button type="button" part="more" class="ghost" @click=${this.#more}>Show older posts</button>` : html`<span class="muted">That’s everything.</span>`}</div>`;
   }
 }
