@@ -1,11 +1,12 @@
 // Owns <bw-post-list>: the feed of post cards, newest first, rendered a page at a time, with a "new posts" pill.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
+import { guard } from 'lit/directives/guard.js';
 import type { FeedItem } from '../core/feed-view.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
 import { plural, warmRelativeTime } from './format.js';
-import { cardRuns } from './card-runs.js';
+import { cardRuns, keepRunItems } from './card-runs.js';
 import './bw-post.js';
 
 /** Cards rendered first (a screenful), then per step as the end comes near (offscreen runs skip layout: content-visibility). */
@@ -59,6 +60,8 @@ export class BwPostList extends LitElement {
   #io?: IntersectionObserver;
   /** Which run each card is in (see cardRuns). */
   #runOf: ReadonlyMap<string, number> = new Map();
+  /** Each run's items as last rendered (see keepRunItems). */
+  #runItems: ReadonlyMap<number, FeedItem[]> = new Map();
   /** The last card rendered (see willUpdate). */
   #lastShown?: string;
 
@@ -151,9 +154,11 @@ export class BwPostList extends LitElement {
   #runs(shown: FeedItem[]) {
     const { runs, runOf } = cardRuns(shown, (p) => p.id, this.#runOf, RUN);
     this.#runOf = runOf;
+    this.#runItems = keepRunItems(runs, this.#runItems);
     return runs;
   }
 
+  // A run whose cards and time did not change is skipped whole (guard), so an update walks the runs, not every card.
   override render() {
     if (!this.items.length) return html`<div class="empty muted" role="status"><slot name="empty">No posts yet.</slot></div>`;
     const waiting = this.#waiting().length;
@@ -163,8 +168,8 @@ export class BwPostList extends LitElement {
     return html`
       ${waiting ? html`<div class="pill-wrap"><button type="button" part="new-posts" class="pill" @click=${() => this.showNew()}>↑ ${plural(waiting, 'new post', 'new posts')}</button></div>` : nothing}
       <div class="top"></div>
-      <div role="list" aria-label="Posts">${repeat(this.#runs(shown), (r) => r.key, (r) => html`<div class="run">${repeat(r.items, (p) => p.id, (p) => html`
-        <div role="listitem" class="post"><bw-post .item=${p} .now=${this._now}></bw-post></div>`)}</div>`)}</div>
+      <div role="list" aria-label="Posts">${repeat(this.#runs(shown), (r) => r.key, (r) => html`<div class="run">${guard([r.items, this._now], () => repeat(r.items, (p) => p.id, (p) => html`
+        <div role="listitem" class="post"><bw-post .item=${p} .now=${this._now}></bw-post></div>`))}</div>`)}</div>
       <div class="end">${more ? html`<button type="button" part="more" class="ghost" @click=${this.#more}>Show older posts</button>` : html`<span class="muted">That’s everything.</span>`}</div>`;
   }
 }

@@ -55,3 +55,17 @@ export function cardRuns<T>(items: readonly T[], id: (t: T) => string, prev: Rea
   });
   return { runs, runOf };
 }
+
+/**
+ * `runs` with each run's `items` array replaced by the previous one of the same key when it holds the same items, so a
+ * view can skip an unchanged run by identity (Lit's guard) instead of walking its cards. Returns the map to pass next time.
+ */
+export function keepRunItems<T>(runs: Run<T>[], prev: ReadonlyMap<number, T[]>): Map<number, T[]> {
+  const next = new Map<number, T[]>();
+  for (const r of runs) {
+    const old = prev.get(r.key);
+    if (old && old.length === r.items.length && old.every((x, i) => x === r.items[i])) r.items = old;
+    next.set(r.key, r.items);
+  }
+  return next;
+}
