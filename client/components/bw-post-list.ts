@@ -9,9 +9,14 @@ import { plural, warmRelativeTime } from './format.js';
 import { cardRuns, keepRunItems } from './card-runs.js';
 import './bw-post.js';
 
-/** Cards rendered first (a screenful), then per step as the end comes near (offscreen runs skip layout: content-visibility). */
+/** Cards rendered first (a screenful); then SLICE per frame while the end is in reach, or PAGE per "Show older posts" press. */
 export const FIRST = 8;
 export const PAGE = 10;
+/**
+ * Cards added per frame while the end is in reach (the list re-observes it after each update, so this repeats each
+ * frame): a few cards every frame rather than a page in one frame, which was the scroll's slowest frame.
+ */
+export const SLICE = 3;
 /**
  * Cards per run. A run, not each card, is what skips style, layout and paint off screen: with a card each, the
  * browser checked every card's visibility and laid out the whole list each frame (time grew with the cards loaded).
@@ -124,7 +129,7 @@ export class BwPostList extends LitElement {
           if (e.target.classList.contains('top')) {
             this.#atTop = e.isIntersecting;
             if (this.#atTop && this.#waiting().length) this._held = Infinity;
-          } else if (e.isIntersecting) this.#more();
+          } else if (e.isIntersecting) this.#more(SLICE);
         }
       }, { rootMargin: '0px 0px 800px 0px' });
     }
@@ -136,9 +141,9 @@ export class BwPostList extends LitElement {
     return this._held === Infinity ? [] : this.items.filter((i) => i.ts > this._held && !i.mine);
   }
 
-  #more = () => {
+  #more = (step: number) => {
     const shown = this.#visible().length;
-    if (shown < this.#candidates().length) this._limit += PAGE;
+    if (shown < this.#candidates().length) this._limit += step;
     else if (this.hasMore && this.items.length) fire(this, 'bw-more', { before: this.items[this.items.length - 1]!.ts });
   };
 
@@ -170,7 +175,7 @@ export class BwPostList extends LitElement {
       <div class="top"></div>
       <div role="list" aria-label="Posts">${repeat(this.#runs(shown), (r) => r.key, (r) => html`<div class="run">${guard([r.items, this._now], () => repeat(r.items, (p) => p.id, (p) => html`
         <div role="listitem" class="post"><bw-post .item=${p} .now=${this._now}></bw-post></div>`))}</div>`)}</div>
-      <div class="end">${more ? html`<button type="button" part="more" class="ghost" @click=${this.#more}>Show older posts</button>` : html`<span class="muted">That’s everything.</span>`}</div>`;
+      <div class="end">${more ? html`<button type="button" part="more" class="ghost" @click=${() => this.#more(PAGE)}>Show older posts</button>` : html`<span class="muted">That’s everything.</span>`}</div>`;
   }
 }
 customElements.get('bw-post-list') || customElements.define('bw-post-list', BwPostList);
