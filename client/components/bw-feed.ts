@@ -12,6 +12,7 @@ import { theme } from './theme.js';
 import { fire } from './events.js';
 import { fullTime, plural } from './format.js';
 import { searchIcon } from './icons.js';
+import { keepSame } from './keep-same.js';
 import type { BwPostList } from './bw-post-list.js';
 import './bw-onboarding.js';
 import './bw-invite.js';
@@ -165,6 +166,11 @@ export class BwFeed extends LitElement {
   #marking = false;
   /** Memo of the feed decorated with image URLs. */
   #memo?: { key: unknown[]; items: FeedItem[] };
+  /** The feed's and the search's items last shown, by id: an item whose data did not change stays the same object. */
+  #shown = new Map<string, FeedItem>();
+  #found = new Map<string, FeedItem>();
+  /** Memo of the search results decorated with image URLs. */
+  #foundMemo?: { key: unknown[]; items: FeedItem[] };
 
   readonly #ctl = new SessionController(this, () => ({ relay: this.relay, dbName: this.dbName, direct: !this.noDirect }), (e) => this.#onPost(e));
 
@@ -566,9 +572,28 @@ export class BwFeed extends LitElement {
     if (!this.#memo || !this.#memo.key.every((k, i) => k === key[i])) {
       const seen = new Set<string>();
       const items = this._pages.flatMap((p) => p.items).filter((i) => !seen.has(i.id) && !!seen.add(i.id));
-      this.#memo = { key, items: this.#decorate(items) };
+      // Reloaded pages and image URLs arriving make new objects for every item: keep the unchanged ones identical, so
+      // only their cards re-render (not all the cards loaded) when a page arrives or a post changes.
+      const kept = keepSame(this.#decorate(items), this.#shown, (i) => i.id, this.#memo?.items);
+      this.#shown = kept.byId;
+      this.#memo = { key, items: kept.items };
     }
     return { items: this.#memo.items, people };
+  }
+
+  #searchResults(): FeedItem[] | undefined {
+    if (!this._results) {
+      this.#found = new Map();
+      this.#foundMemo = undefined;
+      return undefined;
+    }
+    const key = [this._results, this._images];
+    if (!this.#foundMemo || !this.#foundMemo.key.every((k, i) => k === key[i])) {
+      const kept = keepSame(this.#decorate(this._results), this.#found, (i) => i.id, this.#foundMemo?.items);
+      this.#found = kept.byId;
+      this.#foundMemo = { key, items: kept.items };
+    }
+    return this.#foundMemo.items;
   }
 
   #friendStatus(f: SessionState['friends'][number]): string {
@@ -576,7 +601,7 @@ export class BwFeed extends LitElement {
   }
 
   #home(s: SessionState, items: FeedItem[], people: Map<string, PersonView>, lists: AudienceList[]) {
-    const results = this._results && this.#decorate(this._results);
+    const results = this.#searchResults();
     void people;
     const online = s.friends.filter((f) => f.online).length;
     return html`

@@ -1,15 +1,27 @@
 // Owns <bw-post-list>: the feed of post cards, newest first, rendered a page at a time, with a "new posts" pill.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
+import { guard } from 'lit/directives/guard.js';
 import type { FeedItem } from '../core/feed-view.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
 import { plural, warmRelativeTime } from './format.js';
+import { cardRuns, keepRunItems } from './card-runs.js';
 import './bw-post.js';
 
-/** Cards rendered first (a screenful), then per step as the end comes near (offscreen cards skip layout: content-visibility). */
+/** Cards rendered first (a screenful); then SLICE per frame while the end is in reach, or PAGE per "Show older posts" press. */
 export const FIRST = 8;
 export const PAGE = 10;
+/**
+ * Cards added per frame while the end is in reach (the list re-observes it after each update, so this repeats each
+ * frame): a few cards every frame rather than a page in one frame, which was the scroll's slowest frame.
+ */
+export const SLICE = 3;
+/**
+ * Cards per run. A run, not each card, is what skips style, layout and paint off screen: with a card each, the
+ * browser checked every card's visibility and laid out the whole list each frame (time grew with the cards loaded).
+ */
+export const RUN = 20;
 
 /**
  * @prop items - FeedItem[], newest first
@@ -30,9 +42,11 @@ export class BwPostList extends LitElement {
     _held: { state: true },
   };
   static override styles = [theme, css`
-    :host { display: block; }
-    ol { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
-    li { content-visibility: auto; contain-intrinsic-size: auto 150px; }
+    /* The list's own text (the end, the empty state) sits on the theme's surface, as inside <bw-feed>, whatever the page's colour. */
+    :host { display: block; background: var(--_surface); }
+    /* Block flow, not grid: a grid lays out every card again when one is added. */
+    .run { content-visibility: auto; contain-intrinsic-size: auto 3200px; }
+    .run + .run, .post + .post { margin-top: 10px; }
     .pill-wrap { position: sticky; top: 8px; z-index: 2; display: flex; justify-content: center; height: 0; overflow: visible; }
     .pill { box-shadow: 0 4px 14px rgb(0 0 0 / 0.2); }
     .top { height: 1px; }
@@ -49,6 +63,12 @@ export class BwPostList extends LitElement {
   #atTop = true;
   #timer?: ReturnType<typeof setInterval>;
   #io?: IntersectionObserver;
+  /** Which run each card is in (see cardRuns). */
+  #runOf: ReadonlyMap<string, number> = new Map();
+  /** Each run's items as last rendered (see keepRunItems). */
+  #runItems: ReadonlyMap<number, FeedItem[]> = new Map();
+  /** The last card rendered (see willUpdate). */
+  #lastShown?: string;
 
   constructor() {
     super();
@@ -96,6 +116,9 @@ export class BwPostList extends LitElement {
     if (changed.has('items')) {
       // Held only while live and away from the top; the first items, and everything at the top, show at once.
       if (!this.live || this.#atTop || this._held === Infinity) this._held = this.items.length ? this.items[0]!.ts : Infinity;
+      // Posts shown above the cards push them down, not off the end: a card dropped would lose its open thread, draft or focus.
+      const last = this.#lastShown === undefined ? -1 : this.#candidates().findIndex((i) => i.id === this.#lastShown);
+      if (last >= this._limit) this._limit = last + 1;
     }
   }
 
@@ -106,7 +129,7 @@ export class BwPostList extends LitElement {
           if (e.target.classList.contains('top')) {
             this.#atTop = e.isIntersecting;
             if (this.#atTop && this.#waiting().length) this._held = Infinity;
-          } else if (e.isIntersecting) this.#more();
+          } else if (e.isIntersecting) this.#more(SLICE);
         }
       }, { rootMargin: '0px 0px 800px 0px' });
     }
@@ -118,9 +141,9 @@ export class BwPostList extends LitElement {
     return this._held === Infinity ? [] : this.items.filter((i) => i.ts > this._held && !i.mine);
   }
 
-  #more = () => {
+  #more = (step: number) => {
     const shown = this.#visible().length;
-    if (shown < this.#candidates().length) this._limit += PAGE;
+    if (shown < this.#candidates().length) this._limit += step;
     else if (this.hasMore && this.items.length) fire(this, 'bw-more', { before: this.items[this.items.length - 1]!.ts });
   };
 
@@ -133,16 +156,26 @@ export class BwPostList extends LitElement {
     return this.#candidates().slice(0, this._limit);
   }
 
+  #runs(shown: FeedItem[]) {
+    const { runs, runOf } = cardRuns(shown, (p) => p.id, this.#runOf, RUN);
+    this.#runOf = runOf;
+    this.#runItems = keepRunItems(runs, this.#runItems);
+    return runs;
+  }
+
+  // A run whose cards and time did not change is skipped whole (guard), so an update walks the runs, not every card.
   override render() {
     if (!this.items.length) return html`<div class="empty muted" role="status"><slot name="empty">No posts yet.</slot></div>`;
     const waiting = this.#waiting().length;
     const shown = this.#visible();
     const more = shown.length < this.#candidates().length || this.hasMore;
+    this.#lastShown = shown.at(-1)?.id;
     return html`
       ${waiting ? html`<div class="pill-wrap"><button type="button" part="new-posts" class="pill" @click=${() => this.showNew()}>↑ ${plural(waiting, 'new post', 'new posts')}</button></div>` : nothing}
       <div class="top"></div>
-      <ol aria-label="Posts">${repeat(shown, (p) => p.id, (p) => html`<li><bw-post .item=${p} .now=${this._now}></bw-post></li>`)}</ol>
-      <div class="end">${more ? html`<button type="button" part="more" class="ghost" @click=${this.#more}>Show older posts</button>` : html`<span class="muted">That’s everything.</span>`}</div>`;
+      <div role="list" aria-label="Posts">${repeat(this.#runs(shown), (r) => r.key, (r) => html`<div class="run">${guard([r.items, this._now], () => repeat(r.items, (p) => p.id, (p) => html`
+        <div role="listitem" class="post"><bw-post .item=${p} .now=${this._now}></bw-post></div>`))}</div>`)}</div>
+      <div class="end">${more ? html`<button type="button" part="more" class="ghost" @click=${() => this.#more(PAGE)}>Show older posts</button>` : html`<span class="muted">That’s everything.</span>`}</div>`;
   }
 }
 customElements.get('bw-post-list') || customElements.define('bw-post-list', BwPostList);

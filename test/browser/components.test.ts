@@ -173,6 +173,26 @@ describe('<bw-post-list>', () => {
     const ev = await oneEvent(el, 'bw-more');
     expect(ev.detail).to.deep.equal({ before: 100_000 - 44 });
   });
+
+  it('a card keeps its open thread and reply draft while posts are added above it and the list grows below it', async () => {
+    const many = Array.from({ length: 30 }, (_, i) => item({ id: `k1:${i}`, ts: 100_000 - i, body: `post ${i}` }));
+    const el = await fixture<BwPostList>(html`<bw-post-list has-more .items=${many}></bw-post-list>`);
+    const card = cards(el).find((c) => c.item.id === 'k1:5')!;
+    await card.updateComplete;
+    inCard(card, 'button[name=thread]').click();
+    await card.updateComplete;
+    type(inCard(card, 'textarea[name=reply]') as HTMLTextAreaElement, 'half a thought');
+    el.items = [...Array.from({ length: 25 }, (_, i) => item({ id: `k1:new${i}`, ts: 200_000 - i, body: `newer ${i}` })), ...many];
+    await el.updateComplete;
+    (el.shadowRoot!.querySelector('[part=more]') as HTMLButtonElement).click();
+    await el.updateComplete;
+    const after = cards(el).find((c) => c.item.id === 'k1:5');
+    // Compared as a boolean: a failed assertion holding an element never reaches the runner (Web Test Runner hangs
+    // serializing the element's object graph for the diff).
+    expect(after === card, 'the same card element, not a new one').to.equal(true);
+    expect(card.open).to.equal(true);
+    expect((inCard(card, 'textarea[name=reply]') as HTMLTextAreaElement).value).to.equal('half a thought');
+  });
 });
 
 describe('<bw-post>', () => {
