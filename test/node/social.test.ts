@@ -69,7 +69,10 @@ async function befriend(a: User, b: User): Promise<void> {
   await a.core.idle();
   await b.core.acceptInvite(code);
   await a.until((s) => s.friends.some((f) => f.key === b.key && f.status === 'mutual'));
-  await b.core.idle();
+  // Settled: each holds the other's device list (what a new friendship sends first), nothing more in flight.
+  await b.until((s) => s.friends.some((f) => f.key === a.key && f.devices.length > 0));
+  await a.until((s) => s.friends.some((f) => f.key === b.key && f.devices.length > 0));
+  await Promise.all([a.core.idle(), b.core.idle()]);
 }
 
 const find = (p: FeedPage, text: string) => p.items.find((i) => i.body === text || i.replies.some((r) => r.body === text));
@@ -211,7 +214,7 @@ test('bad input is refused with its named error, and nothing after it is lost or
     relay.inject(ann.key, peerId(from.sigPub), toB64u(s!.envelope));
     await Promise.resolve(); // the relay's mailbox notice (a microtask) reaches Ann's queue
     await ann.core.idle();
-    assert.equal(ann.refused.length, before + 1, `${c.what}: one refusal`);
+    assert.equal(ann.refused.length, before + 1, `${c.what}: one refusal, not ${JSON.stringify(ann.refused.slice(before))}`);
     assert.match(ann.refused.at(-1)!, new RegExp(`\\b${c.code}\\b`), c.what);
   }
   annRow.streamOut = stream;
