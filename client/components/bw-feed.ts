@@ -630,6 +630,12 @@ export class BwFeed extends LitElement {
       </div>`;
   }
 
+  /** "Ann added a device: “phone” on 2026-05-03. If Ann did not, compare safety numbers." */
+  #deviceNotice(name: string, added: { name: string; added: number }[]): string {
+    const which = added.map((d) => `“${d.name}” on ${fullTime(d.added).slice(0, 10)}`).join(', ');
+    return `${name} added ${added.length === 1 ? 'a device' : `${added.length} devices`}: ${which}. If ${name} did not, compare safety numbers.`;
+  }
+
   #friends(s: SessionState, people: Map<string, PersonView>, lists: AudienceList[]) {
     return html`<div class="main" ?hidden=${this._tab !== 'friends'}>
       <div class="card"><h2>Friends (${s.friends.length})</h2>
@@ -639,8 +645,7 @@ export class BwFeed extends LitElement {
           <span class="grow"><strong>${f.name}</strong><div class="muted">${this.#friendStatus(f)}</div></span>
           <span class="actions"><button class="small" data-action="remove" aria-label="Remove ${f.name}">Remove</button>
           <button class="small" data-action="block" aria-label="Block ${f.name}">Block</button></span>
-          ${f.addedDevices ? html`<div class="device-notice" part="device-notice" role="status">${f.name} added ${f.addedDevices.length === 1 ? 'a device' : `${f.addedDevices.length} devices`}:
-            ${f.addedDevices.map((d) => `“${d.name}” on ${fullTime(d.added).slice(0, 10)}`).join(', ')}. If ${f.name} did not, compare safety numbers.</div>` : nothing}
+          ${f.addedDevices ? html`<div class="device-notice" part="device-notice" role="status">${this.#deviceNotice(f.name, f.addedDevices)}</div>` : nothing}
           <details><summary>Safety number and devices</summary><code>${f.safetyNumber}</code>
             <div class="muted">Compare it with ${f.name} in person or on a call.</div>
             ${f.devices.length ? html`<ul class="devices" aria-label="${f.name}’s devices">${f.devices.map((d) => html`<li>${d.name} <span class="muted">added ${fullTime(d.added).slice(0, 10)}</span></li>`)}</ul>` : nothing}</details></li>`)}</ul></div>

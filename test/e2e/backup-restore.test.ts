@@ -69,4 +69,13 @@ test('a browser restored from a v2 backup has its friend back and exchanges post
   await openTab(again, 'profile');
   await again.locator('bw-feed [part=me]', { hasText: 'Ann' }).waitFor({ state: 'attached' });
   await screenshots(again, 'backup-restored');
+
+  // The restored browser is a new device with a new device list: Ben is told, on Ann's row, and can see her devices.
+  await openTab(ben, 'friends');
+  const notice = friendRow(ben, 'Ann').locator('[part=device-notice]');
+  await notice.waitFor();
+  assert.match(await notice.textContent() ?? '', /Ann added a device: “Browser” on \d{4}-\d\d-\d\d\. If Ann did not, compare safety numbers\./);
+  await friendRow(ben, 'Ann').locator('summary', { hasText: 'Safety number and devices' }).click();
+  await friendRow(ben, 'Ann').getByRole('list', { name: 'Ann’s devices' }).getByRole('listitem').first().waitFor();
+  await screenshots(ben, 'backup-restore-friend-devices');
 });
