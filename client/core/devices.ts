@@ -39,7 +39,7 @@ async function saveList(ctx: Ctx, list: DeviceList): Promise<{ list: DeviceList;
 
 /**
  * Sends my current list to every mutual friend who has not had this version (friends made before device lists
- * included); each is recorded on the friend's row once sealed and queued, so it goes once per version.
+ * included); the version is recorded on each friend's row in the transaction that stores the send, so it goes once.
  */
 export function shareDevices(ctx: Ctx): Promise<void> {
   // One at a time per client: two callers at once (a new friend, a login) would both find the friend due.
@@ -55,12 +55,14 @@ async function shareDue(ctx: Ctx): Promise<void> {
   const { list, item } = await myDevices(ctx);
   const due = [...ctx.friends.values()].filter((f) => f.status === 'mutual' && (f.devicesSent ?? 0) < list.version);
   if (!due.length) return;
-  await send(ctx, [item.bytes], due.map((f) => f.key), { kind: 'devices', item: listKey(ctx), body: '' });
-  for (const f of due) {
-    const now = ctx.friends.get(f.key);
-    if (!now) continue; // removed meanwhile
-    now.devicesSent = list.version;
-    await ctx.store.putFriend(now);
+  // Marked on the held rows first: send() stores its recipients' rows with the numbers it gives them, marks included.
+  const before = due.map((f) => f.devicesSent);
+  for (const f of due) f.devicesSent = list.version;
+  try {
+    await send(ctx, [item.bytes], due.map((f) => f.key), { kind: 'devices', item: listKey(ctx), body: '' });
+  } catch (e) {
+    due.forEach((f, i) => (f.devicesSent = before[i])); // not stored: due again next time
+    throw e;
   }
 }
 
