@@ -49,8 +49,8 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
     // What it refers to is read and its rows written in one transaction (what most envelopes carry: a post, reply,
     // reaction or card). An edit or delete also changes rows beside its item (the thread, photos): those are
     // stored step by step after it, and the stream row last.
-    const written = await ctx.store.putBatchWith(keysNeeded(opened.items), (found) => {
-      const keys = keysNeeded(opened.items);
+    const keys = keysNeeded(opened.items);
+    const written = await ctx.store.putBatchWith(keys, (found) => {
       const known = new Map<string, ItemRow>();
       found.forEach((it, i) => it && known.set(keys[i]!, it));
       refused = opened.refused;
