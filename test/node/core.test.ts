@@ -67,6 +67,16 @@ async function settledFriends(a: User, b: User): Promise<void> {
   await Promise.all([a.core.idle(), b.core.idle()]);
 }
 
+/** Ann and Bob on one relay, settled friends; Bob's store is kept, to start him again on it. */
+async function annAndBob(): Promise<{ relay: FakeRelay; ann: User; bob: User; bobStore: ClientStore }> {
+  const relay = new FakeRelay();
+  const ann = await online(user(relay), 'Ann');
+  const bobStore = memoryStore();
+  const bob = await online(user(relay, manualClock(), bobStore), 'Bob');
+  await settledFriends(ann, bob);
+  return { relay, ann, bob, bobStore };
+}
+
 test('invite, accept, post both ways through the mailbox (relay-only core)', async () => {
   const relay = new FakeRelay();
   const ann = await online(user(relay), 'Ann');
@@ -88,11 +98,7 @@ test('invite, accept, post both ways through the mailbox (relay-only core)', asy
 });
 
 test('a post to an offline friend waits in the mailbox and arrives when they next connect', async () => {
-  const relay = new FakeRelay();
-  const ann = await online(user(relay), 'Ann');
-  const bobStore = memoryStore();
-  const bob = await online(user(relay, manualClock(), bobStore), 'Bob');
-  await settledFriends(ann, bob);
+  const { relay, ann, bob, bobStore } = await annAndBob();
   bob.core.close();
   await ann.core.post('while you were away');
   assert.equal(relay.mailboxes.get(bob.core.state.me!.key)?.length, 1);
@@ -131,11 +137,7 @@ test('with the relay down a post waits in the outbox once, and leaves once when 
 });
 
 test('a mailbox page of posts is taken in with a few state builds, not one each, and each post is announced once the state holds it', async () => {
-  const relay = new FakeRelay();
-  const ann = await online(user(relay), 'Ann');
-  const bobStore = memoryStore();
-  const bob = await online(user(relay, manualClock(), bobStore), 'Bob');
-  await settledFriends(ann, bob);
+  const { relay, ann, bob, bobStore } = await annAndBob();
   bob.core.close();
   const POSTS = 30;
   for (let i = 0; i < POSTS; i++) await ann.core.post(`while away ${i}`);
@@ -269,11 +271,7 @@ test('a restored identity numbers its posts past the restore time; a second iden
 });
 
 test('an envelope received before a restart is refused as a replay after it (what is held is read per author, on demand)', async () => {
-  const relay = new FakeRelay();
-  const ann = await online(user(relay), 'Ann');
-  const bobStore = memoryStore();
-  const bob = await online(user(relay, manualClock(), bobStore), 'Bob');
-  await settledFriends(ann, bob);
+  const { relay, ann, bob, bobStore } = await annAndBob();
   await ann.core.post('only once');
   await bob.until((s) => s.posts.some((p) => p.body === 'only once'));
   const bobKey = bob.core.state.me!.key;
