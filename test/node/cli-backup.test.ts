@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { startRelay, type RelayProcess } from '../e2e/relay-process.js';
-import { bwUser, type BwResult } from './cli-harness.js';
+import { bwUser, stopAll, type BwResult } from './cli-harness.js';
 
 const ok = (r: BwResult, what: string) => assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}`);
 
@@ -12,7 +12,10 @@ let relay: RelayProcess;
 before(async () => {
   relay = await startRelay();
 });
-after(() => relay.stop());
+after(() => {
+  stopAll();
+  return relay.stop();
+});
 
 test('a v2 backup made in bw restores in a fresh bw with its friend and profile: posts both ways, no befriending again', async () => {
   const eve = bwUser(relay.url);

@@ -22,11 +22,18 @@ export interface BwUser {
 
 const parseLines = (s: string) => s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 
+/** Every bw still running; a test that fails midway leaves its `--follow` behind, which would keep the run alive. */
+const running = new Set<ChildProcess>();
+/** Stops whatever bw a test left running (call from `after`). */
+export const stopAll = (): void => running.forEach((c) => c.kill('SIGKILL'));
+
 export function bwUser(relay: string, passphrase = 'correct horse battery staple'): BwUser {
   const home = tempDir('bw-cli');
   const env = (extra: NodeJS.ProcessEnv = {}) => ({ PATH: process.env.PATH, HOME: join(home, 'no-home'), BW_HOME: home, BW_RELAY: relay, BW_PASSPHRASE: passphrase, ...extra });
   const start = (args: string[], extra?: NodeJS.ProcessEnv) => {
     const child = spawn(process.execPath, [MAIN, ...args], { env: env(extra), stdio: ['pipe', 'pipe', 'pipe'] });
+    running.add(child);
+    child.on('close', () => running.delete(child));
     let stdout = '';
     let stderr = '';
     const listeners = new Set<() => void>();

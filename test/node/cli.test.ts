@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRelay, type RelayProcess } from '../e2e/relay-process.js';
-import { bwUser, type BwResult } from './cli-harness.js';
+import { bwUser, stopAll, type BwResult } from './cli-harness.js';
 
 const ok = (r: BwResult, what: string) => assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}`);
 
@@ -11,7 +11,10 @@ describe('bw ↔ bw through a real relay', () => {
   before(async () => {
     relay = await startRelay();
   });
-  after(() => relay.stop());
+  after(() => {
+    stopAll();
+    return relay.stop();
+  });
 
   // Post ids are random base64url: one in 32 starts with '-', which a command line takes for an option; `--` before
   // the id, as README says, keeps these runs from failing at random.
