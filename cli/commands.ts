@@ -92,7 +92,7 @@ export const accept = (run: Run, code: string): Promise<number> =>
 
 export const friends = (run: Run): Promise<number> =>
   withClient(run, false, async (c) => {
-    const rows = await c.store.listFriends();
+    const rows = (await c.store.listFriends()).filter((f) => f.person === undefined); // device rows are listed under their person
     const shown = new Map(c.core.state.friends.map((f) => [f.key, f]));
     if (!rows.length) run.out.line('No friends yet: `bw invite`, or `bw accept CODE`', { ok: true, friends: 0 });
     for (const f of rows) {

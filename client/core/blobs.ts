@@ -8,6 +8,7 @@ import { LIMITS, type ChannelMessage } from '../../shared/protocol.js';
 import type { Ctx } from './context.js';
 import { sendChannel } from './delivery.js';
 import type { BlobRow } from './types.js';
+import { rowOf } from './device-rows.js';
 
 /** An encrypted blob to send: what client/image.ts prepares. */
 export interface OutgoingBlob {
@@ -81,7 +82,7 @@ async function uploadBlob(ctx: Ctx, blob: OutgoingBlob, to: readonly string[]): 
   const relay = ctx.relay;
   if (!relay || relay.status !== 'connected') throw new BwError('unavailable', 'not connected to the relay');
   const caps = to.flatMap((k) => {
-    const cap = ctx.friends.get(k)?.mailboxOut;
+    const cap = rowOf(ctx, k)?.mailboxOut;
     return cap ? [{ to: k, cap }] : [];
   });
   if (!caps.length) return { sent: [], refused: [...to] };
@@ -116,7 +117,7 @@ async function sendStored(ctx: Ctx, row: BlobRow): Promise<Record<string, BlobDe
   const how: Record<string, BlobDelivery> = {};
   const rest: string[] = [];
   for (const k of row.pending ?? []) {
-    if (!ctx.friends.has(k)) continue; // unfriended since: it must not reach them
+    if (!rowOf(ctx, k)) continue; // unfriended since: it must not reach them
     if (pushBlob(ctx, k, row)) how[k] = 'direct';
     else rest.push(k);
   }

@@ -11,7 +11,8 @@ import { answerInvite, block, dropFriendRequest, makeInvite, markMutual, onFrien
 import { flushOutbox, forgetLastSeq, markDelivered, sendChannel } from './delivery.js';
 import { deleteList, edit, markRead, post, react, remove, reply, saveList, saveProfile, type PostInput, type Written } from './social.js';
 import { loadFeed, pageReads, type FeedPage } from './feed.js';
-import { addMyDevice, shareDevices } from './devices.js';
+import { addMyDevice, removeMyDevice, shareDevices } from './devices.js';
+import { rowOf } from './device-rows.js';
 import type { Device, DeviceList } from '../../shared/crypto/devices.js';
 import type { ListRow } from './types.js';
 import { cursorFor, drainMailbox, onChannelMessage, sendReceipt } from './receive.js';
@@ -62,6 +63,7 @@ export class ClientCore {
       deviceName: opts.deviceName ?? 'Browser',
       seqFloor: 1,
       friends: new Map(),
+      devices: new Map(),
       online: new Set(),
       seen: new Set(),
       seenOf: new Set(),
@@ -97,9 +99,9 @@ export class ClientCore {
    */
   async start(opts: { connect?: boolean } = {}): Promise<void> {
     this.#connect = opts.connect ?? true;
-    const { store, friends, blocked } = this.#ctx;
+    const { store, friends, devices, blocked } = this.#ctx;
     // Run again (the browser shell, after another tab let go of this identity): nothing read before is kept.
-    for (const held of [friends, blocked, this.#ctx.seen, this.#ctx.seenOf]) held.clear();
+    for (const held of [friends, devices, blocked, this.#ctx.seen, this.#ctx.seenOf]) held.clear();
     forgetLastSeq(this.#ctx); // another tab may have posted meanwhile
     this.#ctx.me = undefined;
     // Together: IndexedDB answers the three in about the time of one. The feed's first page needs no identity to
@@ -113,7 +115,7 @@ export class ClientCore {
         Object.assign(f, pairFields(row, f));
         await store.putFriend(f);
       }
-      friends.set(f.key, f);
+      (f.person === undefined ? friends : devices).set(f.key, f);
     }
     for (const b of blockedRows) blocked.add(b.key);
     if (row) this.#ctx.me = row;
@@ -178,6 +180,8 @@ export class ClientCore {
   markRead = (upTo: number): Promise<void> => markRead(this.#ctx, upTo);
   /** On the primary: adds a linked device's entry to my device list and sends the new list to every friend. */
   addDevice = (entry: Device): Promise<DeviceList> => addMyDevice(this.#ctx, entry);
+  /** Removes one of my devices (by its key) from my list: friends stop sealing to it once the new list reaches them. */
+  removeDevice = (key: string): Promise<DeviceList> => removeMyDevice(this.#ctx, key);
   /** A page of the feed view model (threads, reactions, unread), or a search over local posts. */
   feed = (opts: { before?: number; limit?: number; search?: string } = {}): Promise<FeedPage> => {
     const first = this.#firstPage;
@@ -236,7 +240,7 @@ export class ClientCore {
       signal: (from, data) => this.#serial(async () => {
         const msg = parse(SignalDataSchema, data, 'signal');
         if (msg.kind === 'friend-request') return onFriendRequest(ctx, from, msg);
-        if (!ctx.friends.has(from)) throw new BwError('not-friend', 'connection offer from a non-friend');
+        if (!rowOf(ctx, from)) throw new BwError('not-friend', 'connection offer from a non-friend');
         if (msg.kind === 'receipt') return markDelivered(ctx, from, (_p, stream) => msg.seqs.includes(stream));
         if (!ctx.mesh) return; // relay-only mode: the friend's offer goes unanswered and they use the mailbox
         ctx.mesh.signal(from, msg.signal);
@@ -248,7 +252,7 @@ export class ClientCore {
 
   async #onPresence(key: string, online: boolean): Promise<void> {
     const ctx = this.#ctx;
-    const f = ctx.friends.get(key);
+    const f = rowOf(ctx, key);
     if (!f) return;
     if (online) {
       ctx.online.add(key);

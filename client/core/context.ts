@@ -6,6 +6,7 @@ import type { FriendRow, PostRow } from './types.js';
 import type { AudienceList } from './feed-view.js';
 import type { ImageRef } from '../../shared/photo-ref.js';
 import { devicesOf, type DeviceView } from './devices.js';
+import { devicesOfPerson, personOf } from './device-rows.js';
 
 /** What a UI renders; replaced (never mutated) on every change. */
 export interface ClientState {
@@ -40,10 +41,13 @@ export interface Ctx {
   readonly direct: boolean;
   /** This device's name in my device list when it is first made ("Browser", "Terminal"). */
   readonly deviceName: string;
-  me?: Identity;
+  me?: Me;
   /** My next post is numbered at least this (restoredSeqFloor after a restore, else 1). */
   seqFloor: number;
+  /** Person rows: my friends, by identity key. */
   readonly friends: Map<string, FriendRow>;
+  /** Device rows (client/core/device-rows.ts): friends' other devices and my own, by device key. */
+  readonly devices: Map<string, FriendRow>;
   readonly online: Set<string>;
   /** `author:seq` of posts held, for every author in `seenOf` (loaded on their first envelope, see heldSeqs). */
   readonly seen: Set<string>;
@@ -75,7 +79,13 @@ export interface Ctx {
   readUpTo?: number;
 }
 
-export function requireMe(ctx: Pick<Ctx, 'me'>): Identity {
+/**
+ * This device's keys (what it signs and seals with, and logs in as), and on a linked device the identity it speaks
+ * for (client/core/types.ts IdentityRow.identity).
+ */
+export type Me = Identity & { identity?: { sigPub: Uint8Array; dhPub: Uint8Array } };
+
+export function requireMe(ctx: Pick<Ctx, 'me'>): Me {
   if (!ctx.me) throw new BwError('unauthenticated', 'create an identity first');
   return ctx.me;
 }
@@ -90,9 +100,16 @@ export async function heldSeqs(ctx: Pick<Ctx, 'store' | 'seen' | 'seenOf'>, auth
   ctx.seenOf.add(author);
 }
 
-export const myKey = (ctx: Pick<Ctx, 'me'>): string => peerId(requireMe(ctx).sigPub);
+/** The person I am, as friends and the feed know me: my identity's key (on a linked device, the identity's, not its own). */
+export const myKey = (ctx: Pick<Ctx, 'me'>): string => personKey(requireMe(ctx));
+export const personKey = (me: Me): string => peerId(me.identity?.sigPub ?? me.sigPub);
+/** This device's own key: what the relay, data channels and my send numbering know it by. */
+export const myDeviceKey = (ctx: Pick<Ctx, 'me'>): string => peerId(requireMe(ctx).sigPub);
 
 const FEED_LIMIT = 200;
+
+/** The keys a person is reached at: their own and each of their devices'. */
+const reachable = (ctx: Pick<Ctx, 'devices'>, person: string): string[] => [person, ...devicesOfPerson(ctx, person).map((r) => r.key)];
 
 /** A friend's stored device list for the state; one unreadable row (verified when it came) is logged, not fatal. */
 function storedDevices(ctx: Ctx, row: Parameters<typeof devicesOf>[0]): DeviceView[] {
@@ -109,15 +126,17 @@ function storedDevices(ctx: Ctx, row: Parameters<typeof devicesOf>[0]): DeviceVi
  * read): into the plain list by ts, and unread if received after the read mark. Undefined when that cannot be
  * known here (not a new post, or no build has read the read mark yet): the caller builds the state instead.
  */
-export function withPost(ctx: Pick<Ctx, 'friends' | 'me' | 'readUpTo'>, prev: ClientState, row: PostRow): ClientState | undefined {
+export function withPost(ctx: Pick<Ctx, 'friends' | 'devices' | 'me' | 'readUpTo'>, prev: ClientState, row: PostRow): ClientState | undefined {
   if ((row.kind !== undefined && row.kind !== 'post') || ctx.readUpTo === undefined || !ctx.me) return undefined;
-  const mine = peerId(ctx.me.sigPub);
+  const mine = personKey(ctx.me);
   if (row.author === mine) return undefined;
   if (prev.posts.some((p) => p.author === row.author && p.seq === row.seq)) return prev; // a build read it already
   const unread = Math.min(prev.unread + (row.received > ctx.readUpTo ? 1 : 0), MAX_UNREAD);
   if (!row.body) return { ...prev, unread };
   const at = prev.posts.findIndex((p) => p.ts <= row.ts);
-  const entry = { ...row, mine: false, authorName: ctx.friends.get(row.author)?.name ?? row.author.slice(0, 8) };
+  const author = personOf(ctx, row.author);
+  if (author === mine) return undefined; // from another device of mine: a build says so
+  const entry = { ...row, mine: false, authorName: ctx.friends.get(author)?.name ?? author.slice(0, 8) };
   const posts = at < 0 ? [...prev.posts, entry] : [...prev.posts.slice(0, at), entry, ...prev.posts.slice(at)];
   return { ...prev, posts: posts.slice(0, FEED_LIMIT), unread };
 }
@@ -128,7 +147,7 @@ export function withPost(ctx: Pick<Ctx, 'friends' | 'me' | 'readUpTo'>, prev: Cl
  */
 export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<ClientState>): Promise<ClientState> {
   const me = ctx.me;
-  const mine = me ? peerId(me.sigPub) : '';
+  const mine = me ? personKey(me) : '';
   const friendKeys = [...ctx.friends.keys()];
   const [recent, card, unread, lists, deviceRows] = await Promise.all([
     ctx.store.recentPosts(FEED_LIMIT),
@@ -143,19 +162,22 @@ export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<Cli
   return {
     ...prev,
     ...patch,
-    me: me && { key: mine, name: me.name, fingerprint: fingerprint(me) },
+    me: me && { key: mine, name: me.name, fingerprint: fingerprint(me.identity ?? me) },
     friends: [...ctx.friends.values()].map((f) => ({
       key: f.key,
       name: f.name,
       status: f.status,
-      online: ctx.online.has(f.key),
-      direct: ctx.mesh?.isOpen(f.key) ?? false,
-      safetyNumber: me ? safetyNumber(me, f) : '',
+      online: reachable(ctx, f.key).some((k) => ctx.online.has(k)),
+      direct: reachable(ctx, f.key).some((k) => ctx.mesh?.isOpen(k) ?? false),
+      safetyNumber: me ? safetyNumber(me.identity ?? me, f) : '',
       devices: storedDevices(ctx, devices.get(f.key)),
       ...(devices.get(f.key)?.addedDevices && { addedDevices: devices.get(f.key)!.addedDevices }),
     })),
     blocked: [...ctx.blocked],
-    posts: rows.map((r) => ({ ...r, mine: r.author === mine, authorName: r.author === mine ? (me?.name ?? '') : (names.get(r.author) ?? r.author.slice(0, 8)) })),
+    posts: rows.map((r) => {
+      const author = personOf(ctx, r.author);
+      return { ...r, mine: author === mine, authorName: author === mine ? (me?.name ?? '') : (names.get(author) ?? author.slice(0, 8)) };
+    }),
     direct: ctx.mesh?.openCount() ?? 0,
     unread,
     lists,

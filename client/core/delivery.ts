@@ -5,10 +5,11 @@ import { peerId } from '../../shared/crypto/identity.js';
 import { sealContent } from '../../shared/crypto/envelope.js';
 import { encodeBundle } from '../../shared/crypto/content.js';
 import type { ChannelMessage } from '../../shared/protocol.js';
-import { myKey, requireMe, type Ctx } from './context.js';
+import { myDeviceKey, requireMe, type Ctx } from './context.js';
 import type { Delivery, ItemRow, PostRow } from './types.js';
 import { streamOf } from '../sync.js';
 import { stamp } from './trace.js';
+import { fanOut, rowOf } from './device-rows.js';
 
 /**
  * Where a restored identity's post numbering starts. A friend refuses a post whose (author, seq) it already holds as a
@@ -23,7 +24,7 @@ import { stamp } from './trace.js';
  */
 export const restoredSeqFloor = (now: number): number => Math.max(1, Math.floor(now));
 
-/** A send of mine as stored, and whom it was sealed for. */
+/** A send of mine as stored, and whom it was sealed for (every key it went to: friends and their devices, mine). */
 export type Sent = PostRow & { to: string[] };
 
 /**
@@ -32,13 +33,13 @@ export type Sent = PostRow & { to: string[] };
  * friend row (streamOut, which the caller stores with the send); only a row without it is looked up in my sends.
  */
 export async function nextStream(ctx: Ctx, key: string): Promise<number> {
-  const f = ctx.friends.get(key);
+  const f = rowOf(ctx, key);
   if (!f) throw new BwError('not-friend', 'that key is not a friend');
   let last = f.streamOut;
   if (last === undefined) {
     last = 0;
     // Also above any v2 send to them on record (a friend removed and added again still holds my old stream).
-    for (const p of await ctx.store.postsBy(myKey(ctx))) if (p.delivery && key in p.delivery) last = Math.max(last, p.streams?.[key] ?? p.seq);
+    for (const p of await ctx.store.postsBy(myDeviceKey(ctx))) if (p.delivery && key in p.delivery) last = Math.max(last, p.streams?.[key] ?? p.seq);
   }
   return Math.max(last + 1, ctx.seqFloor);
 }
@@ -66,9 +67,10 @@ function exclusive<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T> {
  */
 export async function send(ctx: Ctx, items: readonly Uint8Array[], to: readonly string[], what: Pick<PostRow, 'kind' | 'item' | 'body'>, item?: ItemRow): Promise<Sent> {
   const me = requireMe(ctx);
-  const mine = peerId(me.sigPub);
+  const mine = myDeviceKey(ctx); // my sends are numbered per device: two devices posting at once never clash
   const content = encodeBundle(items);
-  const recipients = [...new Set(to)].filter((k) => ctx.friends.has(k));
+  // Each person's devices get their own copy, and so do my own other devices.
+  const recipients = fanOut(ctx, to);
   const ts = ctx.clock.now();
   // Numbers are taken and the send stored in one step, so two sends at once never share one. Every recipient's
   // number, the send and its item are written in one transaction before anything leaves (a number a friend may hold
@@ -79,15 +81,15 @@ export async function send(ctx: Ctx, items: readonly Uint8Array[], to: readonly 
     const [last, numbers] = await Promise.all([lastSeq(ctx, mine), Promise.all(recipients.map((k) => nextStream(ctx, k)))]);
     const seq = Math.max(last + 1, ctx.seqFloor);
     const streams: Record<string, number> = Object.fromEntries(recipients.map((k, i) => [k, numbers[i]!]));
-    const sealed = sealContent(me, content, recipients.map((k) => ({ sigPub: ctx.friends.get(k)!.sigPub, wrapKey: ctx.friends.get(k)!.wrapKey, stream: streams[k]! })));
+    const sealed = sealContent(me, content, recipients.map((k) => ({ sigPub: rowOf(ctx, k)!.sigPub, wrapKey: rowOf(ctx, k)!.wrapKey, stream: streams[k]! })));
     // Every recipient is recorded before anything is sent, so catch-up knows whom the post was for.
     stamp('send.sealed');
     const delivery: Record<string, Delivery> = Object.fromEntries(recipients.map((k) => [k, 'queued' as Delivery]));
     const row: PostRow = { author: mine, seq, ts, ...what, via: 'self', received: ts, delivery, content: toB64u(content), streams };
-    const friends = recipients.map((k) => ({ ...ctx.friends.get(k)!, streamOut: streams[k]! }));
+    const friends = recipients.map((k) => ({ ...rowOf(ctx, k)!, streamOut: streams[k]! }));
     await ctx.store.putBatch({ friends, posts: [row], ...(item && { items: [{ ...item, seq }] }) });
     for (const f of friends) {
-      const held = ctx.friends.get(f.key);
+      const held = rowOf(ctx, f.key);
       if (held) held.streamOut = f.streamOut;
     }
     lastSeqs.set(ctx, seq);
@@ -117,7 +119,7 @@ export function sendChannel(ctx: Ctx, to: string, msg: ChannelMessage): boolean 
 async function tryDeliver(ctx: Ctx, to: string, env: string): Promise<'direct' | 'relay' | undefined> {
   if (sendChannel(ctx, to, { t: 'post', env })) return 'direct';
   try {
-    const cap = ctx.friends.get(to)?.mailboxOut;
+    const cap = rowOf(ctx, to)?.mailboxOut;
     if (!cap) throw new BwError('not-friend', 'no mailbox capability for that key');
     if (!ctx.relay) throw new BwError('unavailable', 'not connected to the relay');
     await ctx.relay.call('mailbox:put', { to, env, cap });
@@ -150,7 +152,7 @@ export function scheduleFlush(ctx: Ctx): void {
 /** Sends what waits in the outbox, in order; stops at the first that still cannot leave. */
 export async function flushOutbox(ctx: Ctx): Promise<void> {
   for (const item of await ctx.store.listOutbox()) {
-    if (!ctx.friends.has(item.to)) {
+    if (!rowOf(ctx, item.to)) {
       await ctx.store.deleteOutbox(item.id!); // unfriended since: the post must not reach them
       continue;
     }
@@ -171,7 +173,7 @@ export async function flushOutbox(ctx: Ctx): Promise<void> {
 
 /** Records how my post `seq` left for `to`; never downgrades 'delivered' (an ack may beat this write). */
 export async function setDelivery(ctx: Ctx, seq: number, to: string, how: Delivery): Promise<void> {
-  await ctx.store.editPosts(myKey(ctx), seq, (p) => {
+  await ctx.store.editPosts(myDeviceKey(ctx), seq, (p) => {
     if (p.delivery?.[to] === 'delivered' || p.delivery?.[to] === how) return false;
     p.delivery = { ...p.delivery, [to]: how };
     return true;
@@ -180,7 +182,7 @@ export async function setDelivery(ctx: Ctx, seq: number, to: string, how: Delive
 
 /** Marks delivered to `friend` those of my sends `which` picks, given each send's number in my stream to them. */
 export async function markDelivered(ctx: Ctx, friend: string, which: (p: PostRow, stream: number) => boolean): Promise<void> {
-  const changed = await ctx.store.editPosts(myKey(ctx), undefined, (p) => {
+  const changed = await ctx.store.editPosts(myDeviceKey(ctx), undefined, (p) => {
     if (!p.delivery || !(friend in p.delivery) || p.delivery[friend] === 'delivered' || !which(p, streamOf(p, friend))) return false;
     p.delivery[friend] = 'delivered';
     return true;

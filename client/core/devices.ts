@@ -2,8 +2,10 @@
 import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { peerId } from '../../shared/crypto/identity.js';
 import { newItemId, signItem, type SignedItem } from '../../shared/crypto/content.js';
-import { addDevice, decodeDeviceList, deviceEntry, deviceFromIdentity, signDeviceList, type Device, type DeviceList } from '../../shared/crypto/devices.js';
-import { requireMe, type Ctx } from './context.js';
+import { BwError } from '../../shared/errors.js';
+import { addDevice, decodeDeviceList, deviceEntry, deviceFromIdentity, removeDevice, signDeviceList, type Device, type DeviceList } from '../../shared/crypto/devices.js';
+import { applyDeviceList } from './device-rows.js';
+import { myKey, requireMe, type Ctx, type Me } from './context.js';
 import { send } from './delivery.js';
 import type { ItemRow } from './types.js';
 
@@ -13,13 +15,14 @@ export interface DeviceView {
   added: number;
 }
 
-const listKey = (ctx: Ctx): string => `${peerId(requireMe(ctx).sigPub)}:devices`;
+const listKey = (ctx: Ctx): string => `${myKey(ctx)}:devices`;
 
 /** My stored device list and the signed item that carries it to friends; the first call makes version 1. */
 export async function myDevices(ctx: Ctx): Promise<{ list: DeviceList; item: SignedItem }> {
   const me = requireMe(ctx);
   const stored = await ctx.store.getItem(listKey(ctx));
-  if (stored?.list && stored.signed) return { list: decodeDeviceList(fromB64u(stored.list, 'stored device list')), item: { signer: me.sigPub, item: { v: 2, kind: 'devices', id: stored.id, ts: stored.ts, list: stored.list }, bytes: fromB64u(stored.signed, 'stored device list item') } };
+  if (stored?.list && stored.signed) return { list: decodeDeviceList(fromB64u(stored.list, 'stored device list')), item: { signer: me.identity?.sigPub ?? me.sigPub, item: { v: 2, kind: 'devices', id: stored.id, ts: stored.ts, list: stored.list }, bytes: fromB64u(stored.signed, 'stored device list item') } };
+  if (me.identity) throw new BwError('unknown-device', 'this linked device holds no device list yet');
   // An identity from before device lists is its own first device: friends' keys for it stay what they are.
   // The first version is the clock, not 1: a browser restored from a backup (which holds no list) makes its list
   // anew, and friends holding the old one would refuse another first version as a rollback.
@@ -32,7 +35,7 @@ async function saveList(ctx: Ctx, list: DeviceList): Promise<{ list: DeviceList;
   const me = requireMe(ctx);
   const now = ctx.clock.now();
   const item = signItem(me, { kind: 'devices', id: newItemId(), ts: now, list: toB64u(list.bytes) });
-  const row: ItemRow = { key: listKey(ctx), author: peerId(me.sigPub), id: item.item.id, kind: 'devices', ts: now, signed: toB64u(item.bytes), list: toB64u(list.bytes), via: 'self', received: now };
+  const row: ItemRow = { key: listKey(ctx), author: myKey(ctx), id: item.item.id, kind: 'devices', ts: now, signed: toB64u(item.bytes), list: toB64u(list.bytes), via: 'self', received: now };
   await ctx.store.putItem(row);
   return { list, item };
 }
@@ -51,7 +54,7 @@ export function shareDevices(ctx: Ctx): Promise<void> {
 const sharing = new WeakMap<Ctx, Promise<void>>();
 
 async function shareDue(ctx: Ctx): Promise<void> {
-  if (!ctx.me) return;
+  if (!ctx.me || ctx.me.identity) return; // only the primary, which signs the list, sends it
   const { list, item } = await myDevices(ctx);
   const due = [...ctx.friends.values()].filter((f) => f.status === 'mutual' && (f.devicesSent ?? 0) < list.version);
   if (!due.length) return;
@@ -72,8 +75,34 @@ async function shareDue(ctx: Ctx): Promise<void> {
  */
 export async function addMyDevice(ctx: Ctx, entry: Device): Promise<DeviceList> {
   const { list } = await myDevices(ctx);
-  const next = addDevice(requireMe(ctx), list, entry, ctx.clock.now());
+  return publish(ctx, addDevice(requirePrimary(ctx), list, entry, ctx.clock.now()));
+}
+
+/**
+ * The primary removes one of its devices (by key) as the next version of my list. From then on nothing I seal goes to
+ * it, and each friend stops sealing to it once the list reaches them (it waits in their mailbox ahead of my later posts).
+ */
+export async function removeMyDevice(ctx: Ctx, key: string): Promise<DeviceList> {
+  const me = requirePrimary(ctx);
+  if (key === peerId(me.sigPub)) throw new BwError('bad-frame', 'this device holds the identity: it cannot remove itself');
+  const { list } = await myDevices(ctx);
+  const gone = list.devices.find((d) => peerId(d.sigPub) === key);
+  if (!gone) throw new BwError('unknown-device', 'no such device in my list');
+  return publish(ctx, removeDevice(me, list, gone.id, ctx.clock.now()));
+}
+
+/** This device's keys, if it is the primary (holds the identity secret): only it signs my device list. */
+function requirePrimary(ctx: Ctx): Me {
+  const me = requireMe(ctx);
+  if (me.identity) throw new BwError('not-author', 'only the device that holds the identity links and removes devices');
+  return me;
+}
+
+/** Stores my next list, seals to exactly the devices it names from now on, and sends it to every friend. */
+async function publish(ctx: Ctx, next: DeviceList): Promise<DeviceList> {
+  const me = requireMe(ctx);
   await saveList(ctx, next);
+  await applyDeviceList(ctx, { key: peerId(me.sigPub), sigPub: me.sigPub }, next);
   await shareDevices(ctx);
   return next;
 }

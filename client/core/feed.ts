@@ -2,6 +2,7 @@
 import type { AudienceList, FeedItem, PersonView, ReactionView, ReplyView } from './feed-view.js';
 import type { Delivery, ItemRow } from './types.js';
 import { myKey, type ClientState, type Ctx } from './context.js';
+import { personOf } from './device-rows.js';
 
 /** Everything buildFeed needs, already loaded: the page's posts, their replies and reactions, and who is who. */
 export interface FeedInput {
@@ -131,10 +132,27 @@ export async function loadFeed(ctx: Ctx, opts: { before?: number; limit?: number
   const repliers = [...new Set(children.map((r) => r.author))].filter((k) => !people.has(k));
   if (repliers.length) await cards(repliers);
   const delivery = new Map<string, Record<string, Delivery>>();
-  mySends.forEach((p, i) => sent[i]?.delivery && delivery.set(p.key, sent[i].delivery));
-  const friends = new Map([...ctx.friends.values()].map((f) => [f.key, { name: f.name, online: ctx.online.has(f.key) }]));
+  mySends.forEach((p, i) => sent[i]?.delivery && delivery.set(p.key, byPerson(sent[i].delivery, (k) => personOf(ctx, k), me)));
+  const online = new Set([...ctx.online].map((k) => personOf(ctx, k)));
+  const friends = new Map([...ctx.friends.values()].map((f) => [f.key, { name: f.name, online: online.has(f.key) }]));
   const items = buildFeed({ me, myName: ctx.me?.name ?? '', posts, children, profiles, friends, readUpTo, delivery });
   return { items, ...(more && { next: posts.at(-1)!.ts }), unread };
+}
+
+const RANK: Record<Delivery, number> = { queued: 0, relay: 1, direct: 2, delivered: 3 };
+
+/**
+ * How a send of mine left, per person: a friend with several devices counts once, with the furthest any of their
+ * devices got (it reached them once one device holds it); copies to my own other devices are not shown. Pure.
+ */
+export function byPerson(delivery: Record<string, Delivery>, personOf: (key: string) => string, me: string): Record<string, Delivery> {
+  const out: Record<string, Delivery> = {};
+  for (const [k, how] of Object.entries(delivery)) {
+    const p = personOf(k);
+    if (p === me) continue;
+    if (!(p in out) || RANK[how] > RANK[out[p]!]) out[p] = how;
+  }
+  return out;
 }
 
 /** The read mark that covers exactly what a reader has on screen: the newest `received` among the shown posts. */

@@ -10,6 +10,7 @@ import { requireMe, type Ctx } from './context.js';
 import type { RelayConnection } from './ports.js';
 import type { FriendRow } from './types.js';
 import { shareDevices } from './devices.js';
+import { dropDevicesOf } from './device-rows.js';
 
 /** The keys a friendship keeps, derived once (one X25519) at befriending. */
 export function pairFields(me: Identity, friend: Pick<FriendRow, 'sigPub' | 'dhPub'>): Pick<FriendRow, 'wrapKey' | 'mailboxOut' | 'mailboxAllow'> {
@@ -152,6 +153,7 @@ export async function unfriend(ctx: Ctx, key: string): Promise<void> {
   const f = ctx.friends.get(key);
   if (!f) throw new BwError('not-friend', 'that key is not a friend');
   ctx.friends.delete(key);
+  await dropDevicesOf(ctx, key);
   if (f.answered) await ctx.store.revokeInvite(f.answered, ctx.clock.now());
   await ctx.store.deleteFriend(key);
   await ctx.store.deleteOutboxTo(key);
@@ -193,15 +195,17 @@ export function watchRequest(friends: Iterable<FriendRow>, invites: { token: str
 }
 
 /**
- * Tells the relay whose presence I want and who may see mine (signaling/presence.ts): my friends; holders of my
+ * Tells the relay whose presence I want and who may see mine (signaling/presence.ts): my friends and their devices
+ * (and my own other devices); holders of my
  * open invites (their friend request can reach me); and, for invites I accepted, the inviter I still have to reach.
  */
 export async function watch(ctx: Ctx): Promise<void> {
   if (ctx.relay?.status !== 'connected') return;
-  const { online } = await ctx.relay.call('presence:watch', watchRequest(ctx.friends.values(), await ctx.store.listInvites(), ctx.clock.now()));
+  const rows = [...ctx.friends.values(), ...ctx.devices.values()];
+  const { online } = await ctx.relay.call('presence:watch', watchRequest(rows, await ctx.store.listInvites(), ctx.clock.now()));
   // …and who may leave posts in my mailbox: my friends, by the hash of the capability each of them holds; and the
   // drop key of each open invite, so its friend request can wait for me there.
-  const tags = [...ctx.friends.values()].flatMap((f) => (f.mailboxAllow ? [f.mailboxAllow] : []));
+  const tags = rows.flatMap((f) => (f.mailboxAllow ? [f.mailboxAllow] : []));
   for (const i of openInvites(await ctx.store.listInvites(), ctx.clock.now())) {
     const drop = inviteDrop(fromB64u(i.token, 'invite token'));
     tags.push(mailboxAllowTag(drop.cap, drop.sigPub));

@@ -39,15 +39,17 @@ export function itemKey(author: string, it: SignedItem['item']): string {
 /** What I know when a bundle arrives: me, my friends, and the stored items its items name (looked up first). */
 export interface Known {
   me: string;
+  /** The person a signer's key speaks for (one of their listed devices); absent: every key speaks for itself. */
+  personOf?: (key: string) => string;
   /** Stored items by key (the posts the bundle's items answer or change, and current reactions and profiles). */
   items: Map<string, ItemRow>;
 }
 
 /** Keys a bundle's items need looked up before `admit` can decide. */
-export function keysNeeded(signed: readonly SignedItem[]): string[] {
+export function keysNeeded(signed: readonly SignedItem[], personOf: (key: string) => string = (k) => k): string[] {
   const keys = new Set<string>();
   for (const s of signed) {
-    const author = peerId(s.signer);
+    const author = personOf(peerId(s.signer));
     const it = s.item;
     if ('to' in it) keys.add(refKey(it.to));
     keys.add(itemKey(author, it)); // its own earlier copy: a post or reply already held, the reaction or card it replaces
@@ -69,9 +71,9 @@ export interface Admitted {
   main: { key: string; kind: SignedItem['item']['kind'] | 'forward'; text?: string };
 }
 
-const row = (s: SignedItem, key: string, via: Via, received: number, seq: number, extra: Partial<ItemRow>): ItemRow => ({
+const row = (s: SignedItem, author: string, key: string, via: Via, received: number, seq: number, extra: Partial<ItemRow>): ItemRow => ({
   key,
-  author: peerId(s.signer),
+  author,
   id: s.item.id,
   kind: s.item.kind as ItemRow['kind'],
   ts: s.item.ts,
@@ -92,12 +94,13 @@ export function admit(bundle: readonly SignedItem[], from: string, k: Known, via
   const out: Admitted = { put: [], blobs: [], forward: [], main: { key: '', kind: 'post' } };
   const [subject, ...rest] = bundle;
   if (!subject) throw new BwError('bad-encoding', 'empty bundle');
-  const subjectAuthor = peerId(subject.signer);
+  const personOf = (s: SignedItem): string => k.personOf?.(peerId(s.signer)) ?? peerId(s.signer);
+  const subjectAuthor = personOf(subject);
   const passedOn = subjectAuthor !== from;
   let card: SignedItem | undefined;
   for (const extra of rest) {
     if (extra.item.kind !== 'profile') throw new BwError('bad-frame', 'only a profile card may ride along with an item');
-    if (peerId(extra.signer) !== subjectAuthor) throw new BwError('not-author', "a profile card rides along only with its subject's own item");
+    if (personOf(extra) !== subjectAuthor) throw new BwError('not-author', "a profile card rides along only with its subject's own item");
     card = extra;
   }
   if (passedOn) {
@@ -111,7 +114,7 @@ export function admit(bundle: readonly SignedItem[], from: string, k: Known, via
   switch (it.kind) {
     case 'post': {
       if (k.items.has(key)) throw new BwError('replay', 'that post is already held');
-      out.put.push(row(subject, key, via, received, seq, { text: it.text, ...(it.photos && { photos: it.photos }) }));
+      out.put.push(row(subject, subjectAuthor, key, via, received, seq, { text: it.text, ...(it.photos && { photos: it.photos }) }));
       break;
     }
     case 'reply':
@@ -124,9 +127,9 @@ export function admit(bundle: readonly SignedItem[], from: string, k: Known, via
       const prev = k.items.get(key);
       if (it.kind === 'reply') {
         if (prev) throw new BwError('replay', 'that reply is already held');
-        out.put.push(row(subject, key, via, received, seq, { parent: target.key, text: it.text }));
+        out.put.push(row(subject, subjectAuthor, key, via, received, seq, { parent: target.key, text: it.text }));
       } else if (!prev || prev.ts < it.ts) {
-        out.put.push(row(subject, key, via, received, seq, { parent: target.key, emoji: it.emoji }));
+        out.put.push(row(subject, subjectAuthor, key, via, received, seq, { parent: target.key, emoji: it.emoji }));
       }
       if (target.author === k.me) out.forward.push({ post: target, signed: subject, ...(card && { card }) });
       break;
@@ -151,21 +154,24 @@ export function admit(bundle: readonly SignedItem[], from: string, k: Known, via
       break;
     case 'devices': {
       // Signed by the identity it lists devices for (the signer, who is `from`); never older than the one I hold.
+      // Not by one of its devices: only the identity speaks for which devices are its own.
+      if (peerId(subject.signer) !== subjectAuthor) throw new BwError('not-author', 'a device list signed by a device, not by its identity');
       const prev = k.items.get(key);
       const last = prev?.list ? decodeDeviceList(fromB64u(prev.list, 'stored device list')) : undefined;
       const list = verifyDeviceList(fromB64u(it.list, 'device list'), subject.signer, last);
       if (last && list.version === last.version) break; // the same list again
       const added = last ? diffDevices(last, list).added.map((d) => ({ name: d.name, added: d.added })) : [];
-      out.put.push(row(subject, key, via, received, seq, { list: it.list, ...(added.length && { addedDevices: added }) }));
+      out.put.push(row(subject, subjectAuthor, key, via, received, seq, { list: it.list, ...(added.length && { addedDevices: added }) }));
       break;
     }
   }
   if (card) {
-    const ckey = itemKey(peerId(card.signer), card.item);
+    const cardAuthor = personOf(card);
+    const ckey = itemKey(cardAuthor, card.item);
     const prev = k.items.get(ckey);
     const c = card.item;
     if (c.kind === 'profile' && (!prev || prev.ts < c.ts)) {
-      out.put.push(row(card, ckey, via, received, seq, { name: c.name, bio: c.bio, ...(c.avatar && { avatar: c.avatar }) }));
+      out.put.push(row(card, cardAuthor, ckey, via, received, seq, { name: c.name, bio: c.bio, ...(c.avatar && { avatar: c.avatar }) }));
     }
   }
   return out;

@@ -8,12 +8,14 @@ import { ChannelMessageSchema, LIMITS } from '../../shared/protocol.js';
 import { contiguousCursor, deliveredBy, postsToResend, streamOf } from '../sync.js';
 import { admit, itemFromV1, keysNeeded, type Admitted } from './items.js';
 import { passOn } from './social.js';
-import { heldSeqs, requireMe, type Ctx } from './context.js';
+import { heldSeqs, myDeviceKey, myKey, requireMe, type Ctx } from './context.js';
 import { markMutual, onFriendRequest, openInvites } from './friends.js';
 import { inviteDrop, openDrop } from '../../shared/crypto/invite-drop.js';
 import { forgetLastSeq, markDelivered, sendChannel } from './delivery.js';
 import type { ItemRow, PostRow, Via } from './types.js';
 import { onBlobMessage } from './blobs.js';
+import { applyDeviceList, personOf, rowOf } from './device-rows.js';
+import { decodeDeviceList } from '../../shared/crypto/devices.js';
 import { stamp } from './trace.js';
 
 /**
@@ -30,15 +32,17 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
   stamp('recv.held');
   const opened = openEnvelope(bytes, {
     me: me.sigPub,
-    wrapKeyFor: (author) => ctx.friends.get(peerId(author))?.wrapKey,
+    wrapKeyFor: (author) => rowOf(ctx, peerId(author))?.wrapKey,
     seen: (author, seq) => ctx.seen.has(`${peerId(author)}:${seq}`),
   });
   stamp('recv.opened');
   const author = peerId(opened.author);
+  const person = personOf(ctx, author);
   const received = ctx.clock.now();
   let row!: PostRow;
   let refused: BwError | undefined;
   let forward: Admitted['forward'] = [];
+  let devices: ItemRow | undefined;
   if (opened.post) {
     const post = opened.post;
     row = { author, seq: post.seq, ts: post.ts, body: post.body, via, received };
@@ -49,14 +53,14 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
     // What it refers to is read and its rows written in one transaction (what most envelopes carry: a post, reply,
     // reaction or card). An edit or delete also changes rows beside its item (the thread, photos): those are
     // stored step by step after it, and the stream row last.
-    const keys = keysNeeded(opened.items);
+    const keys = keysNeeded(opened.items, (k) => personOf(ctx, k));
     const written = await ctx.store.putBatchWith(keys, (found) => {
       const known = new Map<string, ItemRow>();
       found.forEach((it, i) => it && known.set(keys[i]!, it));
       refused = opened.refused;
       adm = undefined;
       try {
-        if (!refused) adm = admit(opened.items, author, { me: peerId(me.sigPub), items: known }, via, received, opened.seq);
+        if (!refused) adm = admit(opened.items, person, { me: myKey(ctx), items: known, personOf: (k) => personOf(ctx, k) }, via, received, opened.seq);
       } catch (e) {
         if (!isBwError(e)) throw e;
         refused = e;
@@ -73,9 +77,10 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
       await ctx.store.putBatch({ posts: [row] });
     }
     forward = (adm as Admitted | undefined)?.forward ?? [];
+    devices = (adm as Admitted | undefined)?.put.find((it) => it.kind === 'devices' && it.author === person);
   }
   stamp('recv.stored');
-  if (row.author === peerId(me.sigPub)) forgetLastSeq(ctx);
+  if (row.author === myDeviceKey(ctx)) forgetLastSeq(ctx);
   // Stored: it may be acknowledged now, before the bookkeeping that follows.
   sendChannel(ctx, row.author, { t: 'ack', seq: row.seq });
   // A new post goes into the state at once; anything else is rebuilt behind this envelope, not before the next one
@@ -83,7 +88,10 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
   ctx.took(row);
   for (const f of forward) await passOn(ctx, f);
   stamp('recv.passed');
-  await markMutual(ctx, row.author); // they seal posts for me: they hold me as a friend (relay-only mode learns it here)
+  // A newly accepted device list: seal to exactly the devices it names from now on.
+  const friend = ctx.friends.get(person);
+  if (devices?.list && friend) await applyDeviceList(ctx, friend, decodeDeviceList(fromB64u(devices.list, 'device list')));
+  await markMutual(ctx, person); // they seal posts for me: they hold me as a friend (relay-only mode learns it here)
   stamp('recv.mutual');
   if (refused) throw refused;
   return row;
@@ -167,7 +175,7 @@ export async function cursorFor(ctx: Ctx, author: string): Promise<number> {
 }
 
 export async function onChannelMessage(ctx: Ctx, from: string, text: string): Promise<void> {
-  if (!ctx.friends.has(from)) throw new BwError('not-friend', 'data channel message from a non-friend');
+  if (!rowOf(ctx, from)) throw new BwError('not-friend', 'data channel message from a non-friend');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -191,8 +199,8 @@ export async function onChannelMessage(ctx: Ctx, from: string, text: string): Pr
       return onBlobMessage(ctx, from, msg);
     case 'sync': {
       const me = requireMe(ctx);
-      const friend = ctx.friends.get(from)!;
-      const mine = await ctx.store.postsBy(peerId(me.sigPub));
+      const friend = rowOf(ctx, from)!;
+      const mine = await ctx.store.postsBy(myDeviceKey(ctx));
       await markDelivered(ctx, from, (p) => deliveredBy([p], from, msg.since).length > 0);
       for (const p of postsToResend(mine, from, msg.since)) {
         const to = { sigPub: friend.sigPub, wrapKey: friend.wrapKey };

@@ -9,6 +9,7 @@ import { send, type Sent } from './delivery.js';
 import { itemKey, photoBlobIds } from './items.js';
 import type { ItemRow, ListRow } from './types.js';
 import { stamp } from './trace.js';
+import { personOf } from './device-rows.js';
 
 export interface PostInput {
   text: string;
@@ -45,14 +46,14 @@ const friendsAmong = (ctx: Ctx, keys: readonly string[]): string[] => keys.filte
 /** My own signed profile card: the stored one, or one signed now from my identity's name (so readers always get one). */
 export async function myCard(ctx: Ctx): Promise<SignedItem> {
   const me = requireMe(ctx);
-  const stored = await ctx.store.getItem(`${peerId(me.sigPub)}:profile`);
+  const stored = await ctx.store.getItem(`${myKey(ctx)}:profile`);
   if (stored?.signed) return { signer: me.sigPub, item: { v: 2, kind: 'profile', id: stored.id, ts: stored.ts, name: stored.name!, bio: stored.bio ?? '', ...(stored.avatar && { avatar: stored.avatar }) }, bytes: fromB64u(stored.signed, 'stored card') };
   return saveCard(ctx, { name: me.name, bio: '' });
 }
 
 async function saveCard(ctx: Ctx, p: { name: string; bio: string; avatar?: ImageRef }): Promise<SignedItem> {
   const me = requireMe(ctx);
-  const key = `${peerId(me.sigPub)}:profile`;
+  const key = `${myKey(ctx)}:profile`;
   const prev = await ctx.store.getItem(key);
   const ts = Math.max(ctx.clock.now(), (prev?.ts ?? 0) + 1); // newest wins at every reader
   const card = signItem(me, { kind: 'profile', id: newItemId(), ts, name: p.name.trim(), bio: p.bio, ...(p.avatar && { avatar: p.avatar }) });
@@ -62,7 +63,7 @@ async function saveCard(ctx: Ctx, p: { name: string; bio: string; avatar?: Image
 
 function stored(ctx: Ctx, s: SignedItem, key: string, extra: Partial<ItemRow>): ItemRow {
   const now = ctx.clock.now();
-  return { key, author: peerId(s.signer), id: s.item.id, kind: s.item.kind as ItemRow['kind'], ts: s.item.ts, signed: toB64u(s.bytes), via: 'self', received: now, ...extra };
+  return { key, author: myKey(ctx), id: s.item.id, kind: s.item.kind as ItemRow['kind'], ts: s.item.ts, signed: toB64u(s.bytes), via: 'self', received: now, ...extra };
 }
 
 /** A post to all friends, or to one of my lists: sealed for exactly those, nobody else learns it exists. */
@@ -77,7 +78,7 @@ export async function post(ctx: Ctx, input: PostInput): Promise<Written> {
   }
   const s = signItem(me, { kind: 'post', id: newItemId(), ts: ctx.clock.now(), text: input.text, ...(input.photos?.length && { photos: input.photos }) });
   stamp('post.ts');
-  const key = itemKey(peerId(me.sigPub), s.item);
+  const key = itemKey(myKey(ctx), s.item);
   const row = stored(ctx, s, key, { text: input.text, ...(input.photos?.length && { photos: input.photos }), audience: { ...(list && { list: list.name }), to } });
   // The item is stored with the send, in one transaction, before the post leaves.
   const sent = await send(ctx, [s.bytes], to, { kind: 'post', item: key, body: input.text }, row);
@@ -91,7 +92,7 @@ export async function post(ctx: Ctx, input: PostInput): Promise<Written> {
  */
 async function answer(ctx: Ctx, post: string, make: (to: { a: string; id: string }) => Parameters<typeof signItem>[1]): Promise<Written> {
   const me = requireMe(ctx);
-  const mine = peerId(me.sigPub);
+  const mine = myKey(ctx);
   const target = await livePost(ctx, post);
   const s = signItem(me, make({ a: target.author, id: target.id }));
   const key = itemKey(mine, s.item);
@@ -115,7 +116,7 @@ export const react = (ctx: Ctx, post: string, emoji: string | null): Promise<Wri
 /** Edits or deletes one of my posts, at once here and for everyone it was sealed for. */
 async function change(ctx: Ctx, post: string, text: string | undefined): Promise<Written> {
   const me = requireMe(ctx);
-  const mine = peerId(me.sigPub);
+  const mine = myKey(ctx);
   const target = await findPost(ctx, post);
   if (!target || target.kind !== 'post') throw new BwError('unknown-post', 'no such post here');
   const key = target.key;
@@ -143,7 +144,7 @@ export const remove = (ctx: Ctx, post: string): Promise<Written> => change(ctx, 
 /** Signs a new profile card (newest wins), renames me locally, and sends the card to every friend. */
 export async function saveProfile(ctx: Ctx, p: { name: string; bio: string; avatar?: ImageRef | null }): Promise<Sent> {
   const me = requireMe(ctx);
-  const prev = await ctx.store.getItem(`${peerId(me.sigPub)}:profile`);
+  const prev = await ctx.store.getItem(`${myKey(ctx)}:profile`);
   const avatar = p.avatar === null ? undefined : (p.avatar ?? prev?.avatar);
   const card = await saveCard(ctx, { name: p.name, bio: p.bio, ...(avatar && { avatar }) });
   const name = card.item.kind === 'profile' ? card.item.name : me.name;
@@ -152,12 +153,12 @@ export async function saveProfile(ctx: Ctx, p: { name: string; bio: string; avat
     await ctx.store.putIdentity({ ...row, name });
     ctx.me = { ...me, name };
   }
-  return send(ctx, [card.bytes], [...ctx.friends.keys()], { kind: 'profile', item: `${peerId(me.sigPub)}:profile`, body: '' });
+  return send(ctx, [card.bytes], [...ctx.friends.keys()], { kind: 'profile', item: `${myKey(ctx)}:profile`, body: '' });
 }
 
 /** Passes a friend's reply or reaction to my post on to exactly the post's audience (not back to its writer). */
 export async function passOn(ctx: Ctx, f: { post: ItemRow; signed: SignedItem; card?: SignedItem }): Promise<void> {
-  const signer = peerId(f.signed.signer);
+  const signer = personOf(ctx, peerId(f.signed.signer)); // a reply written on one of their devices is still theirs
   let card = f.card?.bytes;
   if (!card) {
     const known = await ctx.store.getItem(`${signer}:profile`);

@@ -12,6 +12,11 @@ export interface IdentityRow {
   created: number;
   /** Set when restored from a backup: my next post is numbered at least this (see restoredSeqFloor). */
   seqFloor?: number;
+  /**
+   * On a linked device: the identity this device speaks for (its public keys; its secret stays on the primary). The
+   * keys above are then this device's own, certified in that identity's device list. Absent on the primary.
+   */
+  identity?: { sigPub: Uint8Array; dhPub: Uint8Array };
 }
 
 export type FriendStatus = 'pending' | 'mutual';
@@ -36,6 +41,12 @@ export interface FriendRow {
   answered?: string;
   /** The version of my device list last sent to them (client/core/devices.ts). */
   devicesSent?: number;
+  /**
+   * Set on a device row (client/core/device-rows.ts): this key is one of that person's other devices, from their
+   * accepted device list (mine too: my own other devices). It is sealed to, watched and allowed like a friend, with
+   * pairwise keys and a stream of its own; a UI shows only person rows.
+   */
+  person?: string;
 }
 
 export type Via = 'self' | 'p2p' | 'relay';

@@ -7,7 +7,9 @@ import type { ClientState } from '../../client/core/context.js';
 import type { Clock, ClientStore } from '../../client/core/ports.js';
 import { memoryStore } from '../cases/memory-store.js';
 import { FakeRelay } from './fake-relay.js';
-import { fromB64u } from '../../shared/bytes.js';
+import { fromB64u, toB64u } from '../../shared/bytes.js';
+import { mailboxAllowTag, pairKeys } from '../../shared/crypto/pairwise.js';
+import { openEnvelope, readHeader } from '../../shared/crypto/envelope.js';
 import { deviceEntry, generateDevice } from '../../shared/crypto/devices.js';
 
 const quiet = { warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
@@ -315,6 +317,61 @@ test('device lists: friends get mine once we are mutual; a device I add reaches 
   const again = await online(user(relay, manualClock(), annStore));
   const sends = (await annStore.recentPosts(50)).filter((p) => p.kind === 'devices' && p.author === again.core.state.me!.key);
   assert.equal(sends.length, 2, 'version 1 and version 2, each once');
+});
+
+test('a friend\'s devices: posts are sealed to every device in their list, mine included; a removed device gets nothing sealed after', async () => {
+  const { relay, ann, bob: bobBefore, bobStore } = await annAndBob();
+  const annKey = ann.core.state.me!.key;
+  const bobKey = bobBefore.core.state.me!.key;
+  const annPub = fromB64u(annKey, 'key');
+  const bobPub = fromB64u(bobKey, 'key');
+  const phone = generateDevice();
+  const phoneKey = toB64u(phone.sigPub);
+  await ann.core.addDevice(deviceEntry(annPub, phone, 'Ann’s phone', Date.UTC(2026, 0, 2)));
+  await bobBefore.until((s) => s.friends[0]?.devices.length === 2);
+  await bobBefore.core.idle();
+  // Bob starts again on his store: the phone's row is kept with its stream.
+  bobBefore.core.close();
+  const bob = await online(user(relay, manualClock(), bobStore));
+  await ann.core.idle();
+  // The phone logs in with its own key and allows Ann and Bob to leave posts in its own mailbox (what its core does).
+  const phoneRelay = relay.connect(phone, { status: () => {}, authenticated: () => {}, signal: () => {}, presence: () => {}, mailbox: () => {} });
+  await new Promise((r) => setTimeout(r, 0));
+  const identityDh = new Map([[annKey, (await ann.store.getIdentity())!.dhPub], [bobKey, (await bob.store.getIdentity())!.dhPub]]);
+  const pair = (friend: Uint8Array) => pairKeys(phone, { sigPub: friend, dhPub: identityDh.get(toB64u(friend))! });
+  const tag = (friend: Uint8Array) => mailboxAllowTag(pair(friend).mailboxIn, friend);
+  await phoneRelay.call('mailbox:allow', { tags: [tag(annPub), tag(bobPub)] });
+
+  /** What the phone can read of the envelopes left for it: each opened with its own pairwise key for the sender. */
+  const readByPhone = () =>
+    relay.puts.filter((p) => p.to === phoneKey).flatMap((p) => {
+      const bytes = fromB64u(p.env, 'env');
+      const sender = readHeader(bytes).author;
+      const opened = openEnvelope(bytes, { me: phone.sigPub, wrapKeyFor: (a) => pair(a).wrap, seen: () => false });
+      return opened.items.flatMap((it) => (it.item.kind === 'post' ? [`${toB64u(sender) === annKey ? 'Ann' : 'Bob'}: ${it.item.text}`] : []));
+    });
+
+  await bob.core.post('hello, all of Ann');
+  await ann.until((s) => s.posts.some((p) => p.body === 'hello, all of Ann'));
+  await ann.core.post('from my laptop');
+  await bob.until((s) => s.posts.some((p) => p.body === 'from my laptop'));
+  assert.deepEqual(readByPhone(), ['Bob: hello, all of Ann', 'Ann: from my laptop'], 'Bob seals to both of Ann\'s devices; Ann seals to her own other device');
+  assert.equal(bob.core.state.friends.length, 1, 'a device is not a friend of its own in the list');
+  const sent = (await bob.core.feed()).items.find((i) => i.body === 'hello, all of Ann')!;
+  assert.deepEqual(Object.keys(sent.delivery ?? {}), [annKey], 'delivery shows once per person');
+
+  await ann.core.removeDevice(phoneKey);
+  await bob.until((s) => s.friends[0]?.devices.length === 1);
+  await Promise.all([ann.core.idle(), bob.core.idle()]);
+  const before = relay.puts.filter((p) => p.to === phoneKey).length;
+  await bob.core.post('after the phone was lost');
+  await ann.until((s) => s.posts.some((p) => p.body === 'after the phone was lost'));
+  await ann.core.post('laptop only');
+  await bob.until((s) => s.posts.some((p) => p.body === 'laptop only'));
+  await Promise.all([ann.core.idle(), bob.core.idle()]);
+  assert.equal(relay.puts.filter((p) => p.to === phoneKey).length, before, 'nothing sealed after the removal goes to the removed device');
+  assert.ok(!readByPhone().some((t) => t.includes('after') || t.includes('laptop only')));
+  phoneRelay.close();
 });
 
 test('start reads the first feed page beside the state; the first feed() takes it, unless something changed since', async () => {
