@@ -95,6 +95,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   const version = db.pragma('user_version', { simple: true }) as number;
   db.exec(SCHEMA);
   db.exec(SCHEMA_2);
+  // A linked device's identity (IdentityRow.identity), as JSON: a column added after the table was first made.
+  if (!(db.pragma('table_info(identity)') as { name: string }[]).some((c) => c.name === 'linked')) db.exec('ALTER TABLE identity ADD COLUMN linked TEXT');
   const insertItem = db.prepare('INSERT OR REPLACE INTO items (key, id, kind, author, ts, received, parent, words, deleted, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const putItem = (r: ItemRow) => insertItem.run(r.key, r.id, r.kind, r.author, r.ts, r.received, r.parent ?? null, wordsColumn(r.kind === 'post' ? r.text : ''), r.deleted ?? null, enc(r));
   if (version < 2) {
@@ -122,7 +124,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   };
   const ps = {
     identity: q('SELECT * FROM identity WHERE id = ?'),
-    putIdentity: q('INSERT OR REPLACE INTO identity (id, key, name, backup, created, seq_floor) VALUES (?, ?, ?, ?, ?, ?)'),
+    putIdentity: q('INSERT OR REPLACE INTO identity (id, key, name, backup, created, seq_floor, linked) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     friends: q('SELECT row FROM friends ORDER BY rowid'),
     putFriend: q('INSERT OR REPLACE INTO friends (key, row) VALUES (?, ?)'),
     friend: q('SELECT row FROM friends WHERE key = ?'),
@@ -177,11 +179,11 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       const r = ps.identity.get('me');
       if (!r) return undefined;
       const id = importBackup(r.backup, await opts.passphrase());
-      return checkIdentityRow({ id: 'me', ...id, created: r.created, ...(r.seq_floor !== null && { seqFloor: r.seq_floor }) });
+      return checkIdentityRow({ id: 'me', ...id, created: r.created, ...(r.seq_floor !== null && { seqFloor: r.seq_floor }), ...(r.linked && { identity: dec(r.linked) }) });
     },
     async putIdentity(row: IdentityRow) {
       const backup = exportBackup(row, await opts.passphrase(), opts.backup);
-      ps.putIdentity.run('me', peerId(row.sigPub), row.name, backup, row.created, row.seqFloor ?? null);
+      ps.putIdentity.run('me', peerId(row.sigPub), row.name, backup, row.created, row.seqFloor ?? null, row.identity ? enc(row.identity) : null);
     },
     listFriends: async () => ps.friends.all().map((r) => dec(r.row)),
     putFriend: async (row) => void ps.putFriend.run(row.key, enc(row)),

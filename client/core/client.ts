@@ -13,6 +13,7 @@ import { deleteList, edit, markRead, post, react, remove, reply, saveList, saveP
 import { loadFeed, pageReads, type FeedPage } from './feed.js';
 import { addMyDevice, removeMyDevice, shareDevices } from './devices.js';
 import { rowOf } from './device-rows.js';
+import { answerLinkCode, isLinkFrame, onLinkFrame, startLinking, type NewLink, type PrimaryLink } from './link.js';
 import type { Device, DeviceList } from '../../shared/crypto/devices.js';
 import type { ListRow } from './types.js';
 import { cursorFor, drainMailbox, onChannelMessage, sendReceipt } from './receive.js';
@@ -64,6 +65,7 @@ export class ClientCore {
       seqFloor: 1,
       friends: new Map(),
       devices: new Map(),
+      linking: new Map(),
       online: new Set(),
       seen: new Set(),
       seenOf: new Set(),
@@ -180,6 +182,13 @@ export class ClientCore {
   markRead = (upTo: number): Promise<void> => markRead(this.#ctx, upTo);
   /** On the primary: adds a linked device's entry to my device list and sends the new list to every friend. */
   addDevice = (entry: Device): Promise<DeviceList> => addMyDevice(this.#ctx, entry);
+  /**
+   * On a new device with no identity: starts linking it to an identity held on another device. Show `code` (as a QR
+   * code, or to paste) on this device; when `done` resolves, call start() to go online as the linked device.
+   */
+  startLink = (name: string): NewLink => startLinking(this.#ctx, { name, relay: this.#opts.relayUrl });
+  /** On the primary: answers a new device's link code; confirm once both screens show the same `sas`. */
+  linkDevice = (code: string): Promise<PrimaryLink> => answerLinkCode(this.#ctx, code);
   /** Removes one of my devices (by its key) from my list: friends stop sealing to it once the new list reaches them. */
   removeDevice = (key: string): Promise<DeviceList> => removeMyDevice(this.#ctx, key);
   /** A page of the feed view model (threads, reactions, unread), or a search over local posts. */
@@ -238,6 +247,7 @@ export class ClientCore {
         await shareDevices(ctx); // to friends who have not had my current list (made mutual before it existed, or offline)
       }),
       signal: (from, data) => this.#serial(async () => {
+        if (isLinkFrame(data)) return onLinkFrame(ctx, from, data); // a device being linked: not a friend
         const msg = parse(SignalDataSchema, data, 'signal');
         if (msg.kind === 'friend-request') return onFriendRequest(ctx, from, msg);
         if (!rowOf(ctx, from)) throw new BwError('not-friend', 'connection offer from a non-friend');

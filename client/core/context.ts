@@ -5,6 +5,7 @@ import { MAX_UNREAD, type Clock, type ClientStore, type ConnectRelay, type Logge
 import type { FriendRow, PostRow } from './types.js';
 import type { AudienceList } from './feed-view.js';
 import type { ImageRef } from '../../shared/photo-ref.js';
+import type { DeviceFrame } from '../../shared/protocol.js';
 import { devicesOf, type DeviceView } from './devices.js';
 import { devicesOfPerson, personOf } from './device-rows.js';
 
@@ -60,6 +61,10 @@ export interface Ctx {
   /** Opens a relay connection as some identity (mine, or an invite's drop key). */
   readonly connect: ConnectRelay;
   mesh?: Mesh;
+  /** Links in progress (client/core/link.ts): a link frame from that device key goes to its handler. */
+  readonly linking: Map<string, (frame: DeviceFrame) => void>;
+  /** While the primary links a device: the new device's key to watch and the link's tag to present to the relay. */
+  linkWatch?: { keys: string[]; present: string[] };
   /** Outbox retry: pending timer and next delay. */
   flush: { timer?: unknown; delay: number };
   /** Rebuilds the state and announces the change. */

@@ -202,7 +202,10 @@ export function watchRequest(friends: Iterable<FriendRow>, invites: { token: str
 export async function watch(ctx: Ctx): Promise<void> {
   if (ctx.relay?.status !== 'connected') return;
   const rows = [...ctx.friends.values(), ...ctx.devices.values()];
-  const { online } = await ctx.relay.call('presence:watch', watchRequest(rows, await ctx.store.listInvites(), ctx.clock.now()));
+  const req = watchRequest(rows, await ctx.store.listInvites(), ctx.clock.now());
+  const link = ctx.linkWatch; // a device being linked (client/core/link.ts)
+  if (link) Object.assign(req, { keys: [...req.keys, ...link.keys], present: [...req.present, ...link.present] });
+  const { online } = await ctx.relay.call('presence:watch', req);
   // …and who may leave posts in my mailbox: my friends, by the hash of the capability each of them holds; and the
   // drop key of each open invite, so its friend request can wait for me there.
   const tags = rows.flatMap((f) => (f.mailboxAllow ? [f.mailboxAllow] : []));

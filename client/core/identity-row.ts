@@ -13,6 +13,7 @@ const IdentityRowSchema = v.object({
   dhPub: bytes(32),
   created: v.number(),
   seqFloor: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER))),
+  identity: v.optional(v.object({ sigPub: bytes(32), dhPub: bytes(32) })),
 });
 
 /** Checks a row read from a store; undefined passes through (no identity yet). */

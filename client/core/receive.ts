@@ -89,8 +89,8 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
   for (const f of forward) await passOn(ctx, f);
   stamp('recv.passed');
   // A newly accepted device list: seal to exactly the devices it names from now on.
-  const friend = ctx.friends.get(person);
-  if (devices?.list && friend) await applyDeviceList(ctx, friend, decodeDeviceList(fromB64u(devices.list, 'device list')));
+  const whose = person === myKey(ctx) ? { key: person, sigPub: me.identity?.sigPub ?? me.sigPub } : ctx.friends.get(person);
+  if (devices?.list && whose) await applyDeviceList(ctx, whose, decodeDeviceList(fromB64u(devices.list, 'device list')));
   await markMutual(ctx, person); // they seal posts for me: they hold me as a friend (relay-only mode learns it here)
   stamp('recv.mutual');
   if (refused) throw refused;

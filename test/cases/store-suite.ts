@@ -33,6 +33,20 @@ export const storeCases: StoreCase[] = [
     },
   },
   {
+    what: 'identity of a linked device: its own keys and the identity it speaks for, back as bytes; a friend’s device row keeps its person',
+    async run(s) {
+      const dev = generateIdentity('Zoë');
+      const identity = { sigPub: new Uint8Array(32).fill(4), dhPub: new Uint8Array(32).fill(5) };
+      await s.putIdentity({ id: 'me', ...dev, created: 6, identity });
+      const back = await s.getIdentity();
+      same(back, { id: 'me', ...dev, created: 6, identity }, 'linked identity round trip');
+      check(back!.identity!.sigPub instanceof Uint8Array, 'the identity comes back as bytes');
+      const row: FriendRow = { key: 'd1', name: 'phone', sigPub: new Uint8Array(32).fill(6), dhPub: new Uint8Array(32).fill(7), wrapKey: new Uint8Array(32).fill(8), status: 'mutual', added: 1, person: 'k1' };
+      await s.putBatch({ friends: [row] });
+      same((await s.listFriends()).find((f) => f.key === 'd1'), row, 'device row');
+    },
+  },
+  {
     what: 'friends: put, status, nested invite bytes, delete',
     async run(s) {
       const f: FriendRow = { key: 'k1', name: 'Ann', sigPub: new Uint8Array(32).fill(1), dhPub: new Uint8Array(32).fill(2), wrapKey: new Uint8Array(32).fill(3), mailboxOut: 'cap', mailboxAllow: 'tag', status: 'pending', added: 7, invite: { token: new Uint8Array(16).fill(9), relay: 'http://r', expires: 99 } };

@@ -12,7 +12,7 @@ import { mailboxAllowTag, pairKeys } from '../../shared/crypto/pairwise.js';
 import { openEnvelope, readHeader } from '../../shared/crypto/envelope.js';
 import { deviceEntry, generateDevice } from '../../shared/crypto/devices.js';
 
-const quiet = { warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
+const quiet = { warn: (...a: unknown[]) => process.env.BW_WARN && console.error('WARN', ...a), error: (...a: unknown[]) => console.error(...a) };
 
 /** A clock the test moves; timers run only when the test fires them. */
 function manualClock(start = Date.UTC(2026, 0, 1)): Clock & { t: number; timers: (() => void)[] } {
@@ -373,6 +373,61 @@ test('a friend\'s devices: posts are sealed to every device in their list, mine 
   assert.ok(!readByPhone().some((t) => t.includes('after') || t.includes('laptop only')));
   phoneRelay.close();
 });
+
+test('linking: a new device joins with its own keys after both screens show one code; friends and both devices exchange posts; removed, it gets nothing after', async () => {
+  const { relay, ann, bob } = await annAndBob();
+  await ann.core.post('from before the link');
+  const phoneStore = memoryStore();
+  const phone = user(relay, manualClock(), phoneStore);
+  await phone.core.start();
+  const link = phone.core.startLink('Ann’s phone');
+  await new Promise((r) => setTimeout(r, 0)); // the phone is on the relay, waiting for an answer
+  const primary = await ann.core.linkDevice(link.code);
+  assert.equal(primary.sas, await link.sas, 'both screens show the same code');
+  assert.equal(primary.name, 'Ann’s phone');
+  await primary.confirm();
+  await link.done;
+  await expectBw(() => ann.core.linkDevice(link.code), 'link-used');
+
+  await phone.core.start();
+  await phone.until((s) => s.relay === 'connected');
+  const annKey = ann.core.state.me!.key;
+  assert.equal(phone.core.state.me!.key, annKey, 'the phone speaks for Ann');
+  assert.equal(phone.core.state.me!.fingerprint, ann.core.state.me!.fingerprint);
+  assert.deepEqual(phone.core.state.friends.map((f) => f.name), ['Bob'], 'Ann’s friends came with the link');
+  const synced = (await phone.core.feed()).items.find((i) => i.body === 'from before the link');
+  assert.ok(synced?.mine, 'my posts came with the link, as mine');
+  const atBob = await bob.until((s) => s.friends[0]?.devices.length === 2);
+  assert.deepEqual(atBob.friends[0]!.addedDevices?.map((d) => d.name), ['Ann’s phone'], 'Bob is told Ann added a device');
+  await Promise.all([ann.core.idle(), bob.core.idle(), phone.core.idle()]);
+
+  await bob.core.post('to Ann, wherever she is');
+  await ann.until((s) => s.posts.some((p) => p.body === 'to Ann, wherever she is'));
+  await phone.until((s) => s.posts.some((p) => p.body === 'to Ann, wherever she is' && p.authorName === 'Bob'));
+  await phone.core.post('from the phone');
+  await ann.core.post('from the laptop');
+  const bobSees = await bob.until((s) => ['from the phone', 'from the laptop'].every((t) => s.posts.some((p) => p.body === t)));
+  assert.ok(bobSees.posts.filter((p) => p.body.startsWith('from the')).every((p) => p.authorName === 'Ann' && !p.mine), 'both are Ann’s posts at Bob');
+  await ann.until((s) => s.posts.some((p) => p.body === 'from the phone' && p.mine));
+  await phone.until((s) => s.posts.some((p) => p.body === 'from the laptop' && p.mine));
+  const phoneKey = (await phoneStore.getIdentity())!.sigPub;
+
+  await ann.core.removeDevice(toB64u(phoneKey));
+  await bob.until((s) => s.friends[0]?.devices.length === 1);
+  await Promise.all([ann.core.idle(), bob.core.idle(), phone.core.idle()]);
+  await bob.core.post('after the phone was removed');
+  await ann.core.post('laptop after removal');
+  await ann.until((s) => s.posts.some((p) => p.body === 'after the phone was removed'));
+  await bob.until((s) => s.posts.some((p) => p.body === 'laptop after removal'));
+  await Promise.all([ann.core.idle(), bob.core.idle(), phone.core.idle()]);
+  assert.ok(!phone.core.state.posts.some((p) => p.body.includes('after') && p.body !== 'from before the link'), 'the removed phone reads nothing posted afterwards');
+  phone.core.close();
+});
+
+/** Resolves once `fn` rejects with a BwError of `code`. */
+async function expectBw(fn: () => Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(fn, (e: { code?: string }) => e.code === code);
+}
 
 test('start reads the first feed page beside the state; the first feed() takes it, unless something changed since', async () => {
   const relay = new FakeRelay();

@@ -72,4 +72,12 @@ test('device lists: stored when signed by their sender’s identity; forged, rol
   forged[forged.length - 1]! ^= 1;
   throwsCode(() => run([item(forged)], A, known(B, held)), 'bad-signature', 'a list whose signature does not verify');
   throwsCode(() => run([item(v2.bytes)], C, known(B, held)), 'bad-frame', 'passed on by someone else');
+  // One of Ann's listed devices speaks for her in posts, but not for which devices are hers: it signs a list of its own.
+  const phone = { ...generateDevice(), name: 'phone' };
+  const phoneKey = toB64u(phone.sigPub);
+  const asAnn = (k: string) => (k === phoneKey ? A : k);
+  const own = signDeviceList(phone, { version: 9, issued: at, devices: [deviceEntry(phone.sigPub, deviceFromIdentity(phone), 'phone', at)] });
+  throwsCode(() => run([item(own.bytes, phone)], A, { ...known(B, held), personOf: asAnn }), 'not-author', 'a device list signed by a device');
+  const fromPhone = run([signItem(phone, { kind: 'post', id: newItemId(), ts: 40, text: 'from my phone' })], A, { ...known(B), personOf: asAnn });
+  assert.equal(fromPhone.put[0]!.author, A, 'a post signed by a listed device is its person’s');
 });

@@ -1,0 +1,271 @@
+// Owns linking a device over the relay: the new device's side (its code, the reveal, then the provision and state taken in) and the primary's (the answer, the short code, then the certificate, provision and state sent).
+import { BwError, isBwError } from '../../shared/errors.js';
+import { equalBytes, fromB64u, toB64u } from '../../shared/bytes.js';
+import { peerId } from '../../shared/crypto/identity.js';
+import { openItem, refKey } from '../../shared/crypto/content.js';
+import { generateDevice, verifyDeviceList, type DeviceKeys, type DeviceList } from '../../shared/crypto/devices.js';
+import { acceptReveal, answerLink, createLinkOffer, linkKey, linkTag, openProvision, openSyncChunk, readLinkOffer, revealLink, sealProvision, sealSync, syncManifest, type LinkSession, type Provision } from '../../shared/crypto/link.js';
+import { DeviceFrameSchema, type DeviceFrame } from '../../shared/protocol.js';
+import { decodeLinkState, encodeLinkState, MAX_LINK_POSTS, type LinkState } from '../../shared/link-state.js';
+import { parse } from '../../shared/validate.js';
+import { myKey, requireMe, type Ctx, type Me } from './context.js';
+import { addMyDevice } from './devices.js';
+import { applyDeviceList } from './device-rows.js';
+import { pairFields, watch } from './friends.js';
+import { myCard } from './social.js';
+import type { RelayConnection } from './ports.js';
+import type { FriendRow, IdentityRow, ItemRow } from './types.js';
+
+/** The primary's side once the new device has revealed itself: the code both screens show, and the user's answer. */
+export interface PrimaryLink {
+  /** "123 456": the user checks the new device shows the same before confirming. */
+  sas: string;
+  /** The new device's name as it gave it. */
+  name: string;
+  /** Certifies the new device (my list's next version, sent to friends) and sends it the provision and my state. */
+  confirm(): Promise<void>;
+  cancel(): void;
+}
+
+/** The new device's side: the code to show or paste, then the short code, then done once my state is stored. */
+export interface NewLink {
+  code: string;
+  sas: Promise<string>;
+  /** Resolves once the device's identity row and state are stored: start the core again to go online as it. */
+  done: Promise<void>;
+  cancel(): void;
+}
+
+/** Whether a relay signal is a link frame (routed here, before the friend rules: the two devices are not friends). */
+export const isLinkFrame = (data: unknown): boolean => typeof data === 'object' && data !== null && String((data as { kind?: unknown }).kind).startsWith('link-');
+
+/** A link frame from `from` to whichever link waits for that key; refused with a name if none does. */
+export function onLinkFrame(ctx: Ctx, from: string, data: unknown): void {
+  const frame = parse(DeviceFrameSchema, data, 'link frame');
+  const handler = ctx.linking.get(from);
+  if (!handler) throw new BwError('unknown-device', 'a link message from a device no link waits for');
+  handler(frame);
+}
+
+/** Link ids answered this session: a code is good for one answer (readLinkOffer refuses it again). */
+const used = new WeakMap<Ctx, Set<string>>();
+
+/**
+ * The primary reads a new device's code, answers it through the relay and waits for the reveal; then both screens
+ * show the same short code. Nothing is certified or sent until `confirm`.
+ */
+export async function answerLinkCode(ctx: Ctx, code: string): Promise<PrimaryLink> {
+  const me = requireMe(ctx);
+  if (me.identity) throw new BwError('not-author', 'only the device that holds the identity links new devices');
+  const seen = used.get(ctx) ?? new Set<string>();
+  used.set(ctx, seen);
+  const offer = readLinkOffer(code, ctx.clock.now(), seen);
+  seen.add(linkKey(offer.linkId));
+  if (ctx.relay?.status !== 'connected') throw new BwError('unavailable', 'not connected to the relay');
+  const r = answerLink(offer, { identity: me.sigPub, device: me.sigPub });
+  const to = peerId(offer.device.sigPub);
+  let got!: (f: DeviceFrame) => void;
+  const frames = new Promise<DeviceFrame>((resolve) => (got = resolve));
+  ctx.linking.set(to, (f) => got(f));
+  const done = async () => {
+    ctx.linking.delete(to);
+    ctx.linkWatch = undefined;
+    await watch(ctx);
+  };
+  try {
+    // The new device accepts the link's tag, so it is visible to me; I watch its key, so my answer's reply reaches me.
+    ctx.linkWatch = { keys: [to], present: [linkTag(offer.linkId)] };
+    await watch(ctx);
+    await ctx.relay.call('signal:send', { to, data: { kind: 'link-answer', a: toB64u(r.answer.bytes) } });
+    const reveal = await frames;
+    if (reveal.kind !== 'link-reveal') throw new BwError('bad-frame', `expected the link's reveal, got ${reveal.kind}`);
+    const session = acceptReveal(r, fromB64u(reveal.r, 'link reveal'));
+    return {
+      sas: session.sas,
+      name: offer.device.name,
+      confirm: async () => {
+        try {
+          await provision(ctx, session, to);
+        } finally {
+          await done();
+        }
+      },
+      cancel: () => void done(),
+    };
+  } catch (e) {
+    await done();
+    throw isBwError(e, 'offline') ? new BwError('unavailable', 'the new device is not connected to the relay: make a new code on it') : e;
+  }
+}
+
+/** After the user confirmed the code: the new device joins my list, then gets the provision and my state in chunks. */
+async function provision(ctx: Ctx, session: LinkSession, to: string): Promise<void> {
+  const list = await addMyDevice(ctx, { ...session.device, added: ctx.clock.now() });
+  const state = encodeLinkState(await linkState(ctx));
+  const card = await myCard(ctx);
+  const relay = ctx.relay;
+  if (!relay) throw new BwError('unavailable', 'not connected to the relay');
+  const p = sealProvision(session, { list, profile: card.bytes, manifest: syncManifest(state.length) });
+  await relay.call('signal:send', { to, data: { kind: 'link-provision', p: toB64u(p) } });
+  for (const c of sealSync(session, state)) await relay.call('signal:send', { to, data: { kind: 'link-chunk', c: toB64u(c) } });
+}
+
+/** What a new device of mine needs (shared/link-state.ts): friends and their lists, blocks, my posts, my read mark. */
+export async function linkState(ctx: Ctx): Promise<LinkState> {
+  const mine = myKey(ctx);
+  const friends = [...ctx.friends.values()].filter((f) => f.status === 'mutual');
+  const lists = await ctx.store.getItems(friends.map((f) => `${f.key}:devices`));
+  const posts: ItemRow[] = [];
+  for (let before: number | undefined; posts.length < MAX_LINK_POSTS; ) {
+    const page = await ctx.store.pagePosts(before, 500);
+    posts.push(...page.filter((p) => p.author === mine && p.signed && !p.deleted));
+    if (page.length < 500) break;
+    before = page.at(-1)!.ts;
+  }
+  return {
+    v: 1,
+    friends: friends.map((f, i) => ({ sigPub: toB64u(f.sigPub), dhPub: toB64u(f.dhPub), name: f.name, added: f.added, ...(lists[i]?.signed && { devices: lists[i]!.signed }) })),
+    blocked: (await ctx.store.listBlocked()).slice(0, 1000).map((b) => ({ key: b.key, at: b.at })),
+    mine: posts.slice(0, MAX_LINK_POSTS).map((p) => ({ item: p.signed!, ...(p.audience?.list && { list: p.audience.list }), ...(p.audience && { to: p.audience.to.slice(0, 1000) }) })),
+    readUpTo: (await ctx.store.getMeta('readUpTo')) ?? 0,
+  };
+}
+
+/**
+ * The new device: makes its own keys and a one-time code (shown as a QR code or pasted on the primary), waits on the
+ * relay for the primary's answer, reveals itself, and takes in the provision and the state that follow.
+ */
+export function startLinking(ctx: Ctx, opts: { name: string; relay: string }): NewLink {
+  if (ctx.me) throw new BwError('bad-frame', 'this device already has an identity');
+  const dev = generateDevice();
+  const start = createLinkOffer(dev, { name: opts.name, relay: opts.relay, now: ctx.clock.now() });
+  const tag = linkTag(start.offer.linkId);
+  let sasOk!: (s: string) => void;
+  let sasFail!: (e: unknown) => void;
+  let doneOk!: () => void;
+  let doneFail!: (e: unknown) => void;
+  const sas = new Promise<string>((a, b) => ((sasOk = a), (sasFail = b)));
+  const done = new Promise<void>((a, b) => ((doneOk = a), (doneFail = b)));
+  sas.catch(() => undefined);
+  let session: LinkSession | undefined;
+  let prov: Provision | undefined;
+  const chunks: Uint8Array[] = [];
+  let over = false;
+  const fail = (e: unknown) => {
+    if (over) return;
+    over = true;
+    conn.close();
+    sasFail(e);
+    doneFail(e);
+  };
+  const onFrame = async (from: string, data: unknown): Promise<void> => {
+    const frame = parse(DeviceFrameSchema, data, 'link frame');
+    if (frame.kind === 'link-answer') {
+      if (session) throw new BwError('link-used', 'this code was already answered');
+      const out = revealLink(start, dev, fromB64u(frame.a, 'link answer'));
+      if (peerId(out.session.answerer) !== from) throw new BwError('unknown-device', 'the answer names another device than the one that sent it');
+      session = out.session;
+      await conn.call('signal:send', { to: from, data: { kind: 'link-reveal', r: toB64u(out.reveal) } });
+      sasOk(session.sas);
+      return;
+    }
+    if (!session || from !== peerId(session.answerer)) throw new BwError('unknown-device', 'a link message from a device that did not answer this code');
+    if (frame.kind === 'link-provision') {
+      prov = openProvision(session, fromB64u(frame.p, 'link provision'));
+    } else if (frame.kind === 'link-chunk') {
+      if (!prov) throw new BwError('out-of-order', 'a sync chunk before the provision');
+      chunks.push(openSyncChunk(session, prov, fromB64u(frame.c, 'link chunk'), chunks.length));
+    } else {
+      throw new BwError('bad-frame', `a ${frame.kind} does not go to a new device`);
+    }
+    if (prov && chunks.length === prov.manifest.chunks) {
+      await adopt(ctx, dev, session, prov, joined(chunks, prov.manifest.bytes));
+      over = true;
+      conn.close();
+      doneOk();
+    }
+  };
+  // Frames are taken one at a time; a bad one is refused with its name and the link fails (nothing is stored).
+  let queue = Promise.resolve();
+  const conn: RelayConnection = ctx.connect(dev, {
+    status: (s, detail) => {
+      if (s === 'offline' && detail) fail(new BwError('unavailable', detail));
+    },
+    authenticated: () => void conn.call('presence:watch', { keys: [], accept: [tag], present: [] }).catch(fail),
+    signal: (from, data) => {
+      queue = queue.then(() => onFrame(from, data)).catch(fail);
+    },
+    presence: () => {},
+    mailbox: () => {},
+  });
+  return { code: start.code, sas, done, cancel: () => fail(new BwError('unavailable', 'linking was cancelled')) };
+}
+
+function joined(chunks: readonly Uint8Array[], bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const c of chunks) {
+    if (at + c.length > bytes) throw new BwError('bad-link', 'the sync chunks hold more than the manifest says');
+    out.set(c, at);
+    at += c.length;
+  }
+  if (at !== bytes) throw new BwError('bad-link', 'the sync chunks hold less than the manifest says');
+  return out;
+}
+
+/**
+ * Stores what the primary sent, the identity row last (a link cut short leaves no identity, so it can simply be run
+ * again): friends with pairwise keys of this device's own, their device lists (verified again), my list and card,
+ * my posts (each verified as signed by the identity), blocks and my read mark.
+ */
+async function adopt(ctx: Ctx, dev: DeviceKeys, session: LinkSession, prov: Provision, bytes: Uint8Array): Promise<void> {
+  const state = decodeLinkState(bytes);
+  const { store } = ctx;
+  const now = ctx.clock.now();
+  const identity = session.identity;
+  const mine = peerId(identity);
+  const primary = prov.list.devices.find((d) => equalBytes(d.sigPub, identity));
+  if (!primary) throw new BwError('bad-device-list', 'the provisioned list does not hold the identity’s own device');
+  const profile = prov.profile.item;
+  if (!equalBytes(prov.profile.signer, identity) || profile.kind !== 'profile') throw new BwError('not-author', 'the provisioned card is not the identity’s');
+  const me: Me = { name: profile.name, sigPub: dev.sigPub, sigSecret: dev.sigSecret, dhPub: dev.dhPub, dhSecret: dev.dhSecret, identity: { sigPub: identity, dhPub: primary.dhPub } };
+  const friends: FriendRow[] = [];
+  const items: ItemRow[] = [];
+  const lists: [FriendRow, DeviceList][] = [];
+  for (const f of state.friends) {
+    const sigPub = fromB64u(f.sigPub, 'friend key');
+    const dhPub = fromB64u(f.dhPub, 'friend key');
+    const row: FriendRow = { key: f.sigPub, name: f.name, sigPub, dhPub, ...pairFields(me, { sigPub, dhPub }), status: 'mutual', added: f.added };
+    friends.push(row);
+    if (!f.devices) continue;
+    const s = openItem(fromB64u(f.devices, 'friend device list'));
+    if (s.item.kind !== 'devices' || !equalBytes(s.signer, sigPub)) throw new BwError('not-author', 'a friend’s device list not signed by them');
+    const list = verifyDeviceList(fromB64u(s.item.list, 'device list'), sigPub);
+    items.push({ key: `${f.sigPub}:devices`, author: f.sigPub, id: s.item.id, kind: 'devices', ts: s.item.ts, signed: f.devices, list: s.item.list, via: 'self', received: now });
+    lists.push([row, list]);
+  }
+  for (const p of state.mine) {
+    const s = openItem(fromB64u(p.item, 'my post'));
+    if (!equalBytes(s.signer, identity)) throw new BwError('not-author', 'a post in the link state not signed by me');
+    const it = s.item;
+    if (it.kind !== 'post' && it.kind !== 'reply') continue;
+    items.push({
+      key: `${mine}:${it.id}`, author: mine, id: it.id, kind: it.kind, ts: it.ts, text: it.text, signed: p.item, via: 'self', received: it.ts,
+      ...(it.kind === 'post' && it.photos && { photos: it.photos }),
+      ...(it.kind === 'reply' && { parent: refKey(it.to) }),
+      ...(p.to && { audience: { ...(p.list && { list: p.list }), to: p.to } }),
+    });
+  }
+  items.push({ key: `${mine}:profile`, author: mine, id: profile.id, kind: 'profile', ts: profile.ts, name: profile.name, bio: profile.bio, ...(profile.avatar && { avatar: profile.avatar }), signed: toB64u(prov.profile.bytes), via: 'self', received: now });
+  // My list as the primary signed it (its item is the primary's to send; this device only reads it).
+  items.push({ key: `${mine}:devices`, author: mine, id: `link-${toB64u(session.linkId)}`, kind: 'devices', ts: now, list: toB64u(prov.list.bytes), via: 'self', received: now });
+  await store.putBatch({ friends, items });
+  for (const b of state.blocked) await store.putBlocked(b);
+  await store.putMeta('readUpTo', state.readUpTo);
+  // Device rows (friends' other devices, and mine: the primary among them) are made by the rules friends use.
+  const held = { ...ctx, me, friends: new Map(friends.map((f) => [f.key, f])), devices: new Map<string, FriendRow>(), relay: undefined };
+  for (const [row, list] of lists) await applyDeviceList(held, row, list);
+  await applyDeviceList(held, { key: mine, sigPub: identity }, prov.list);
+  const row: IdentityRow = { id: 'me', ...me, created: now };
+  await store.putIdentity(row);
+}
