@@ -6,6 +6,7 @@ import type { PostInput, Written } from './core/social.js';
 import type { Sent } from './core/delivery.js';
 import { systemClock } from './core/ports.js';
 import type { ClientState } from './core/context.js';
+import type { NewLink, PrimaryLink } from './core/link.js';
 import { openDexieStore } from './dexie-store.js';
 import type { BlobDelivery, OutgoingBlob } from './core/blobs.js';
 import type { ImageRef } from '../shared/photo-ref.js';
@@ -99,6 +100,24 @@ export class Session extends EventTarget {
   /** Restores an identity from a key backup (a browser that has none yet). */
   importIdentity(backup: string, passphrase: string): Promise<void> {
     return this.#core.importIdentity(backup, passphrase);
+  }
+
+  /**
+   * On a browser with no identity: links it to an identity held on another device (client/core/link.ts). Show `code`
+   * (QR code and text); `sas` is the short code to compare; once `done`, this session is the linked device, online.
+   */
+  startLink(name: string): NewLink {
+    return this.#core.startLink(name);
+  }
+
+  /** On the primary: answers a new device's code; `confirm()` once both screens show the same `sas`. */
+  linkDevice(code: string): Promise<PrimaryLink> {
+    return this.#core.linkDevice(code);
+  }
+
+  /** On the primary: removes one of my devices; friends stop sealing to it once its removal reaches them. */
+  async removeDevice(key: string): Promise<void> {
+    await this.#core.removeDevice(key);
   }
 
   /** My identity, friends and profile as passphrase-protected text (backup v2: scrypt + XChaCha20-Poly1305). */

@@ -6,6 +6,7 @@ import { SessionController } from '../controllers/session-controller.js';
 import type { FeedPage, PostEvent, Session, SessionState } from '../session.js';
 import type { AudienceList, FeedItem, PersonView, PhotoView, ReplyView } from '../core/feed-view.js';
 import type { ImageRef } from '../../shared/photo-ref.js';
+import type { NewLink, PrimaryLink } from '../core/link.js';
 import { peopleOf, readMarkFor } from '../core/feed.js';
 import * as imageCode from '../image.js';
 import { theme } from './theme.js';
@@ -19,6 +20,7 @@ import './bw-invite.js';
 import './bw-compose.js';
 import './bw-post-list.js';
 import './bw-backup.js';
+import './bw-devices.js';
 import './bw-avatar.js';
 import './bw-profile.js';
 import './bw-lists.js';
@@ -76,6 +78,7 @@ export class BwFeed extends LitElement {
     _busy: { state: true },
     _backup: { state: true },
     _backupError: { state: true },
+    _link: { state: true },
     _pages: { state: true },
     _query: { state: true },
     _results: { state: true },
@@ -125,6 +128,7 @@ export class BwFeed extends LitElement {
     details.card summary { cursor: pointer; font-weight: 600; }
     details.card[open] summary { margin-bottom: 10px; }
     .center { box-sizing: border-box; width: min(30rem, calc(100% - 24px)); margin: 24px auto; padding: 20px 24px; }
+    .link-existing { margin-top: var(--_gap); } .link-existing summary { cursor: pointer; }
     [hidden] { display: none !important; }
   `];
   declare relay: string;
@@ -142,6 +146,10 @@ export class BwFeed extends LitElement {
   declare _busy: boolean;
   declare _backup: string;
   declare _backupError: string;
+  /** A device link in progress (either side): what <bw-devices> shows. */
+  declare _link: { code: string; sas: string; status: string; error: string };
+  #primaryLink?: PrimaryLink;
+  #newLink?: NewLink;
   /** The feed pages pulled from session.feed(), newest first (re-pulled on every change of the session). */
   declare _pages: FeedPage[];
   declare _query: string;
@@ -190,6 +198,7 @@ export class BwFeed extends LitElement {
     this._busy = false;
     this._backup = '';
     this._backupError = '';
+    this._link = { code: '', sas: '', status: '', error: '' };
     this._pages = [];
     this._query = '';
     this._results = undefined;
@@ -426,6 +435,49 @@ export class BwFeed extends LitElement {
       await this.#ctl.session!.importIdentity(e.detail.backup, e.detail.passphrase);
     }, (m) => (this._error = m));
 
+  /** A new browser: shows its link code, then the short code; once linked, the session is that device, online. */
+  #startLink = (e: CustomEvent<{ name: string }>) =>
+    this.#run(async () => {
+      const link = this.#ctl.session!.startLink(e.detail.name);
+      this.#newLink = link;
+      this._link = { code: link.code, sas: '', status: 'Waiting for your other device…', error: '' };
+      const sas = await link.sas;
+      this._link = { ...this._link, sas, status: 'Waiting for your other device to confirm…' };
+      await link.done;
+      this._link = { code: '', sas: '', status: '', error: '' };
+    }, (m) => (this._link = { code: '', sas: '', status: '', error: m }));
+
+  /** The primary: a new device's code was pasted; its short code is shown to compare. */
+  #linkDevice = (e: CustomEvent<{ code: string }>) =>
+    this.#run(async () => {
+      this._link = { code: '', sas: '', status: 'Reaching the new device…', error: '' };
+      this.#primaryLink = await this.#ctl.session!.linkDevice(e.detail.code);
+      this._link = { code: '', sas: this.#primaryLink.sas, status: '', error: '' };
+    }, (m) => (this._link = { code: '', sas: '', status: '', error: m }));
+
+  #linkConfirm = () =>
+    this.#run(async () => {
+      const link = this.#primaryLink;
+      if (!link) return;
+      this.#primaryLink = undefined;
+      this._link = { code: '', sas: '', status: `Linking ${link.name}…`, error: '' };
+      await link.confirm();
+      this._link = { code: '', sas: '', status: `${link.name} is linked. Your friends see that you added a device.`, error: '' };
+    }, (m) => (this._link = { code: '', sas: '', status: '', error: m }));
+
+  #linkCancel = () => {
+    this.#primaryLink?.cancel();
+    this.#newLink?.cancel();
+    this.#primaryLink = this.#newLink = undefined;
+    this._link = { code: '', sas: '', status: 'Linking was cancelled.', error: '' };
+  };
+
+  #removeDevice = (e: CustomEvent<{ key: string }>) =>
+    this.#run(async () => {
+      await this.#ctl.session!.removeDevice(e.detail.key);
+      this._link = { code: '', sas: '', status: 'Removed. Nothing you or your friends post from now on reaches it.', error: '' };
+    }, (m) => (this._link = { code: '', sas: '', status: '', error: m }));
+
   #export = (e: CustomEvent<{ passphrase: string }>) =>
     this.#run(async () => {
       this._backupError = '';
@@ -661,8 +713,11 @@ export class BwFeed extends LitElement {
     return html`<div class="main" ?hidden=${this._tab !== 'profile'}>
       <bw-profile part="me" editable .person=${people.get(s.me!.key)} fingerprint=${s.me!.fingerprint} @bw-profile-save=${this.#profileSave}></bw-profile>
       ${this._profileError ? html`<div class="error" role="alert">${this._profileError}</div>` : nothing}
-      <details class="card"><summary>Key backup</summary>
-        <bw-backup .backup=${this._backup} .error=${this._backupError} ?busy=${this._busy} @bw-export-backup=${this.#export}></bw-backup></details>
+      <details class="card" name="devices"><summary>Devices</summary>
+        <bw-devices mode=${s.me!.linked ? 'linked' : 'primary'} .devices=${s.myDevices ?? []} sas=${this._link.sas} status=${this._link.status} error=${this._link.error} ?busy=${this._busy}
+          @bw-link-device=${this.#linkDevice} @bw-link-confirm=${this.#linkConfirm} @bw-link-cancel=${this.#linkCancel} @bw-device-remove=${this.#removeDevice}></bw-devices></details>
+      ${s.me!.linked ? nothing : html`<details class="card"><summary>Key backup</summary>
+        <bw-backup .backup=${this._backup} .error=${this._backupError} ?busy=${this._busy} @bw-export-backup=${this.#export}></bw-backup></details>`}
     </div>`;
   }
 
@@ -671,7 +726,12 @@ export class BwFeed extends LitElement {
     const s = this.#ctl.state;
     if (s?.elsewhere) return html`<section class="center" part="elsewhere" role="status">BrainWaves is open in another tab of this browser. This tab takes over when that one closes.</section>`;
     if (!s?.ready) return html`<section class="center muted" role="status">Loading…</section>`;
-    if (!s.me) return html`<section class="center card"><bw-onboarding .error=${this._error} ?busy=${this._busy} @bw-create-identity=${this.#create} @bw-import-identity=${this.#import}></bw-onboarding></section>`;
+    if (!s.me) {
+      return html`<section class="center card"><bw-onboarding .error=${this._error} ?busy=${this._busy} @bw-create-identity=${this.#create} @bw-import-identity=${this.#import}></bw-onboarding>
+        <details class="link-existing" ?open=${!!this._link.code}><summary>Link to an account I already have</summary>
+          <bw-devices mode="new" code=${this._link.code} sas=${this._link.sas} status=${this._link.status} error=${this._link.error} ?busy=${this._busy}
+            @bw-start-link=${this.#startLink} @bw-link-cancel=${this.#linkCancel}></bw-devices></details></section>`;
+    }
     const relayText = { connected: 'Relay connected', connecting: 'Connecting to relay…', offline: 'Relay offline' }[s.relay];
     const { items, people } = this.#feed(s);
     const lists: AudienceList[] = s.lists ?? [];

@@ -25,6 +25,12 @@ export interface BwEventMap {
   'bw-more': { before: number };
   'bw-post': { author: string; authorName: string; seq: number; ts: number; body: string; via: string };
   'bw-status': { relay: string; direct: number; friends: number };
+  /** Linking (<bw-devices>): a new device's code pasted on the primary; the codes match; cancel; remove a device; a new browser asks for its code. */
+  'bw-link-device': { code: string };
+  'bw-link-confirm': Record<string, never>;
+  'bw-link-cancel': Record<string, never>;
+  'bw-device-remove': { key: string };
+  'bw-start-link': { name: string };
 }
 
 /** Fires a bubbling, composed (crosses shadow roots), cancelable event. Returns false if a listener cancelled it. */
@@ -50,6 +56,11 @@ declare global {
     'bw-photo-open': CustomEvent<BwEventMap['bw-photo-open']>;
     'bw-read': CustomEvent<BwEventMap['bw-read']>;
     'bw-more': CustomEvent<BwEventMap['bw-more']>;
+    'bw-link-device': CustomEvent<BwEventMap['bw-link-device']>;
+    'bw-link-confirm': CustomEvent<BwEventMap['bw-link-confirm']>;
+    'bw-link-cancel': CustomEvent<BwEventMap['bw-link-cancel']>;
+    'bw-device-remove': CustomEvent<BwEventMap['bw-device-remove']>;
+    'bw-start-link': CustomEvent<BwEventMap['bw-start-link']>;
     'bw-post': CustomEvent<BwEventMap['bw-post']>;
     'bw-status': CustomEvent<BwEventMap['bw-status']>;
   }

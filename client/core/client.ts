@@ -163,6 +163,7 @@ export class ClientCore {
 
   /** My identity, friends and profile as passphrase-protected text (backup v2: scrypt + XChaCha20-Poly1305). */
   async exportBackup(passphrase: string, opts?: BackupOptions): Promise<string> {
+    if (this.#ctx.me?.identity) throw new BwError('not-author', 'a linked device holds no identity secret: make the key backup on the device that does');
     return exportBackupV2(await backupContents(this.#ctx), passphrase, opts);
   }
 
@@ -186,7 +187,11 @@ export class ClientCore {
    * On a new device with no identity: starts linking it to an identity held on another device. Show `code` (as a QR
    * code, or to paste) on this device; when `done` resolves, call start() to go online as the linked device.
    */
-  startLink = (name: string): NewLink => startLinking(this.#ctx, { name, relay: this.#opts.relayUrl });
+  startLink = (name: string): NewLink => {
+    const link = startLinking(this.#ctx, { name, relay: this.#opts.relayUrl });
+    // Stored: this core starts again as the linked device (and goes online, as start() would).
+    return { ...link, done: link.done.then(() => this.start({ connect: this.#connect })) };
+  };
   /** On the primary: answers a new device's link code; confirm once both screens show the same `sas`. */
   linkDevice = (code: string): Promise<PrimaryLink> => answerLinkCode(this.#ctx, code);
   /** Removes one of my devices (by its key) from my list: friends stop sealing to it once the new list reaches them. */

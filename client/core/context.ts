@@ -12,7 +12,10 @@ import { devicesOfPerson, personOf } from './device-rows.js';
 /** What a UI renders; replaced (never mutated) on every change. */
 export interface ClientState {
   ready: boolean;
-  me?: { key: string; name: string; fingerprint: string };
+  /** `linked`: this is a linked device (it cannot link or remove devices, nor make the key backup: the primary does). */
+  me?: { key: string; name: string; fingerprint: string; linked: boolean };
+  /** My devices as my list names them (this one marked `current`); empty until the list exists. */
+  myDevices?: (DeviceView & { current: boolean })[];
   /**
    * `devices`: their device list as they last sent it (empty until it arrives); `addedDevices`: what that list added
    * to the one before it, shown as a notice (Signal's safety-number change), so no device joins unseen.
@@ -159,15 +162,18 @@ export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<Cli
     mine ? ctx.store.getItem(`${mine}:profile`) : undefined,
     mine ? ctx.store.getMeta('readUpTo').then((readUpTo) => ((ctx.readUpTo = readUpTo ?? 0), ctx.store.countUnread(mine, readUpTo ?? 0))) : 0,
     ctx.store.listLists(),
-    ctx.store.getItems(friendKeys.map((k) => `${k}:devices`)),
+    ctx.store.getItems([...friendKeys, ...(mine ? [mine] : [])].map((k) => `${k}:devices`)),
   ]);
+  const thisDevice = me ? peerId(me.sigPub) : '';
+  const myDevices = mine ? storedDevices(ctx, deviceRows[friendKeys.length]).map((d) => ({ ...d, current: d.key === thisDevice })) : [];
   const devices = new Map(friendKeys.map((k, i) => [k, deviceRows[i]]));
   const rows = recent.filter((r) => (!r.kind || r.kind === 'post') && r.body);
   const names = new Map([...ctx.friends.values()].map((f) => [f.key, f.name]));
   return {
     ...prev,
     ...patch,
-    me: me && { key: mine, name: me.name, fingerprint: fingerprint(me.identity ?? me) },
+    me: me && { key: mine, name: me.name, fingerprint: fingerprint(me.identity ?? me), linked: !!me.identity },
+    myDevices,
     friends: [...ctx.friends.values()].map((f) => ({
       key: f.key,
       name: f.name,

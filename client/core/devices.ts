@@ -13,6 +13,8 @@ import type { ItemRow } from './types.js';
 export interface DeviceView {
   name: string;
   added: number;
+  /** The device's own key (what removing it names). */
+  key?: string;
 }
 
 const listKey = (ctx: Ctx): string => `${myKey(ctx)}:devices`;
@@ -110,5 +112,5 @@ async function publish(ctx: Ctx, next: DeviceList): Promise<DeviceList> {
 /** A stored list's devices, oldest first, for a profile. */
 export function devicesOf(row: Pick<ItemRow, 'list'> | undefined): DeviceView[] {
   if (!row?.list) return [];
-  return decodeDeviceList(fromB64u(row.list, 'stored device list')).devices.map((d) => ({ name: d.name, added: d.added })).sort((a, b) => a.added - b.added);
+  return decodeDeviceList(fromB64u(row.list, 'stored device list')).devices.map((d) => ({ name: d.name, added: d.added, key: peerId(d.sigPub) })).sort((a, b) => a.added - b.added);
 }

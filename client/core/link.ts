@@ -193,6 +193,9 @@ export function startLinking(ctx: Ctx, opts: { name: string; relay: string }): N
     },
     authenticated: () => void conn.call('presence:watch', { keys: [], accept: [tag], present: [] }).catch(fail),
     signal: (from, data) => {
+      // Only link frames concern the link. The primary, once it lists this device, may start a data channel to it
+      // before the link is done: that offer goes unanswered (it is tried again once this device is online as itself).
+      if (!isLinkFrame(data)) return ctx.log.warn('[bw] linking: a signal that is not part of the link, ignored');
       queue = queue.then(() => onFrame(from, data)).catch(fail);
     },
     presence: () => {},

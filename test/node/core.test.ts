@@ -10,6 +10,7 @@ import { FakeRelay } from './fake-relay.js';
 import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { mailboxAllowTag, pairKeys } from '../../shared/crypto/pairwise.js';
 import { openEnvelope, readHeader } from '../../shared/crypto/envelope.js';
+import { readLinkOffer } from '../../shared/crypto/link.js';
 import { deviceEntry, generateDevice } from '../../shared/crypto/devices.js';
 
 const quiet = { warn: (...a: unknown[]) => process.env.BW_WARN && console.error('WARN', ...a), error: (...a: unknown[]) => console.error(...a) };
@@ -385,11 +386,15 @@ test('linking: a new device joins with its own keys after both screens show one 
   const primary = await ann.core.linkDevice(link.code);
   assert.equal(primary.sas, await link.sas, 'both screens show the same code');
   assert.equal(primary.name, 'Ann’s phone');
+  // A signal that is not part of the link (the primary's data channel offer, once it lists the phone) leaves it be.
+  const phoneDevice = toB64u(readLinkOffer(link.code, Date.UTC(2026, 0, 1)).device.sigPub);
+  relay.clients.get(phoneDevice)!.on.signal(ann.core.state.me!.key, { kind: 'sdp', signal: { type: 'offer' } });
   await primary.confirm();
   await link.done;
   await expectBw(() => ann.core.linkDevice(link.code), 'link-used');
+  await expectBw(() => phone.core.exportBackup('a passphrase'), 'not-author');
+  await expectBw(() => phone.core.removeDevice(ann.core.state.me!.key), 'not-author');
 
-  await phone.core.start();
   await phone.until((s) => s.relay === 'connected');
   const annKey = ann.core.state.me!.key;
   assert.equal(phone.core.state.me!.key, annKey, 'the phone speaks for Ann');

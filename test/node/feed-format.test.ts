@@ -42,7 +42,7 @@ describe('format', () => {
 describe('people from the state', () => {
   test('friends by their invite names (verified once mutual), me by my signed card', () => {
     const people = peopleOf({
-      me: { key: 'me', name: 'Me', fingerprint: 'f' },
+      me: { key: 'me', name: 'Me', fingerprint: 'f', linked: false },
       friends: [{ key: 'k1', name: 'Ada', status: 'mutual' as const, online: true, direct: true, safetyNumber: 's', devices: [] },
         { key: 'k2', name: 'Bo', status: 'pending' as const, online: false, direct: false, safetyNumber: 's', devices: [] }],
       profile: { name: 'Me Myself', bio: 'hi' },
