@@ -294,7 +294,11 @@ export class BwFeed extends LitElement {
       if (this.#snap?.snap) this.#snap = { for: this.#snap.for, snap: null }; // its items are no longer needed
       return undefined;
     }
-    if (this.#snap?.for !== session) this.#snap = { for: session, snap: readFirstScreen(this.dbName) ?? null };
+    if (this.#snap?.for !== session) {
+      stamp('first-screen.read');
+      this.#snap = { for: session, snap: readFirstScreen(this.dbName) ?? null };
+      stamp('first-screen.read.done');
+    }
     const { snap } = this.#snap;
     if (!snap) return undefined;
     const s = session.state;
