@@ -35,7 +35,7 @@ const SEARCH = 100;
  */
 const images = () => Promise.resolve(imageCode);
 /** The longest a pull's first screen waits for an idle moment before it is kept (client/first-screen.ts). */
-const SETTLED_MS = 1000;
+const KEEP_WITHIN_MS = 1000;
 
 /** An image fetched for the page: its object URL once decrypted, or why not. */
 interface Fetched {
@@ -176,7 +176,7 @@ export class BwFeed extends LitElement {
   #foundMemo?: { key: unknown[]; items: FeedItem[] };
   /**
    * The first-screen snapshot the session `for` paints from until its own first page is in (null: none), the state
-   * made from it, the text last kept, and the timer that keeps the next one once the feed has settled.
+   * made from it, the text last kept, and whether a keep waits for an idle moment.
    */
   #snap?: { for: Session; snap: FirstScreen | null; state?: SessionState };
   #snapText?: string;
@@ -336,8 +336,8 @@ export class BwFeed extends LitElement {
     if (this.#snapPending) return;
     this.#snapPending = true;
     const write = () => ((this.#snapPending = false), this.#writeFirstScreen());
-    if (typeof requestIdleCallback === 'function') requestIdleCallback(write, { timeout: SETTLED_MS });
-    else setTimeout(write, SETTLED_MS);
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(write, { timeout: KEEP_WITHIN_MS });
+    else setTimeout(write, KEEP_WITHIN_MS);
   }
 
   /** The first page's first items and their frame into the snapshot (client/first-screen.ts), if this session has pulled it. */
