@@ -16,7 +16,7 @@ type Win = Window & { __firstPost?: number };
 const CARDS = () => document.querySelector('bw-feed')?.shadowRoot?.querySelector('bw-post-list')?.shadowRoot?.querySelectorAll('bw-post') ?? [];
 
 /** Polls each frame for the first rendered post inside <bw-feed>'s shadow roots; records ms since navigation. */
-const watchFirstPaint = () => {
+export const watchFirstPaint = () => {
   const tick = () => {
     const card = document.querySelector('bw-feed')?.shadowRoot?.querySelector('bw-post-list')?.shadowRoot?.querySelector('bw-post')?.shadowRoot?.querySelector('article');
     if (card) (window as unknown as Win).__firstPost = performance.now();
@@ -26,7 +26,7 @@ const watchFirstPaint = () => {
 };
 
 /** Fills the store through IndexedDB directly (the app's schema: feed items keyed by `author:id`, client/db.ts), in batches. */
-async function fill(page: Page, n: number): Promise<void> {
+export async function fill(page: Page, n: number): Promise<void> {
   for (let from = 1; from <= n; from += 20_000) {
     await page.evaluate(([from, to, n]) => new Promise<void>((resolve, reject) => {
       const req = indexedDB.open('brainwaves:default');

@@ -25,6 +25,7 @@ import './bw-avatar.js';
 import './bw-profile.js';
 import './bw-lists.js';
 import { stamp } from '../core/trace.js';
+import { clearFirstScreen, firstScreenOf, readFirstScreen, writeFirstScreen, type FirstScreen } from '../first-screen.js';
 
 const message = (e: unknown) => (isBwError(e) ? e.message : `Something went wrong: ${(e as Error)?.message ?? e}`);
 type Tab = 'home' | 'friends' | 'profile';
@@ -35,6 +36,8 @@ const SEARCH = 100;
  * its own would import the entry back, and the embed snippet's SRI hash could not cover it (rollup.config.mjs).
  */
 const images = () => Promise.resolve(imageCode);
+/** The longest a pull's first screen waits for an idle moment before it is kept (client/first-screen.ts). */
+const KEEP_WITHIN_MS = 1000;
 
 /** An image fetched for the page: its object URL once decrypted, or why not. */
 interface Fetched {
@@ -179,6 +182,13 @@ export class BwFeed extends LitElement {
   #found = new Map<string, FeedItem>();
   /** Memo of the search results decorated with image URLs. */
   #foundMemo?: { key: unknown[]; items: FeedItem[] };
+  /**
+   * The first-screen snapshot the session `for` paints from until its own first page is in (null: none), the state
+   * made from it, the text last kept, and whether a keep waits for an idle moment.
+   */
+  #snap?: { for: Session; snap: FirstScreen | null; state?: SessionState };
+  #snapText?: string;
+  #snapPending = false;
 
   readonly #ctl = new SessionController(this, () => ({ relay: this.relay, dbName: this.dbName, direct: !this.noDirect }), (e) => this.#onPost(e));
 
@@ -211,9 +221,11 @@ export class BwFeed extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('visibilitychange', this.#onVisible);
+    window.addEventListener('pagehide', this.#onPageHide);
   }
 
   override disconnectedCallback(): void {
+    this.#writeFirstScreen(); // before the session closes: the element leaving is the feed's last word
     super.disconnectedCallback();
     document.removeEventListener('visibilitychange', this.#onVisible);
     if (this.#title !== undefined) document.title = this.#title;
@@ -222,6 +234,8 @@ export class BwFeed extends LitElement {
     this._images = new Map();
     this._pages = [];
     this.#pulledFor = undefined;
+    window.removeEventListener('pagehide', this.#onPageHide);
+    this.#snap = undefined;
   }
 
   readonly #onVisible = () => this.requestUpdate();
@@ -260,6 +274,7 @@ export class BwFeed extends LitElement {
         this._pages = pages;
         if (q === this._query.trim()) this._results = results;
         this.#fetchImages(session);
+        this.#keepFirstScreen();
       } catch (e) {
         if (!isBwError(e)) console.error(e);
         this._error = message(e);
@@ -276,6 +291,75 @@ export class BwFeed extends LitElement {
       }
     })();
   }
+
+  /**
+   * The snapshot to paint from (client/first-screen.ts), from the session's first render until its first page is in.
+   * Read once per session; dropped and forgotten the moment the store shows no identity or another one (a restore
+   * into an emptied database, a wipe), so another identity's posts never stay on screen.
+   */
+  #snapshot(): FirstScreen | undefined {
+    const session = this.#ctl.session;
+    if (!session || this.#pulledBy === session) {
+      if (this.#snap?.snap) this.#snap = { for: this.#snap.for, snap: null }; // its items are no longer needed
+      return undefined;
+    }
+    if (this.#snap?.for !== session) {
+      stamp('first-screen.read');
+      this.#snap = { for: session, snap: readFirstScreen(this.dbName) ?? null };
+      stamp('first-screen.read.done');
+    }
+    const { snap } = this.#snap;
+    if (!snap) return undefined;
+    const s = session.state;
+    if (s.ready && s.me?.key !== snap.me.key) {
+      this.#snap = { for: session, snap: null };
+      clearFirstScreen(this.dbName);
+      return undefined;
+    }
+    return snap;
+  }
+
+  /** The state to render with a snapshot: the session's own once it is ready (same identity), else one made from the snapshot. */
+  #snapState(snap: FirstScreen, real: SessionState): SessionState {
+    if (real.ready) return real;
+    this.#snap!.state ??= {
+      ready: true,
+      me: snap.me,
+      ...(snap.profile && { profile: snap.profile }),
+      friends: snap.friends.map((f) => ({ ...f, online: false, direct: false, safetyNumber: '', devices: [] })),
+      blocked: [],
+      posts: [],
+      unread: snap.unread,
+      lists: snap.lists,
+      relay: real.relay,
+      direct: 0,
+    };
+    return this.#snap!.state;
+  }
+
+  /**
+   * Keeps the first screen (what the next load paints first) when the main thread is next idle after a pull, and when
+   * the page goes away (pagehide): not in the frame that paints the pull, and at most once for a burst of pulls.
+   */
+  #keepFirstScreen(): void {
+    if (this.#snapPending) return;
+    this.#snapPending = true;
+    const write = () => ((this.#snapPending = false), this.#writeFirstScreen());
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(write, { timeout: KEEP_WITHIN_MS });
+    else setTimeout(write, KEEP_WITHIN_MS);
+  }
+
+  /** The first page's first items and their frame into the snapshot (client/first-screen.ts), if this session has pulled it. */
+  #writeFirstScreen(): void {
+    const session = this.#ctl.session;
+    const s = this.#ctl.state;
+    const first = this._pages[0];
+    if (!session || this.#pulledBy !== session || !s?.ready || !first) return;
+    const snap = firstScreenOf(s, first.items, first.next !== undefined);
+    if (snap) this.#snapText = writeFirstScreen(this.dbName, snap, this.#snapText);
+  }
+
+  readonly #onPageHide = () => this.#writeFirstScreen();
 
   /** Every item on the page: the feed pages and the search results. */
   #allItems(): FeedItem[] {
@@ -652,7 +736,8 @@ export class BwFeed extends LitElement {
     return `${f.direct ? 'connected directly' : f.online ? 'online' : 'offline'}${f.status === 'pending' ? ' · waiting for them to accept' : ''}`;
   }
 
-  #home(s: SessionState, items: FeedItem[], people: Map<string, PersonView>, lists: AudienceList[]) {
+  /** `more`: older posts follow `items`. */
+  #home(s: SessionState, items: FeedItem[], people: Map<string, PersonView>, lists: AudienceList[], more: boolean) {
     const results = this.#searchResults();
     void people;
     const online = s.friends.filter((f) => f.online).length;
@@ -674,7 +759,7 @@ export class BwFeed extends LitElement {
           .value=${this._query} @input=${this.#searchInput} /></div>
         ${results ? html`<div class="muted" role="status">${plural(results.length, 'post matches', 'posts match')} “${this._query.trim()}”</div>
           <bw-post-list .items=${results}><span slot="empty">Nothing here matches. Try another word.</span></bw-post-list>`
-        : html`<bw-post-list live .items=${items} ?has-more=${this._pages.at(-1)?.next !== undefined} @bw-more=${this.#more}>
+        : html`<bw-post-list live .items=${items} ?has-more=${more} @bw-more=${this.#more}>
           <div slot="empty" class="empty">${s.friends.length
             ? html`<strong>No posts yet</strong><span>Say hello: your friends see what you post here.</span>`
             : html`<strong>No posts yet: invite a friend</strong><span>BrainWaves is for people you know. Send a friend your invite link to start.</span>
@@ -723,7 +808,9 @@ export class BwFeed extends LitElement {
 
   override render() {
     if (this.#ctl.error) return html`<section class="center"><div class="error" role="alert">${this.#ctl.error}</div></section>`;
-    const s = this.#ctl.state;
+    const real = this.#ctl.state;
+    const snap = real?.elsewhere ? undefined : this.#snapshot();
+    const s = snap && real ? this.#snapState(snap, real) : real;
     if (s?.elsewhere) return html`<section class="center" part="elsewhere" role="status">BrainWaves is open in another tab of this browser. This tab takes over when that one closes.</section>`;
     if (!s?.ready) return html`<section class="center muted" role="status">Loading…</section>`;
     if (!s.me) {
@@ -733,7 +820,7 @@ export class BwFeed extends LitElement {
             @bw-start-link=${this.#startLink} @bw-link-cancel=${this.#linkCancel}></bw-devices></details></section>`;
     }
     const relayText = { connected: 'Relay connected', connecting: 'Connecting to relay…', offline: 'Relay offline' }[s.relay];
-    const { items, people } = this.#feed(s);
+    const { items, people } = snap ? { items: snap.items as FeedItem[], people: peopleOf(s) } : this.#feed(s);
     const lists: AudienceList[] = s.lists ?? [];
     const unread = this.#unread(s);
     const tab = (t: Tab, label: string, extra: unknown = nothing) => html`<button type="button" data-tab=${t} aria-current=${this._tab === t ? 'page' : 'false'} @click=${() => this.#go(t)}>${label}${extra}</button>`;
@@ -752,7 +839,7 @@ export class BwFeed extends LitElement {
         </nav>
       </header>
       <div class="cols ${this._tab}">
-        ${this.#home(s, items, people, lists)}
+        ${this.#home(s, items, people, lists, snap ? snap.more : this._pages.at(-1)?.next !== undefined)}
         ${this._full || this._tab === 'friends' ? this.#friends(s, people, lists) : nothing}
         ${this._full || this._tab === 'profile' ? this.#profile(s, people) : nothing}
       </div>`;
