@@ -13,7 +13,7 @@ import { devicesOfPerson, personOf } from './device-rows.js';
 export interface ClientState {
   ready: boolean;
   /** `linked`: this is a linked device (it cannot link or remove devices, nor make the key backup: the primary does). */
-  me?: { key: string; name: string; fingerprint: string; linked: boolean };
+  me?: { key: string; name: string; fingerprint: string; linked?: boolean };
   /** My devices as my list names them (this one marked `current`); empty until the list exists. */
   myDevices?: (DeviceView & { current: boolean })[];
   /**
