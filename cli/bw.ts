@@ -89,6 +89,13 @@ export function program(env: NodeJS.ProcessEnv, done: (code: number) => void): C
     .action(action(false, (run, o: { limit: number; follow?: boolean; search?: string; before?: number; read?: boolean }) => cmd.feed(run, o.limit, !!o.follow, o)));
   p.command('status').description('relay reachable, logged in, friends, posts waiting in the outbox')
     .action(action(false, (run) => cmd.status(run)));
+  p.command('link').option('--name <name>', 'this device’s name in your device list', 'Terminal').option('--qr', 'also draw the code as a QR code')
+    .description('link this terminal to an identity you already have on another device (prints a code to give that device)')
+    .action(action(true, (run, o: { name: string; qr?: boolean }) => cmd.link(run, o.name, !!o.qr)));
+  p.command('link-device').argument('<code>', 'the code the new device shows').description('link a new device to your identity: both show a short code, you type it here to confirm')
+    .action(action(false, (run, code: string) => cmd.linkDevice(run, code)));
+  p.command('devices').argument('[action]', 'remove; none lists them').argument('[key]', 'the device’s key, for remove').description('list your devices, or remove one (nothing posted afterwards reaches it)')
+    .action(action(false, (run, a: string | undefined, key: string | undefined) => cmd.devices(run, a, key)));
   const backup = p.command('backup').description('move your identity between a browser and a terminal');
   backup.command('export').argument('<file>', "where to write it ('-': stdout)").description('write a backup of your keys, profile and friends (opens with your passphrase)')
     .action(action(false, (run, file: string) => cmd.backupExport(run, file)));

@@ -1,5 +1,6 @@
 // Owns what each `bw` command does, over the terminal client (cli/node-client.ts) and the output (cli/output.ts).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
 import { renderUnicodeCompact } from 'uqr';
 import { BwError, isBwError } from '../shared/errors.js';
 import { fingerprint } from '../shared/crypto/identity.js';
@@ -356,3 +357,73 @@ export async function backupImport(run: Run, file: string): Promise<number> {
   }
   return EXIT.ok;
 }
+
+/** One line from stdin (a terminal or a pipe), the question on stderr so --json output stays clean. */
+async function askLine(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: !!process.stdin.isTTY });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+const digitsOf = (s: string): string => s.replace(/\D/g, '');
+
+/** A new terminal: links this data dir to an identity held on another device (a browser or another bw). */
+export async function link(run: Run, name: string, qr: boolean): Promise<number> {
+  refuseExisting(run);
+  const c = await openClient(run.client, false);
+  try {
+    const l = c.core.startLink(name);
+    const picture = qr && !run.out.json ? `\n${renderUnicodeCompact(l.code)}` : '';
+    run.out.line(`On the device that holds your identity, link a device with this code (Profile → Devices, or \`bw link-device CODE\`); it is valid 10 minutes:\n${l.code}${picture}`, { ok: true, code: l.code });
+    const sas = await l.sas;
+    run.out.line(`Check that your other device shows this code: ${sas}`, { ok: true, sas });
+    await run.out.wait('Waiting for your other device to confirm', () => l.done);
+    // Online once as this device: the relay learns who may leave posts in its mailbox, so they wait there for it.
+    c.core.connect();
+    await online(run, c);
+    const me = c.core.state.me!;
+    const friends = c.core.state.friends.length;
+    run.out.line(`Linked as ${me.name}\nkey          ${me.key}\nfingerprint  ${me.fingerprint}\nfriends      ${friends}`, { ok: true, name: me.name, key: me.key, fingerprint: me.fingerprint, friends });
+  } finally {
+    c.close();
+  }
+  return EXIT.ok;
+}
+
+/** The primary: answers a new device's code, shows the short code, and links it once the user types that code. */
+export const linkDevice = (run: Run, code: string): Promise<number> =>
+  withClient(run, true, async (c) => {
+    await online(run, c);
+    const l = await run.out.wait('Reaching the new device', () => c.core.linkDevice(code));
+    run.out.line(`The new device "${l.name}" should show this code: ${l.sas}`, { ok: true, name: l.name, sas: l.sas });
+    const typed = await askLine('Type the code the new device shows to link it (Enter cancels): ');
+    if (!digitsOf(typed) || digitsOf(typed) !== digitsOf(l.sas)) {
+      l.cancel();
+      throw new BwError('bad-link', 'the codes differ, or none was typed: nothing was linked');
+    }
+    await run.out.wait('Linking', () => l.confirm());
+    await c.core.idle();
+    run.out.line(`Linked "${l.name}". Your friends see that you added a device.`, { ok: true, linked: l.name });
+    return EXIT.ok;
+  });
+
+/** My devices as my list names them; `remove KEY` takes one out (on the device that holds the identity). */
+export const devices = (run: Run, action: string | undefined, key: string | undefined): Promise<number> =>
+  withClient(run, action === 'remove', async (c) => {
+    if (action === 'remove') {
+      if (!key) throw new BwError('usage', 'name the device to remove by its key (`bw devices` lists them)');
+      await online(run, c);
+      await c.core.removeDevice(key);
+      await c.core.idle();
+      run.out.line(`Removed ${key.slice(0, 8)}…: nothing posted from now on reaches it`, { ok: true, removed: key });
+      return EXIT.ok;
+    }
+    if (action !== undefined) throw new BwError('usage', `unknown action "${action}": use \`bw devices\` or \`bw devices remove KEY\``);
+    const mine = c.core.state.myDevices ?? [];
+    if (!mine.length) run.out.line('Only this device (your list is made when you first go online)', { ok: true, devices: [] });
+    for (const d of mine) run.out.line(`${d.name}${d.current ? '  (this device)' : ''}\n  key ${d.key}\n  added ${new Date(d.added).toISOString().slice(0, 10)}`, { ...d });
+    return EXIT.ok;
+  });

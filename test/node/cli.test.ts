@@ -217,4 +217,56 @@ describe('bw ↔ bw through a real relay', () => {
     const feed = await gil.run(['feed', '--json']);
     assert.deepEqual(feed.json.map((p) => p.body), ['once the first has ended']);
   });
+  test('bw link: a second terminal becomes Ann’s device (one short code typed on the first), reads Bob’s posts and posts as Ann', async () => {
+    const ann = bwUser(relay.url);
+    const bob = bwUser(relay.url);
+    ok(await ann.run(['init', 'Ann']), 'ann init');
+    ok(await bob.run(['init', 'Bob']), 'bob init');
+    const { link } = (await ann.run(['invite', '--json'])).json[0];
+    const follow = ann.spawn(['feed', '--follow', '--json']);
+    await follow.line((o) => o.event === 'following');
+    ok(await bob.run(['accept', link, '--json']), 'accept');
+    await follow.line((o) => o.event === 'friend' && o.name === 'Bob');
+    follow.child.kill('SIGINT');
+    ok(await follow.done, 'follow ends');
+    ok(await ann.run(['post', 'before the link']), 'ann posts');
+
+    const phone = bwUser(relay.url);
+    const linking = phone.spawn(['link', '--name', 'Ann’s terminal', '--json']);
+    const { code } = await linking.line((o) => typeof o.code === 'string');
+    assert.match(code, /^bwlink1\./);
+    const answering = ann.spawn(['link-device', code, '--json']);
+    const shown = await answering.line((o) => typeof o.sas === 'string');
+    const onPhone = await linking.line((o) => typeof o.sas === 'string');
+    assert.equal(onPhone.sas, shown.sas, 'both show one code');
+    answering.child.stdin!.end(`${onPhone.sas}\n`); // what the user reads on the new device and types here
+    ok(await answering.done, 'link-device');
+    const linked = await linking.done;
+    ok(linked, 'link');
+    const me = linked.json.at(-1);
+    assert.deepEqual([me.name, me.friends], ['Ann', 1], 'the terminal is Ann, with her friend');
+
+    const devices = await ann.run(['devices', '--json']);
+    assert.deepEqual(devices.json.map((d) => d.name).sort(), ['Ann’s terminal', 'Terminal']);
+    ok(await bob.run(['post', 'hello, all of Ann']), 'bob posts');
+    const phoneFeed = await phone.run(['feed', '--json']);
+    ok(phoneFeed, 'phone feed');
+    assert.ok(phoneFeed.json.some((p) => p.body === 'hello, all of Ann' && p.name === 'Bob'), `the linked terminal reads Bob: ${phoneFeed.stdout}`);
+    assert.ok(phoneFeed.json.some((p) => p.body === 'before the link'), 'Ann’s posts came with the link');
+    ok(await phone.run(['post', 'from the linked terminal']), 'phone posts');
+    const bobFeed = await bob.run(['feed', '--json']);
+    assert.ok(bobFeed.json.some((p) => p.body === 'from the linked terminal' && p.name === 'Ann'), `Bob sees it as Ann’s: ${bobFeed.stdout}`);
+
+    // A code typed wrong links nothing.
+    const other = bwUser(relay.url);
+    const again = other.spawn(['link', '--json']);
+    const second = await again.line((o) => typeof o.code === 'string');
+    const refusing = ann.spawn(['link-device', second.code, '--json']);
+    await refusing.line((o) => typeof o.sas === 'string');
+    refusing.child.stdin!.end('000 000\n');
+    const refused = await refusing.done;
+    assert.equal(refused.json.at(-1)?.code, 'bad-link', refused.stderr);
+    again.child.kill('SIGINT');
+    assert.equal((await ann.run(['devices', '--json'])).json.length, 2, 'still two devices');
+  });
 });
