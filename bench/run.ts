@@ -12,6 +12,7 @@ import { clusterBench } from './cluster.bench.js';
 import { imageBench } from './image.bench.js';
 import { storeBench } from './store.bench.js';
 import { devicesBench } from './devices.bench.js';
+import { linkBench } from './link.bench.js';
 
 const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['seal', sealBench],
@@ -26,6 +27,7 @@ const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['cluster', clusterBench],
   ['image', imageBench],
   ['devices', async () => devicesBench()],
+  ['link', linkBench],
 ];
 
 /** What each figure is held against, for the table (the JSON carries numbers only). */
@@ -57,6 +59,7 @@ const TARGETS: Record<string, string> = {
   cluster_signal_p99_ratio: '≤ 1.5 × both ends on one node (two nodes, Redis; open loop at cluster_signal_rate_per_s)',
   pg_mailbox_store_ratio: '≥ 0.5 × raw batched inserts (PostgreSQL)',
   seal_100_friends_2_devices_ratio: '≤ 2 × one device each (the same run)',
+  link_device_ms: 'reported: from the code read on the primary to the new device stored and online (100 friends, 1,000 posts; real relay on loopback)',
   image_prepare_ms: 'reported (12-MP JPEG → ≤ 1600 px WebP ≤ 500 KB + thumbnail, sealed; Chromium)',
 };
 

@@ -75,9 +75,9 @@ async function shareDue(ctx: Ctx): Promise<void> {
  * The primary adds a linked device's entry (deviceEntry, signed by that device's own key) as the next version of my
  * list and sends it to every friend, who then see "added a device".
  */
-export async function addMyDevice(ctx: Ctx, entry: Device): Promise<DeviceList> {
+export async function addMyDevice(ctx: Ctx, entry: Device, opts: { share?: boolean } = {}): Promise<DeviceList> {
   const { list } = await myDevices(ctx);
-  return publish(ctx, addDevice(requirePrimary(ctx), list, entry, ctx.clock.now()));
+  return publish(ctx, addDevice(requirePrimary(ctx), list, entry, ctx.clock.now()), opts.share ?? true);
 }
 
 /**
@@ -100,12 +100,16 @@ function requirePrimary(ctx: Ctx): Me {
   return me;
 }
 
-/** Stores my next list, seals to exactly the devices it names from now on, and sends it to every friend. */
-async function publish(ctx: Ctx, next: DeviceList): Promise<DeviceList> {
+/**
+ * Stores my next list and seals to exactly the devices it names from now on; then sends it to every friend, unless
+ * the caller does that itself (linking sends the new device its state first: the list's copies to every friend cost
+ * the relay's per-key budget, and a put over it waits in the outbox, while a link chunk would fail).
+ */
+async function publish(ctx: Ctx, next: DeviceList, share = true): Promise<DeviceList> {
   const me = requireMe(ctx);
   await saveList(ctx, next);
   await applyDeviceList(ctx, { key: peerId(me.sigPub), sigPub: me.sigPub }, next);
-  await shareDevices(ctx);
+  if (share) await shareDevices(ctx);
   return next;
 }
 

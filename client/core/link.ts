@@ -9,7 +9,7 @@ import { DeviceFrameSchema, type DeviceFrame } from '../../shared/protocol.js';
 import { decodeLinkState, encodeLinkState, MAX_LINK_POSTS, type LinkState } from '../../shared/link-state.js';
 import { parse } from '../../shared/validate.js';
 import { myKey, requireMe, type Ctx, type Me } from './context.js';
-import { addMyDevice } from './devices.js';
+import { addMyDevice, shareDevices } from './devices.js';
 import { applyDeviceList } from './device-rows.js';
 import { pairFields, watch } from './friends.js';
 import { myCard } from './social.js';
@@ -30,6 +30,8 @@ export interface PrimaryLink {
 /** The new device's side: the code to show or paste, then the short code, then done once my state is stored. */
 export interface NewLink {
   code: string;
+  /** Resolves once this device waits on the relay for the answer (its code is worth giving from then on). */
+  ready: Promise<void>;
   sas: Promise<string>;
   /** Resolves once the device's identity row and state are stored: start the core again to go online as it. */
   done: Promise<void>;
@@ -60,7 +62,6 @@ export async function answerLinkCode(ctx: Ctx, code: string): Promise<PrimaryLin
   const seen = used.get(ctx) ?? new Set<string>();
   used.set(ctx, seen);
   const offer = readLinkOffer(code, ctx.clock.now(), seen);
-  seen.add(linkKey(offer.linkId));
   if (ctx.relay?.status !== 'connected') throw new BwError('unavailable', 'not connected to the relay');
   const r = answerLink(offer, { identity: me.sigPub, device: me.sigPub });
   const to = peerId(offer.device.sigPub);
@@ -70,13 +71,15 @@ export async function answerLinkCode(ctx: Ctx, code: string): Promise<PrimaryLin
   const done = async () => {
     ctx.linking.delete(to);
     ctx.linkWatch = undefined;
-    await watch(ctx);
+    // Best effort: the link's tag stops being presented at the next watch anyway (a login, a friend added).
+    await watch(ctx).catch((e: unknown) => ctx.log.warn('[bw] linking: watch list not updated', isBwError(e) ? e.code : e));
   };
   try {
     // The new device accepts the link's tag, so it is visible to me; I watch its key, so my answer's reply reaches me.
     ctx.linkWatch = { keys: [to], present: [linkTag(offer.linkId)] };
-    await watch(ctx);
+    await patiently(ctx, () => watch(ctx));
     await ctx.relay.call('signal:send', { to, data: { kind: 'link-answer', a: toB64u(r.answer.bytes) } });
+    seen.add(linkKey(offer.linkId)); // answered: the code is spent (one that could not reach its device is not)
     const reveal = await frames;
     if (reveal.kind !== 'link-reveal') throw new BwError('bad-frame', `expected the link's reveal, got ${reveal.kind}`);
     const session = acceptReveal(r, fromB64u(reveal.r, 'link reveal'));
@@ -98,16 +101,32 @@ export async function answerLinkCode(ctx: Ctx, code: string): Promise<PrimaryLin
   }
 }
 
+/**
+ * Runs a relay call again after a pause while the relay says this key is over its share (a post to a hundred
+ * friends spends a couple of seconds of it): linking is rare and worth the wait. Other failures are thrown.
+ */
+async function patiently<T>(ctx: Ctx, call: () => Promise<T>, tries = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (e) {
+      if (!isBwError(e, 'rate-limited') || i >= tries) throw e;
+      await new Promise((r) => ctx.clock.setTimeout(() => r(undefined), 1000 * i));
+    }
+  }
+}
+
 /** After the user confirmed the code: the new device joins my list, then gets the provision and my state in chunks. */
 async function provision(ctx: Ctx, session: LinkSession, to: string): Promise<void> {
-  const list = await addMyDevice(ctx, { ...session.device, added: ctx.clock.now() });
+  const list = await addMyDevice(ctx, { ...session.device, added: ctx.clock.now() }, { share: false });
   const state = encodeLinkState(await linkState(ctx));
   const card = await myCard(ctx);
   const relay = ctx.relay;
   if (!relay) throw new BwError('unavailable', 'not connected to the relay');
   const p = sealProvision(session, { list, profile: card.bytes, manifest: syncManifest(state.length) });
-  await relay.call('signal:send', { to, data: { kind: 'link-provision', p: toB64u(p) } });
-  for (const c of sealSync(session, state)) await relay.call('signal:send', { to, data: { kind: 'link-chunk', c: toB64u(c) } });
+  await patiently(ctx, () => relay.call('signal:send', { to, data: { kind: 'link-provision', p: toB64u(p) } }));
+  for (const c of sealSync(session, state)) await patiently(ctx, () => relay.call('signal:send', { to, data: { kind: 'link-chunk', c: toB64u(c) } }));
+  await shareDevices(ctx); // friends learn of the new device (what the relay does not take now waits in the outbox)
 }
 
 /** What a new device of mine needs (shared/link-state.ts): friends and their lists, blocks, my posts, my read mark. */
@@ -144,6 +163,10 @@ export function startLinking(ctx: Ctx, opts: { name: string; relay: string }): N
   let sasFail!: (e: unknown) => void;
   let doneOk!: () => void;
   let doneFail!: (e: unknown) => void;
+  let readyOk!: () => void;
+  let readyFail!: (e: unknown) => void;
+  const ready = new Promise<void>((a, b) => ((readyOk = a), (readyFail = b)));
+  ready.catch(() => undefined);
   const sas = new Promise<string>((a, b) => ((sasOk = a), (sasFail = b)));
   const done = new Promise<void>((a, b) => ((doneOk = a), (doneFail = b)));
   sas.catch(() => undefined);
@@ -155,6 +178,7 @@ export function startLinking(ctx: Ctx, opts: { name: string; relay: string }): N
     if (over) return;
     over = true;
     conn.close();
+    readyFail(e);
     sasFail(e);
     doneFail(e);
   };
@@ -191,7 +215,7 @@ export function startLinking(ctx: Ctx, opts: { name: string; relay: string }): N
     status: (s, detail) => {
       if (s === 'offline' && detail) fail(new BwError('unavailable', detail));
     },
-    authenticated: () => void conn.call('presence:watch', { keys: [], accept: [tag], present: [] }).catch(fail),
+    authenticated: () => void conn.call('presence:watch', { keys: [], accept: [tag], present: [] }).then(() => readyOk(), fail),
     signal: (from, data) => {
       // Only link frames concern the link. The primary, once it lists this device, may start a data channel to it
       // before the link is done: that offer goes unanswered (it is tried again once this device is online as itself).
@@ -201,7 +225,7 @@ export function startLinking(ctx: Ctx, opts: { name: string; relay: string }): N
     presence: () => {},
     mailbox: () => {},
   });
-  return { code: start.code, sas, done, cancel: () => fail(new BwError('unavailable', 'linking was cancelled')) };
+  return { code: start.code, ready, sas, done, cancel: () => fail(new BwError('unavailable', 'linking was cancelled')) };
 }
 
 function joined(chunks: readonly Uint8Array[], bytes: number): Uint8Array {

@@ -382,7 +382,7 @@ test('linking: a new device joins with its own keys after both screens show one 
   const phone = user(relay, manualClock(), phoneStore);
   await phone.core.start();
   const link = phone.core.startLink('Ann’s phone');
-  await new Promise((r) => setTimeout(r, 0)); // the phone is on the relay, waiting for an answer
+  await link.ready; // the phone is on the relay, waiting for an answer
   const primary = await ann.core.linkDevice(link.code);
   assert.equal(primary.sas, await link.sas, 'both screens show the same code');
   assert.equal(primary.name, 'Ann’s phone');
