@@ -13,7 +13,7 @@ const SCROLL_POSTS = 2_000;
 type Win = Window & { __firstPost?: number };
 
 /** The rendered post cards inside <bw-feed>'s shadow roots (a function body the page runs). */
-const CARDS = () => document.querySelector('bw-feed')?.shadowRoot?.querySelector('bw-post-list')?.shadowRoot?.querySelectorAll('bw-post') ?? [];
+export const CARDS = () => document.querySelector('bw-feed')?.shadowRoot?.querySelector('bw-post-list')?.shadowRoot?.querySelectorAll('bw-post') ?? [];
 
 /** Polls each frame for the first rendered post inside <bw-feed>'s shadow roots; records ms since navigation. */
 const watchFirstPaint = () => {
@@ -26,7 +26,7 @@ const watchFirstPaint = () => {
 };
 
 /** Fills the store through IndexedDB directly (the app's schema: feed items keyed by `author:id`, client/db.ts), in batches. */
-async function fill(page: Page, n: number): Promise<void> {
+export async function fill(page: Page, n: number): Promise<void> {
   for (let from = 1; from <= n; from += 20_000) {
     await page.evaluate(([from, to, n]) => new Promise<void>((resolve, reject) => {
       const req = indexedDB.open('brainwaves:default');
@@ -54,19 +54,21 @@ async function fill(page: Page, n: number): Promise<void> {
  * Frames are not held to the display's 60 Hz here (launch flags below), so a frame's time is the work it took
  * (script, style, layout, paint), not the vsync interval every frame would otherwise round up to.
  */
-const UNCAPPED = ['--disable-frame-rate-limit', '--disable-gpu-vsync'];
+export const UNCAPPED = ['--disable-frame-rate-limit', '--disable-gpu-vsync'];
 
 /**
  * Scrolls the page down a fixed step each frame until SCROLL_POSTS cards have been rendered (the list renders and
  * loads older pages as the end nears), recording every frame's duration. Returns the frame times in ms.
+ * `mark`: also a performance mark `frame:N` at each frame's start, for a trace (bench/feed-profile.ts).
  */
-async function scrollFrames(page: Page): Promise<number[]> {
-  return page.evaluate(([want, cardsSrc]) => new Promise<number[]>((resolve) => {
+export async function scrollFrames(page: Page, mark = false): Promise<number[]> {
+  return page.evaluate(([want, cardsSrc, mark]) => new Promise<number[]>((resolve) => {
     const cards = new Function(`return (${cardsSrc})()`) as () => ArrayLike<Element>;
     const frames: number[] = [];
     let last = performance.now();
     const t0 = last;
     const tick = (t: number) => {
+      if (mark) performance.mark(`frame:${frames.length}`);
       frames.push(t - last);
       last = t;
       window.scrollBy(0, 240);
@@ -74,7 +76,7 @@ async function scrollFrames(page: Page): Promise<number[]> {
       else requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
-  }), [SCROLL_POSTS, CARDS.toString()] as const);
+  }), [SCROLL_POSTS, CARDS.toString(), mark] as const);
 }
 
 export async function feedBench(): Promise<Record<string, number>> {
