@@ -10,7 +10,6 @@ import type { BwInvite } from '../../client/components/bw-invite.js';
 import type { BwOnboarding } from '../../client/components/bw-onboarding.js';
 import { FIRST, type BwPostList } from '../../client/components/bw-post-list.js';
 import type { BwPost } from '../../client/components/bw-post.js';
-import type { BwAvatar } from '../../client/components/bw-avatar.js';
 import type { FeedItem } from '../../client/core/feed-view.js';
 
 const q = <T extends Element = HTMLElement>(el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as T;
@@ -208,9 +207,8 @@ describe('<bw-post>', () => {
   it('shows a relative time, initials without a picture, reaction counts with who reacted, and a collapsed thread', async () => {
     const el = await fixture<BwPost>(html`<bw-post .item=${base}></bw-post>`);
     expect(q2(el, 'time').textContent).to.match(/3 min/);
-    const avatar = q2(el, 'bw-avatar') as BwAvatar;
-    await avatar.updateComplete;
-    expect(avatar.shadowRoot!.textContent!.trim()).to.equal('AL');
+    expect(q2(el, '[part=avatar]').textContent!.trim()).to.equal('AL');
+    expect(q2(el, '[part=avatar]').getAttribute('aria-label')).to.equal('Ada Lovelace');
     const chip = q2(el, '[part=reaction]');
     expect(chip.textContent).to.match(/❤️ 2/);
     expect(chip.getAttribute('aria-label')).to.match(/Me and Bo/);
