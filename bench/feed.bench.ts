@@ -18,7 +18,7 @@ export const CARDS = () => document.querySelector('bw-feed')?.shadowRoot?.queryS
 /** Polls each frame for the first rendered post inside <bw-feed>'s shadow roots; records ms since navigation. */
 const watchFirstPaint = () => {
   const tick = () => {
-    const card = document.querySelector('bw-feed')?.shadowRoot?.querySelector('bw-post-list')?.shadowRoot?.querySelector('bw-post')?.shadowRoot?.querySelector('article');
+    const card = document.querySelector('bw-feed')?.shadowRoot?.querySelector('bw-post-list')?.shadowRoot?.querySelector('bw-post article');
     if (card) (window as unknown as Win).__firstPost = performance.now();
     else requestAnimationFrame(tick);
   };

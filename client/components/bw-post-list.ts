@@ -8,7 +8,7 @@ import { theme } from './theme.js';
 import { fire } from './events.js';
 import { plural, warmRelativeTime } from './format.js';
 import { cardRuns, keepRunItems } from './card-runs.js';
-import './bw-post.js';
+import { postStyles } from './bw-post.js';
 
 /** Cards rendered first (a screenful); then SLICE per frame while the end is in reach, or PAGE per "Show older posts" press. */
 export const FIRST = 8;
@@ -42,7 +42,8 @@ export class BwPostList extends LitElement {
     _now: { state: true },
     _held: { state: true },
   };
-  static override styles = [theme, css`
+  // The cards' styles live here, once: a card has no shadow root of its own (see BwPost.createRenderRoot).
+  static override styles = [theme, ...postStyles, css`
     /* The list's own text (the end, the empty state) sits on the theme's surface, as inside <bw-feed>, whatever the page's colour. */
     :host { display: block; background: var(--_surface); }
     /* Block flow, not grid: a grid lays out every card again when one is added. */
