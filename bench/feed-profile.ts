@@ -5,7 +5,7 @@ import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { launchChromium } from '../test/e2e/browser.js';
 import { startRelay } from '../test/e2e/relay-process.js';
 import { openUser } from '../test/e2e/flow.js';
-import { fill, scrollFrames, UNCAPPED, CARDS } from './feed.bench.js';
+import { fill, scrollFrames, UNCAPPED, CARD_COUNT } from './feed.bench.js';
 import { percentile, round } from './stats.js';
 
 interface Ev { name: string; cat: string; ph: string; ts: number; dur?: number; pid: number; tid: number; args?: Record<string, any> }
@@ -50,7 +50,7 @@ async function traced(browser: import('playwright-core').Browser, page: import('
   const frames = await scrollFrames(page, true);
   await cdp.send('Tracing.end');
   await done;
-  console.log(`frames ${frames.length}, p50 ${round(percentile(frames, 50), 1)}, p95 ${round(percentile(frames, 95), 1)}, max ${round(Math.max(...frames), 1)}, cards ${await page.evaluate((src) => (new Function(`return (${src})()`) as () => ArrayLike<Element>)().length, CARDS.toString())}`);
+  console.log(`frames ${frames.length}, p50 ${round(percentile(frames, 50), 1)}, p95 ${round(percentile(frames, 95), 1)}, max ${round(Math.max(...frames), 1)}, cards ${await page.evaluate((src) => (new Function(`return (${src})()`) as () => number)(), CARD_COUNT.toString())}`);
   if (process.env.BW_TRACE_OUT) writeFileSync(process.env.BW_TRACE_OUT, JSON.stringify({ events, frames }));
   analyse(events, frames);
 }
@@ -70,15 +70,15 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
     // BW_EXPERIMENT: a function body run in the page before the scroll (to try a change without a rebuild).
     if (process.env.BW_EXPERIMENT) await page.evaluate((src) => new Function(src)(), process.env.BW_EXPERIMENT);
     const rows = await page.evaluate(([want, cardsSrc]) => new Promise<[number, number, number, number][]>((resolve) => {
-      const cards = new Function(`return (${cardsSrc})()`) as () => ArrayLike<Element>;
+      const cards = new Function(`return (${cardsSrc})()`) as () => number;
       const rows: [number, number, number, number][] = [];
       let more = 0;
       document.addEventListener('bw-more', () => more++, true);
       let last = performance.now();
-      let had = cards().length;
+      let had = cards();
       const t0 = last;
       const tick = (t: number) => {
-        const n = cards().length;
+        const n = cards();
         const s0 = performance.now();
         window.scrollBy(0, 240);
         rows.push([t - last, n - had, more, performance.now() - s0]);
@@ -89,7 +89,7 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
         else requestAnimationFrame(tick);
       };
       requestAnimationFrame(tick);
-    }), [2000, CARDS.toString()] as const);
+    }), [2000, CARD_COUNT.toString()] as const);
     const all = rows.map((r) => r[0]);
     const sb = rows.map((r) => r[3]);
     console.log(`  scrollBy (forced style+layout): p50 ${round(percentile(sb, 50), 2)}, p90 ${round(percentile(sb, 90), 2)}, p95 ${round(percentile(sb, 95), 2)}, total ${round(sb.reduce((a, b) => a + b, 0), 0)} ms`);
