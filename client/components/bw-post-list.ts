@@ -8,7 +8,7 @@ import { theme } from './theme.js';
 import { fire } from './events.js';
 import { plural, warmRelativeTime } from './format.js';
 import { cardRuns, keepRunItems } from './card-runs.js';
-import { postStyles } from './bw-post.js';
+import { BwPost } from './bw-post.js';
 
 /** Cards rendered first (a screenful); then SLICE per frame while the end is in reach, or PAGE per "Show older posts" press. */
 export const FIRST = 8;
@@ -43,7 +43,7 @@ export class BwPostList extends LitElement {
     _held: { state: true },
   };
   // The cards' styles live here, once: a card has no shadow root of its own (see BwPost.createRenderRoot).
-  static override styles = [theme, ...postStyles, css`
+  static override styles = [theme, ...BwPost.cardStyles, css`
     /* The list's own text (the end, the empty state) sits on the theme's surface, as inside <bw-feed>, whatever the page's colour. */
     :host { display: block; background: var(--_surface); }
     /* Block flow, not grid: a grid lays out every card again when one is added. */

@@ -11,8 +11,31 @@ import { avatarInline, avatarStyles } from './bw-avatar.js';
 export const REACTIONS: [string, string][] = [['❤️', 'heart'], ['👍', 'thumbs up'], ['😂', 'laughing'], ['😮', 'surprised'], ['😢', 'sad'], ['🎉', 'party']];
 const emojiName = (e: string) => REACTIONS.find(([x]) => x === e)?.[1] ?? e;
 
-/** A card's look (theme and avatarStyles besides), for the shadow root that holds the cards. */
-export const postStyles = [theme, avatarStyles, css`
+/**
+ * @prop item - the FeedItem to show
+ * @prop now - the time relative times count from (the list ticks it each minute)
+ * @attr open - the thread is expanded
+ * @event bw-reply - `{ parent, body }` (cancel it to keep the text)
+ * @event bw-react - `{ post, emoji }`; emoji null takes my reaction back
+ * @event bw-edit - `{ post, body }`
+ * @event bw-delete - `{ post }`
+ * @event bw-photo-open - `{ post, photo }` a photo was opened: the host fills in its fullUrl
+ * @csspart post - the card; avatar, author, time, body, meta, photos, reactions, thread, reply - its pieces (part
+ * attributes in the root that holds the card: it renders into its own children, see createRenderRoot)
+ */
+export class BwPost extends LitElement {
+  static override properties = {
+    item: { attribute: false },
+    now: { type: Number },
+    open: { type: Boolean, reflect: true },
+    _menu: { state: true },
+    _picker: { state: true },
+    _editing: { state: true },
+    _reply: { state: true },
+    _photo: { state: true },
+  };
+  /** A card's look, for the shadow root that holds the cards (bw-post-list adopts it): see createRenderRoot. */
+  static readonly cardStyles = [theme, avatarStyles, css`
     bw-post { display: block; }
     article { background: var(--_bg); border: 1px solid var(--_line); border-radius: var(--_radius); padding: 12px 14px; display: grid; gap: 8px; }
     article.unread { border-color: var(--_accent); box-shadow: inset 3px 0 0 var(--_accent); }
@@ -50,33 +73,10 @@ export const postStyles = [theme, avatarStyles, css`
     dialog .bar { padding: 8px 0; }
   `];
 
-/**
- * @prop item - the FeedItem to show
- * @prop now - the time relative times count from (the list ticks it each minute)
- * @attr open - the thread is expanded
- * @event bw-reply - `{ parent, body }` (cancel it to keep the text)
- * @event bw-react - `{ post, emoji }`; emoji null takes my reaction back
- * @event bw-edit - `{ post, body }`
- * @event bw-delete - `{ post }`
- * @event bw-photo-open - `{ post, photo }` a photo was opened: the host fills in its fullUrl
- * Renders into its own children (see createRenderRoot), styled by postStyles in the root that holds it; `part`
- * attributes name its pieces: post (the card), avatar, author, time, body, meta, photos, reactions, thread, reply.
- */
-export class BwPost extends LitElement {
-  static override properties = {
-    item: { attribute: false },
-    now: { type: Number },
-    open: { type: Boolean, reflect: true },
-    _menu: { state: true },
-    _picker: { state: true },
-    _editing: { state: true },
-    _reply: { state: true },
-    _photo: { state: true },
-  };
   /**
    * A card draws into its own children, not a shadow root: the list holds thousands of cards, and Chromium's style
    * update merges the rule features of every shadow root with adopted style sheets in the page each time one is added
-   * (the scroll's slowest frames grew with the cards loaded). The host adopts postStyles once (bw-post-list does).
+   * (the scroll's slowest frames grew with the cards loaded). The host adopts cardStyles once (bw-post-list does).
    */
   protected override createRenderRoot() {
     return this;
