@@ -136,6 +136,17 @@ describe('<bw-post-list>', () => {
     expect(time.getAttribute('title'), 'the full date on hover').to.not.equal('');
   });
 
+  it('styles its cards from its own shadow root: a card adds no shadow root, nor does its avatar', async () => {
+    // Chromium's style update walks every shadow root with style sheets each time one is added: one per card made a
+    // long scroll slow down with the cards loaded (bench/feed-profile.ts).
+    const el = await fixture<BwPostList>(html`<bw-post-list .items=${posts}></bw-post-list>`);
+    const card = cards(el)[0]!;
+    await card.updateComplete;
+    expect(card.shadowRoot === null && card.querySelector('bw-avatar') === null, 'no shadow root in the card').to.equal(true);
+    expect(getComputedStyle(inCard(card, 'article')).borderTopStyle, 'the card is styled all the same').to.equal('solid');
+    expect(getComputedStyle(inCard(card, '[part=avatar]')).borderTopLeftRadius).to.equal('50%');
+  });
+
   it('says when there is nothing yet', async () => {
     const el = await fixture<BwPostList>(html`<bw-post-list></bw-post-list>`);
     expect(el.shadowRoot!.textContent).to.match(/No posts yet/);
