@@ -12,13 +12,21 @@ const SCROLL_POSTS = 2_000;
 
 type Win = Window & { __firstPost?: number };
 
-/** The rendered post cards inside <bw-feed>'s shadow roots (a function body the page runs). */
-const CARDS = () => document.querySelector('bw-feed')?.shadowRoot?.querySelector('bw-post-list')?.shadowRoot?.querySelectorAll('bw-post') ?? [];
+/**
+ * How many post cards <bw-feed> has rendered (a function body the page runs), counted per run of cards: the probe runs
+ * every frame, and a selector over the list would walk every element of every card (cards have no shadow roots).
+ */
+export const CARD_COUNT = () => {
+  const list = document.querySelector('bw-feed')?.shadowRoot?.querySelector('bw-post-list')?.shadowRoot?.querySelector('[role=list]');
+  let n = 0;
+  for (const run of list?.children ?? []) n += run.childElementCount;
+  return n;
+};
 
 /** Polls each frame for the first rendered post inside <bw-feed>'s shadow roots; records ms since navigation. */
 export const watchFirstPaint = () => {
   const tick = () => {
-    const card = document.querySelector('bw-feed')?.shadowRoot?.querySelector('bw-post-list')?.shadowRoot?.querySelector('bw-post')?.shadowRoot?.querySelector('article');
+    const card = document.querySelector('bw-feed')?.shadowRoot?.querySelector('bw-post-list')?.shadowRoot?.querySelector('bw-post article');
     if (card) (window as unknown as Win).__firstPost = performance.now();
     else requestAnimationFrame(tick);
   };
@@ -54,27 +62,29 @@ export async function fill(page: Page, n: number): Promise<void> {
  * Frames are not held to the display's 60 Hz here (launch flags below), so a frame's time is the work it took
  * (script, style, layout, paint), not the vsync interval every frame would otherwise round up to.
  */
-const UNCAPPED = ['--disable-frame-rate-limit', '--disable-gpu-vsync'];
+export const UNCAPPED = ['--disable-frame-rate-limit', '--disable-gpu-vsync'];
 
 /**
  * Scrolls the page down a fixed step each frame until SCROLL_POSTS cards have been rendered (the list renders and
  * loads older pages as the end nears), recording every frame's duration. Returns the frame times in ms.
+ * `mark`: also a performance mark `frame:N` at each frame's start, for a trace (bench/scroll-profile.ts).
  */
-async function scrollFrames(page: Page): Promise<number[]> {
-  return page.evaluate(([want, cardsSrc]) => new Promise<number[]>((resolve) => {
-    const cards = new Function(`return (${cardsSrc})()`) as () => ArrayLike<Element>;
+export async function scrollFrames(page: Page, mark = false): Promise<number[]> {
+  return page.evaluate(([want, cardsSrc, mark]) => new Promise<number[]>((resolve) => {
+    const cards = new Function(`return (${cardsSrc})()`) as () => number;
     const frames: number[] = [];
     let last = performance.now();
     const t0 = last;
     const tick = (t: number) => {
+      if (mark) performance.mark(`frame:${frames.length}`);
       frames.push(t - last);
       last = t;
       window.scrollBy(0, 240);
-      if (cards().length >= want || t - t0 > 120_000) resolve(frames.slice(2));
+      if (cards() >= want || t - t0 > 120_000) resolve(frames.slice(2));
       else requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
-  }), [SCROLL_POSTS, CARDS.toString()] as const);
+  }), [SCROLL_POSTS, CARD_COUNT.toString(), mark] as const);
 }
 
 export async function feedBench(): Promise<Record<string, number>> {
@@ -99,7 +109,7 @@ export async function feedBench(): Promise<Record<string, number>> {
     }
     const tab = page;
     const frames = await scrollFrames(tab);
-    const rendered = await tab.evaluate((src) => (new Function(`return (${src})()`) as () => ArrayLike<Element>)().length, CARDS.toString());
+    const rendered = await tab.evaluate((src) => (new Function(`return (${src})()`) as () => number)(), CARD_COUNT.toString());
     if (rendered < SCROLL_POSTS) throw new Error(`scrolling rendered only ${rendered} of ${SCROLL_POSTS} posts`);
     return { feed_first_paint_100k_ms: round(percentile(times, 50), 1), scroll_frame_p95_ms: round(percentile(frames, 95), 1) };
   } finally {

@@ -2,12 +2,13 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { guard } from 'lit/directives/guard.js';
+import { ref, createRef } from 'lit/directives/ref.js';
 import type { FeedItem } from '../core/feed-view.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
 import { plural, warmRelativeTime } from './format.js';
 import { cardRuns, keepRunItems } from './card-runs.js';
-import './bw-post.js';
+import { BwPost } from './bw-post.js';
 
 /** Cards rendered first (a screenful); then SLICE per frame while the end is in reach, or PAGE per "Show older posts" press. */
 export const FIRST = 8;
@@ -41,7 +42,8 @@ export class BwPostList extends LitElement {
     _now: { state: true },
     _held: { state: true },
   };
-  static override styles = [theme, css`
+  // The cards' styles live here, once: a card has no shadow root of its own (see BwPost.createRenderRoot).
+  static override styles = [theme, ...BwPost.cardStyles, css`
     /* The list's own text (the end, the empty state) sits on the theme's surface, as inside <bw-feed>, whatever the page's colour. */
     :host { display: block; background: var(--_surface); }
     /* Block flow, not grid: a grid lays out every card again when one is added. */
@@ -69,6 +71,9 @@ export class BwPostList extends LitElement {
   #runItems: ReadonlyMap<number, FeedItem[]> = new Map();
   /** The last card rendered (see willUpdate). */
   #lastShown?: string;
+  /** The list's top and end sentinels (refs: finding them with a selector walked every card each update). */
+  #top = createRef<HTMLDivElement>();
+  #end = createRef<HTMLDivElement>();
 
   constructor() {
     super();
@@ -109,7 +114,7 @@ export class BwPostList extends LitElement {
   /** Shows the waiting posts and scrolls the list's top into view. */
   showNew(): void {
     this._held = Infinity;
-    this.updateComplete.then(() => this.renderRoot.querySelector('.top')?.scrollIntoView({ block: 'nearest' }));
+    this.updateComplete.then(() => this.#top.value?.scrollIntoView({ block: 'nearest' }));
   }
 
   protected override willUpdate(changed: PropertyValues): void {
@@ -133,8 +138,9 @@ export class BwPostList extends LitElement {
         }
       }, { rootMargin: '0px 0px 800px 0px' });
     }
+    // Observed afresh after each update, so the end reports again (and adds another SLICE) while it stays in reach.
     this.#io.disconnect();
-    for (const el of this.renderRoot.querySelectorAll('.top, .end')) this.#io.observe(el);
+    for (const el of [this.#top.value, this.#end.value]) if (el?.isConnected) this.#io.observe(el);
   }
 
   #waiting(): FeedItem[] {
@@ -172,10 +178,10 @@ export class BwPostList extends LitElement {
     this.#lastShown = shown.at(-1)?.id;
     return html`
       ${waiting ? html`<div class="pill-wrap"><button type="button" part="new-posts" class="pill" @click=${() => this.showNew()}>↑ ${plural(waiting, 'new post', 'new posts')}</button></div>` : nothing}
-      <div class="top"></div>
+      <div class="top" ${ref(this.#top)}></div>
       <div role="list" aria-label="Posts">${repeat(this.#runs(shown), (r) => r.key, (r) => html`<div class="run">${guard([r.items, this._now], () => repeat(r.items, (p) => p.id, (p) => html`
         <div role="listitem" class="post"><bw-post .item=${p} .now=${this._now}></bw-post></div>`))}</div>`)}</div>
-      <div class="end">${more ? html`<button type="button" part="more" class="ghost" @click=${() => this.#more(PAGE)}>Show older posts</button>` : html`<span class="muted">That’s everything.</span>`}</div>`;
+      <div class="end" ${ref(this.#end)}>${more ? html`<button type="button" part="more" class="ghost" @click=${() => this.#more(PAGE)}>Show older posts</button>` : html`<span class="muted">That’s everything.</span>`}</div>`;
   }
 }
 customElements.get('bw-post-list') || customElements.define('bw-post-list', BwPostList);

@@ -5,7 +5,7 @@ import { theme } from './theme.js';
 import { fire } from './events.js';
 import { MAX_CHARS, countChars, deliveryText, fullTime, namesText, plural, relativeTime } from './format.js';
 import { reactIcon, replyIcon } from './icons.js';
-import './bw-avatar.js';
+import { avatarInline, avatarStyles } from './bw-avatar.js';
 
 /** The reactions the picker offers, with the names screen readers say. */
 export const REACTIONS: [string, string][] = [['❤️', 'heart'], ['👍', 'thumbs up'], ['😂', 'laughing'], ['😮', 'surprised'], ['😢', 'sad'], ['🎉', 'party']];
@@ -20,7 +20,8 @@ const emojiName = (e: string) => REACTIONS.find(([x]) => x === e)?.[1] ?? e;
  * @event bw-edit - `{ post, body }`
  * @event bw-delete - `{ post }`
  * @event bw-photo-open - `{ post, photo }` a photo was opened: the host fills in its fullUrl
- * @csspart post - the card; author, time, body, meta, photos, reactions, thread, reply - its pieces
+ * @csspart post - the card; avatar, author, time, body, meta, photos, reactions, thread, reply - its pieces (part
+ * attributes in the root that holds the card: it renders into its own children, see createRenderRoot)
  */
 export class BwPost extends LitElement {
   static override properties = {
@@ -33,8 +34,9 @@ export class BwPost extends LitElement {
     _reply: { state: true },
     _photo: { state: true },
   };
-  static override styles = [theme, css`
-    :host { display: block; }
+  /** A card's look, for the shadow root that holds the cards (bw-post-list adopts it): see createRenderRoot. */
+  static readonly cardStyles = [theme, avatarStyles, css`
+    bw-post { display: block; }
     article { background: var(--_bg); border: 1px solid var(--_line); border-radius: var(--_radius); padding: 12px 14px; display: grid; gap: 8px; }
     article.unread { border-color: var(--_accent); box-shadow: inset 3px 0 0 var(--_accent); }
     header, .row { display: flex; gap: 10px; align-items: center; min-width: 0; }
@@ -70,6 +72,16 @@ export class BwPost extends LitElement {
     dialog img { max-width: 96vw; max-height: 86vh; display: block; border-radius: 8px; }
     dialog .bar { padding: 8px 0; }
   `];
+
+  /**
+   * A card draws into its own children, not a shadow root: the list holds thousands of cards, and Chromium's style
+   * update merges the rule features of every shadow root with adopted style sheets in the page each time one is added
+   * (the scroll's slowest frames grew with the cards loaded). The host adopts cardStyles once (bw-post-list does).
+   */
+  protected override createRenderRoot() {
+    return this;
+  }
+
   declare item: FeedItem;
   declare now: number;
   declare open: boolean;
@@ -199,7 +211,7 @@ export class BwPost extends LitElement {
     const open = this._photo ? p.photos.find((x) => x.ref.id === this._photo) : undefined;
     return html`<article part="post" class=${p.unread ? 'unread' : ''} aria-label="Post by ${p.author.name}" @keydown=${this.#keys}>
       <header>
-        <bw-avatar name=${p.author.name} key=${p.author.key} src=${p.author.avatarUrl ?? ''}></bw-avatar>
+        ${avatarInline(p.author.name, p.author.key, p.author.avatarUrl)}
         <div class="who"><strong part="author">${p.author.name}</strong>${p.author.verified && !p.mine ? html`<span class="badge" title="Friend, verified">✓<span class="sr-only"> verified</span></span>` : nothing}
           ${this.#time(p)}${p.unread ? html`<span class="sr-only">, new</span>` : nothing}</div>
         ${this.#menu(p, 'post')}
@@ -214,7 +226,7 @@ export class BwPost extends LitElement {
       </div>
       ${this.open ? html`<section part="thread" class="thread" aria-label="Replies to ${p.author.name}">
         ${p.replies.map((r) => html`<div class="reply" data-id=${r.id}>
-          <bw-avatar size="28" name=${r.author.name} key=${r.author.key} src=${r.author.avatarUrl ?? ''}></bw-avatar>
+          ${avatarInline(r.author.name, r.author.key, r.author.avatarUrl, 28)}
           <div class="bubble"><div class="row"><div class="who"><strong>${r.author.name}</strong>${this.#time(r)}</div>${this.#menu(r, 'reply')}</div>
             ${this.#body(r, 'reply')}${r.reactions.length ? html`<div class="actions">${this.#reactions(r)}</div>` : nothing}</div></div>`)}
         <form part="reply" @submit=${(e: Event) => this.#sendReply(e)}>

@@ -179,7 +179,7 @@ describe('<bw-feed>', () => {
     search.value = 'NEEDLE';
     search.dispatchEvent(new Event('input'));
     await waitUntil(() => list().querySelectorAll('bw-post').length === 1, 'one post matches');
-    expect(list().querySelector('bw-post')!.shadowRoot!.textContent).to.include('the needle');
+    expect(list().querySelector('bw-post')!.textContent).to.include('the needle');
     el.remove();
   });
 
