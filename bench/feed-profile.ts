@@ -2,10 +2,7 @@
 // by stage from Navigation/Resource Timing, the core's stamps (client/core/trace.ts) and a Chromium trace.
 // Run: npm run -s build && flock /tmp/bw-heavy.lock bash test/in-netns.sh node build/bench/feed-profile.js [runs]
 import type { CDPSession, Page } from 'playwright-core';
-import { launchChromium } from '../test/e2e/browser.js';
-import { startRelay } from '../test/e2e/relay-process.js';
-import { openUser } from '../test/e2e/flow.js';
-import { fill, watchFirstPaint } from './feed.bench.js';
+import { reader, watchFirstPaint } from './feed.bench.js';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const POSTS = 100_000;
@@ -136,12 +133,8 @@ async function one(page: Page, cdp: CDPSession, url: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const relay = await startRelay();
-  const browser = await launchChromium(['--disable-frame-rate-limit', '--disable-gpu-vsync']);
+  const { relay, page, close } = await reader(POSTS);
   try {
-    const page = await openUser(browser, relay.url, 'Reader');
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await fill(page, POSTS);
     await page.context().addInitScript(watchFirstPaint);
     await page.context().addInitScript(installStamps);
     const cdp = await page.context().newCDPSession(page);
@@ -150,8 +143,7 @@ async function main(): Promise<void> {
       await page.locator('bw-feed[data-relay=connected]').waitFor();
     }
   } finally {
-    await browser.close();
-    await relay.stop();
+    await close();
   }
 }
 

@@ -1,8 +1,8 @@
 // Owns the feed figures: time from navigation to the first post painted with 100,000 posts in IndexedDB, and frame
 // times while scrolling through 2,000 of them.
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../test/e2e/browser.js';
-import { startRelay } from '../test/e2e/relay-process.js';
+import { startRelay, type RelayProcess } from '../test/e2e/relay-process.js';
 import { openUser } from '../test/e2e/flow.js';
 import { percentile, round } from './stats.js';
 
@@ -87,13 +87,28 @@ export async function scrollFrames(page: Page, mark = false): Promise<number[]> 
   }), [SCROLL_POSTS, CARD_COUNT.toString(), mark] as const);
 }
 
-export async function feedBench(): Promise<Record<string, number>> {
+/** A relay, an uncapped Chromium and a reader whose store holds `posts` posts (the feed figures' and profiles' setup). */
+export async function reader(posts: number): Promise<{ relay: RelayProcess; browser: Browser; page: Page; close(): Promise<void> }> {
   const relay = await startRelay();
   const browser = await launchChromium(UNCAPPED);
+  const close = async () => {
+    await browser.close();
+    await relay.stop();
+  };
   try {
     const page = await openUser(browser, relay.url, 'Reader');
     await page.setViewportSize({ width: 1280, height: 800 });
-    await fill(page, POSTS);
+    await fill(page, posts);
+    return { relay, browser, page, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+export async function feedBench(): Promise<Record<string, number>> {
+  const { relay, page, close } = await reader(POSTS);
+  try {
     // Each run leaves for a blank page first (the old page lets go of the identity's tab lock and database, as when a
     // person closes the app), then navigates to it: a reload would also time the old page releasing them.
     await page.context().addInitScript(watchFirstPaint);
@@ -113,7 +128,6 @@ export async function feedBench(): Promise<Record<string, number>> {
     if (rendered < SCROLL_POSTS) throw new Error(`scrolling rendered only ${rendered} of ${SCROLL_POSTS} posts`);
     return { feed_first_paint_100k_ms: round(percentile(times, 50), 1), scroll_frame_p95_ms: round(percentile(frames, 95), 1) };
   } finally {
-    await browser.close();
-    await relay.stop();
+    await close();
   }
 }

@@ -2,10 +2,7 @@
 // Run: npm run -s build && flock /tmp/bw-heavy.lock bash test/in-netns.sh node build/bench/scroll-profile.js [posts]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
-import { launchChromium } from '../test/e2e/browser.js';
-import { startRelay } from '../test/e2e/relay-process.js';
-import { openUser } from '../test/e2e/flow.js';
-import { fill, scrollFrames, UNCAPPED, CARD_COUNT } from './feed.bench.js';
+import { reader, scrollFrames, CARD_COUNT } from './feed.bench.js';
 import { percentile, round } from './stats.js';
 
 interface Ev { name: string; cat: string; ph: string; ts: number; dur?: number; pid: number; tid: number; args?: Record<string, any> }
@@ -21,12 +18,8 @@ if (process.env.BW_TRACE_FILE) {
   analyse(events, frames);
   process.exit(0);
 }
-const relay = await startRelay();
-const browser = await launchChromium(UNCAPPED);
+const { relay, browser, page, close } = await reader(POSTS);
 try {
-  const page = await openUser(browser, relay.url, 'Reader');
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await fill(page, POSTS);
   await page.goto('about:blank');
   await page.goto(relay.url);
   await page.locator('bw-feed[data-relay=connected]').waitFor();
@@ -34,8 +27,7 @@ try {
   if (process.env.BW_PLAIN) await plain(page);
   else await traced(browser, page);
 } finally {
-  await browser.close();
-  await relay.stop();
+  await close();
 }
 
 /** The scroll under a trace (CATS), saved to BW_TRACE_OUT if set, then analysed. */

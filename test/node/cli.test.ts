@@ -217,6 +217,7 @@ describe('bw ↔ bw through a real relay', () => {
     const feed = await gil.run(['feed', '--json']);
     assert.deepEqual(feed.json.map((p) => p.body), ['once the first has ended']);
   });
+
   test('bw link: a second terminal becomes Ann’s device (one short code typed on the first), reads Bob’s posts and posts as Ann', async () => {
     const ann = bwUser(relay.url);
     const bob = bwUser(relay.url);
