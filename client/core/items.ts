@@ -122,8 +122,10 @@ export function admit(bundle: readonly SignedItem[], from: string, k: Known, via
       if (!target || target.kind !== 'post' || target.deleted) throw new BwError('unknown-post', `a ${it.kind} to a post I do not have`);
       // Directly: to my post, from a friend it was sealed for; or the post's author's own, in their thread.
       // Passed on: only by the post's author (checked above).
-      if (!passedOn && target.author !== k.me && target.author !== from) throw new BwError('unknown-post', `a ${it.kind} goes to the post's author, who passes it on`);
-      if (!passedOn && target.author === k.me && target.audience && !target.audience.to.includes(from)) throw new BwError('unknown-post', `a ${it.kind} to a post that was not sealed for them`);
+      // From another device of mine: mine wherever it went (that device sent it on as I would have).
+      const mine = from === k.me;
+      if (!passedOn && !mine && target.author !== k.me && target.author !== from) throw new BwError('unknown-post', `a ${it.kind} goes to the post's author, who passes it on`);
+      if (!passedOn && !mine && target.author === k.me && target.audience && !target.audience.to.includes(from)) throw new BwError('unknown-post', `a ${it.kind} to a post that was not sealed for them`);
       const prev = k.items.get(key);
       if (it.kind === 'reply') {
         if (prev) throw new BwError('replay', 'that reply is already held');
@@ -131,7 +133,7 @@ export function admit(bundle: readonly SignedItem[], from: string, k: Known, via
       } else if (!prev || prev.ts < it.ts) {
         out.put.push(row(subject, subjectAuthor, key, via, received, seq, { parent: target.key, emoji: it.emoji }));
       }
-      if (target.author === k.me) out.forward.push({ post: target, signed: subject, ...(card && { card }) });
+      if (target.author === k.me && !mine) out.forward.push({ post: target, signed: subject, ...(card && { card }) });
       break;
     }
     case 'edit':

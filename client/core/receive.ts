@@ -86,7 +86,8 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
   // A new post goes into the state at once; anything else is rebuilt behind this envelope, not before the next one
   // is opened (envelopes that arrive together share one build). Either way it is announced once the state holds it.
   ctx.took(row);
-  for (const f of forward) await passOn(ctx, f);
+  // The primary passes friends' replies to my posts on (every device of mine gets them; one sends them on).
+  if (!me.identity) for (const f of forward) await passOn(ctx, f);
   stamp('recv.passed');
   // A newly accepted device list: seal to exactly the devices it names from now on.
   const whose = person === myKey(ctx) ? { key: person, sigPub: me.identity?.sigPub ?? me.sigPub } : ctx.friends.get(person);

@@ -36,6 +36,15 @@ test('replies and reactions: to the post’s author from its audience, or passed
   assert.equal(passed.forward.length, 0, 'only the post’s author passes things on');
   throwsCode(() => run([reply(), signItem(cat, { kind: 'profile', id: newItemId(), ts: 5, name: 'Cat', bio: '' })], A, known(C, annPost)), 'not-author', "someone else's card riding along");
   throwsCode(() => run([signItem(bob, { kind: 'edit', id: newItemId(), ts: 30, to: { a: B, id: postId }, text: 'x' })], A, known(C, annPost)), 'bad-frame', 'an edit cannot be passed on');
+  // Ann's other device (a phone listed in her devices) wrote a reply: her laptop takes it as hers, wherever it went,
+  // and passes nothing on (the phone sent it where it goes).
+  const phone = generateDevice();
+  const asAnn = (k: string) => (k === toB64u(phone.sigPub) ? A : k);
+  const bobPost: ItemRow = { ...annPost, key: `${B}:${postId}`, author: B, audience: { to: [A] } };
+  const toBob = run([signItem(phone, { kind: 'reply', id: newItemId(), ts: 20, to: { a: B, id: postId }, text: 'from my phone' })], A, { ...known(A, bobPost), personOf: asAnn });
+  assert.deepEqual([toBob.put[0]!.author, toBob.forward.length], [A, 0], 'my reply to a friend’s post, from my phone');
+  const toMine = run([signItem(phone, { kind: 'reply', id: newItemId(), ts: 20, to: { a: A, id: postId }, text: 'under my own post' })], A, { ...known(A, annPost), personOf: asAnn });
+  assert.deepEqual([toMine.put[0]!.author, toMine.forward.length], [A, 0], 'my reply under my own post, from my phone: not passed on twice');
 });
 
 test('edits and deletes: only the author’s; the newest edit wins; a delete is final', () => {
