@@ -63,9 +63,12 @@ export async function linkBench(): Promise<Record<string, number>> {
       const link = phone.core.startLink(`phone ${i}`);
       await link.ready; // the code is on the phone's screen
       const t0 = performance.now();
+      const lap = (what: string) => process.env.BW_LINK_LAPS && console.error(`link ${i}: ${what} at ${Math.round(performance.now() - t0)} ms`);
       const answer = await ann.core.linkDevice(link.code);
-      await Promise.all([answer.confirm(), link.done]);
+      lap('short code on both');
+      await Promise.all([answer.confirm().then(() => lap('primary done')), link.done.then(() => lap('stored'))]);
       const s = await phone.until((st) => st.relay === 'connected' && !!st.me);
+      lap('online');
       times.push(performance.now() - t0);
       const feed = await phone.core.feed({ limit: 1 });
       if (s.friends.length !== FRIENDS || !feed.items.length) throw new Error(`link bench: the phone holds ${s.friends.length} friends and ${feed.items.length} posts`);
