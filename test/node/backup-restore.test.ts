@@ -1,52 +1,18 @@
 // Restoring a backup v2 into an empty client core (in-memory store and relay): friends, keys, card and numbering come back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClientCore } from '../../client/core/client.js';
 import { restoredFloor } from '../../client/core/backup.js';
-import { stateWaiter } from '../../client/core/state-waiter.js';
 import type { ClientState } from '../../client/core/context.js';
 import type { Clock, ClientStore } from '../../client/core/ports.js';
 import { exportBackup } from '../../shared/crypto/backup.js';
 import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
-import { memoryStore } from '../cases/memory-store.js';
 import { FakeRelay } from './fake-relay.js';
+import { coreUser, manualClock, online, type CoreUser as User } from './core-harness.js';
 
 const N = { scryptN: 2 ** 10 };
 const PASS = 'pass phrase';
 
-function manualClock(start = Date.UTC(2026, 0, 1)): Clock & { t: number } {
-  const c = { t: start, now: () => c.t, setTimeout: () => {}, clearTimeout: () => {} };
-  return c;
-}
-
-interface User {
-  core: ClientCore;
-  store: ClientStore;
-  warnings: string[];
-  until(pred: (s: ClientState) => boolean): Promise<ClientState>;
-}
-
-function user(relay: FakeRelay, clock: Clock, store = memoryStore()): User {
-  const waiter = stateWaiter<ClientState>(() => core.state);
-  const warnings: string[] = [];
-  const core = new ClientCore({
-    store,
-    connectRelay: relay.connect,
-    relayUrl: 'http://relay.test',
-    clock,
-    log: { warn: (...a: unknown[]) => void warnings.push(a.join(' ')), error: (...a: unknown[]) => console.error(...a) },
-    onChange: () => waiter.changed(),
-  });
-  return { core, store, warnings, until: waiter.until };
-}
-
-async function online(u: User, name?: string): Promise<User> {
-  await u.core.start();
-  if (name) await u.core.createIdentity(name);
-  await u.until((s) => s.relay === 'connected');
-  await u.core.idle();
-  return u;
-}
+const user = (relay: FakeRelay, clock: Clock, store?: ClientStore): User => coreUser(relay, { clock, ...(store && { store }) });
 
 const texts = (s: ClientState, author: string) => s.posts.filter((p) => p.author === author).map((p) => p.body);
 

@@ -1,59 +1,18 @@
 // The client core's rules with in-memory stand-ins (store, relay, clock): befriend, post, mailbox, outbox, remove, restore.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClientCore } from '../../client/core/client.js';
-import { stateWaiter } from '../../client/core/state-waiter.js';
-import type { ClientState } from '../../client/core/context.js';
-import type { Clock, ClientStore } from '../../client/core/ports.js';
+import type { ClientStore } from '../../client/core/ports.js';
 import { memoryStore } from '../cases/memory-store.js';
 import { FakeRelay } from './fake-relay.js';
+import { coreUser, manualClock, online, type CoreUser as User } from './core-harness.js';
 import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { mailboxAllowTag, pairKeys } from '../../shared/crypto/pairwise.js';
 import { openEnvelope, readHeader } from '../../shared/crypto/envelope.js';
 import { readLinkOffer } from '../../shared/crypto/link.js';
 import { deviceEntry, generateDevice } from '../../shared/crypto/devices.js';
 
-const quiet = { warn: (...a: unknown[]) => process.env.BW_WARN && console.error('WARN', ...a), error: (...a: unknown[]) => console.error(...a) };
-
-/** A clock the test moves; timers run only when the test fires them. */
-function manualClock(start = Date.UTC(2026, 0, 1)): Clock & { t: number; timers: (() => void)[] } {
-  const c = {
-    t: start,
-    timers: [] as (() => void)[],
-    now: () => c.t,
-    setTimeout: (fn: () => void) => c.timers.push(fn),
-    clearTimeout: () => {},
-  };
-  return c;
-}
-
-interface User {
-  core: ClientCore;
-  store: ClientStore;
-  /** Resolves when the state satisfies `pred` (checked now and on every change). */
-  until(pred: (s: ClientState) => boolean): Promise<ClientState>;
-}
-
-function user(relay: FakeRelay, clock = manualClock(), store = memoryStore()): User {
-  const waiter = stateWaiter<ClientState>(() => core.state);
-  const core = new ClientCore({
-    store,
-    connectRelay: relay.connect,
-    relayUrl: 'http://relay.test',
-    clock,
-    log: quiet,
-    onChange: () => waiter.changed(),
-  });
-  return { core, store, until: waiter.until };
-}
-
-async function online(u: User, name?: string): Promise<User> {
-  await u.core.start();
-  if (name) await u.core.createIdentity(name);
-  await u.until((s) => s.relay === 'connected');
-  await u.core.idle();
-  return u;
-}
+/** A core on the fake relay, with a clock the test moves (new unless given). */
+const user = (relay: FakeRelay, clock = manualClock(), store?: ClientStore): User => coreUser(relay, { clock, ...(store && { store }) });
 
 async function befriend(a: User, b: User): Promise<void> {
   const code = await a.core.createInvite();
@@ -154,25 +113,12 @@ test('a mailbox page of posts is taken in with a few state builds, not one each,
       return new Promise((resolve) => setImmediate(() => resolve(bobStore.recentPosts(n))));
     },
   };
-  const announced: string[] = [];
-  const early: string[] = [];
-  const waiter = stateWaiter<ClientState>(() => core.state);
-  const core: ClientCore = new ClientCore({
-    store,
-    connectRelay: relay.connect,
-    relayUrl: 'http://relay.test',
-    clock: manualClock(),
-    log: quiet,
-    onChange: () => waiter.changed(),
-    onReceived: (p) => {
-      announced.push(p.body);
-      if (!core.state.posts.some((x) => x.author === p.author && x.seq === p.seq)) early.push(p.body);
-    },
-  });
+  const { core, until, received, seen } = coreUser(relay, { clock: manualClock(), store });
   await core.start();
-  await waiter.until((s) => s.posts.filter((p) => p.body.startsWith('while away')).length === POSTS);
+  await until((s) => s.posts.filter((p) => p.body.startsWith('while away')).length === POSTS);
   await core.idle();
-  assert.equal(announced.length, POSTS, 'every post announced once');
+  const early = received.filter((p, i) => !seen[i]!.posts.some((x) => x.author === p.author && x.seq === p.seq)).map((p) => p.body);
+  assert.equal(received.length, POSTS, 'every post announced once');
   assert.deepEqual(early, [], 'no post announced before the state held it');
   assert.ok(builds <= POSTS / 3, `${builds} state builds for ${POSTS} posts fetched in one page`);
   core.close();
@@ -281,17 +227,12 @@ test('an envelope received before a restart is refused as a replay after it (wha
   const env = relay.puts.filter((p) => p.to === bobKey).at(-1)!.env;
   bob.core.close();
 
-  const arrived: string[] = [];
-  const waiter = stateWaiter<ClientState>(() => again.state);
-  const again = new ClientCore({ store: bobStore, connectRelay: relay.connect, relayUrl: 'http://relay.test', clock: manualClock(), log: quiet, onChange: () => waiter.changed(), onReceived: (p) => arrived.push(p.body) });
-  await again.start();
-  await waiter.until((s) => s.relay === 'connected');
-  await again.idle();
+  const { core: again, received } = await online(user(relay, manualClock(), bobStore));
   relay.inject(bobKey, ann.core.state.me!.key, env);
   await new Promise((resolve) => setImmediate(resolve)); // the relay's 'mailbox' nudge is a microtask
   await again.idle();
   assert.equal(relay.mailboxes.get(bobKey)?.length, 0, 'the copy was fetched and acknowledged');
-  assert.deepEqual(arrived, [], 'the copy is a replay: no post arrives a second time');
+  assert.deepEqual(received.map((p) => p.body), [], 'the copy is a replay: no post arrives a second time');
   const held = (await bobStore.postsBy(ann.core.state.me!.key)).filter((p) => p.kind !== 'devices');
   assert.deepEqual(held.map((p) => [p.body, p.kind]), [['only once', 'post']], 'held once, as it first came (not overwritten as refused)');
 });

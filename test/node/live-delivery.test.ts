@@ -1,15 +1,11 @@
 // Live delivery's store work: a send writes once before it leaves, a received post is stored once and shown without a state build, and nothing is acked before it is stored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClientCore } from '../../client/core/client.js';
-import { stateWaiter } from '../../client/core/state-waiter.js';
-import type { ClientState } from '../../client/core/context.js';
 import type { ClientStore } from '../../client/core/ports.js';
-import type { PostRow } from '../../client/core/types.js';
 import { memoryStore } from '../cases/memory-store.js';
 import { FakeRelay } from './fake-relay.js';
+import { coreUser, online, type CoreUser as User } from './core-harness.js';
 
-const quiet = { warn: () => {}, error: (...a: unknown[]) => console.error(...a) };
 const WRITES = /^(put|edit|add|set|delete|revoke)/;
 
 /** The store with every call logged by method name into `log` (while `log.on`); `hold` makes the named method wait for a release. */
@@ -27,40 +23,7 @@ function watched(store: ClientStore, log: string[] & { on?: boolean }, hold?: { 
   });
 }
 
-interface User {
-  core: ClientCore;
-  until(pred: (s: ClientState) => boolean): Promise<ClientState>;
-  received: PostRow[];
-  /** The state as it was when each post was announced. */
-  seen: ClientState[];
-}
-
-function user(relay: FakeRelay, store: ClientStore): User {
-  const waiter = stateWaiter<ClientState>(() => core.state);
-  const received: PostRow[] = [];
-  const seen: ClientState[] = [];
-  const core = new ClientCore({
-    store,
-    connectRelay: relay.connect,
-    relayUrl: 'http://relay.test',
-    log: quiet,
-    onChange: () => waiter.changed(),
-    onReceived: (p) => {
-      received.push(p);
-      seen.push(core.state);
-      waiter.changed();
-    },
-  });
-  return { core, until: waiter.until, received, seen };
-}
-
-async function online(u: User, name: string): Promise<User> {
-  await u.core.start();
-  await u.core.createIdentity(name);
-  await u.until((s) => s.relay === 'connected');
-  await u.core.idle();
-  return u;
-}
+const user = (relay: FakeRelay, store: ClientStore): User => coreUser(relay, { store });
 
 /** Ann and Bob, friends both ways (Bob has taken one post of Ann's, so he holds her as mutual), everything settled. */
 async function pair(relay: FakeRelay, annStore: ClientStore, bobStore: ClientStore): Promise<{ ann: User; bob: User }> {
