@@ -1,21 +1,11 @@
 // `bw backup export/import` (backup v2) against a real relay process: a terminal restored from a backup has its friend and profile back.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { startRelay, type RelayProcess } from '../e2e/relay-process.js';
-import { bwUser, stopAll, type BwResult } from './cli-harness.js';
+import { bwUser, ok, relayForTests } from './cli-harness.js';
 
-const ok = (r: BwResult, what: string) => assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}`);
-
-let relay: RelayProcess;
-before(async () => {
-  relay = await startRelay();
-});
-after(() => {
-  stopAll();
-  return relay.stop();
-});
+const relay = relayForTests();
 
 test('a v2 backup made in bw restores in a fresh bw with its friend and profile: posts both ways, no befriending again', async () => {
   const eve = bwUser(relay.url);

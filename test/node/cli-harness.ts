@@ -1,5 +1,8 @@
 // Owns running `bw` (build/cli/main.js) as a child process for tests: each user a temp BW_HOME, never ~/.brainwaves.
 import { spawn, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { startRelay, type RelayProcess } from '../e2e/relay-process.js';
 import { join } from 'node:path';
 import { tempDir } from '../temp.js';
 
@@ -21,6 +24,30 @@ export interface BwUser {
 }
 
 const parseLines = (s: string) => s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+
+/** Asserts a bw run exited 0, showing its stderr when it did not. */
+export const ok = (r: BwResult, what: string): void => assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}`);
+
+/**
+ * A real relay process for the enclosing suite (or file): started before its tests, stopped after them together with
+ * every bw they left running. Read `.url` inside a test.
+ */
+export function relayForTests(): { readonly url: string } {
+  let relay: RelayProcess | undefined;
+  before(async () => {
+    relay = await startRelay();
+  });
+  after(() => {
+    stopAll();
+    return relay?.stop();
+  });
+  return {
+    get url() {
+      if (!relay) throw new Error('the relay starts before the tests');
+      return relay.url;
+    },
+  };
+}
 
 /** Every bw still running; a test that fails midway leaves its `--follow` behind, which would keep the run alive. */
 const running = new Set<ChildProcess>();

@@ -1,20 +1,10 @@
 // `bw` against a real relay process: two terminal users befriend, post both ways, read their feeds, remove; and every error's code.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRelay, type RelayProcess } from '../e2e/relay-process.js';
-import { bwUser, stopAll, type BwResult } from './cli-harness.js';
-
-const ok = (r: BwResult, what: string) => assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}`);
+import { bwUser, ok, relayForTests } from './cli-harness.js';
 
 describe('bw ↔ bw through a real relay', () => {
-  let relay: RelayProcess;
-  before(async () => {
-    relay = await startRelay();
-  });
-  after(() => {
-    stopAll();
-    return relay.stop();
-  });
+  const relay = relayForTests();
 
   // Post ids are random base64url: one in 32 starts with '-', which a command line takes for an option; `--` before
   // the id, as README says, keeps these runs from failing at random.
