@@ -39,6 +39,10 @@ const images = () => Promise.resolve(imageCode);
 /** The longest a pull's first screen waits for an idle moment before it is kept (client/first-screen.ts). */
 const KEEP_WITHIN_MS = 1000;
 
+/** A device link in progress, as <bw-devices> shows it (either side): the code, the short code, a status line, an error. */
+type LinkView = { code: string; sas: string; status: string; error: string };
+const NO_LINK: LinkView = { code: '', sas: '', status: '', error: '' };
+
 /** An image fetched for the page: its object URL once decrypted, or why not. */
 interface Fetched {
   url?: string;
@@ -150,7 +154,7 @@ export class BwFeed extends LitElement {
   declare _backup: string;
   declare _backupError: string;
   /** A device link in progress (either side): what <bw-devices> shows. */
-  declare _link: { code: string; sas: string; status: string; error: string };
+  declare _link: LinkView;
   #primaryLink?: PrimaryLink;
   #newLink?: NewLink;
   /** The feed pages pulled from session.feed(), newest first (re-pulled on every change of the session). */
@@ -208,7 +212,7 @@ export class BwFeed extends LitElement {
     this._busy = false;
     this._backup = '';
     this._backupError = '';
-    this._link = { code: '', sas: '', status: '', error: '' };
+    this._link = NO_LINK;
     this._pages = [];
     this._query = '';
     this._results = undefined;
@@ -519,48 +523,52 @@ export class BwFeed extends LitElement {
       await this.#ctl.session!.importIdentity(e.detail.backup, e.detail.passphrase);
     }, (m) => (this._error = m));
 
+  /** What <bw-devices> shows of a link: `p` over nothing at all. */
+  #showLink = (p: Partial<LinkView>) => (this._link = { ...NO_LINK, ...p });
+  #linkFailed = (m: string) => this.#showLink({ error: m });
+
   /** A new browser: shows its link code, then the short code; once linked, the session is that device, online. */
   #startLink = (e: CustomEvent<{ name: string }>) =>
     this.#run(async () => {
       const link = this.#ctl.session!.startLink(e.detail.name);
       this.#newLink = link;
-      this._link = { code: link.code, sas: '', status: 'Waiting for your other device…', error: '' };
+      this.#showLink({ code: link.code, status: 'Waiting for your other device…' });
       const sas = await link.sas;
       this._link = { ...this._link, sas, status: 'Waiting for your other device to confirm…' };
       await link.done;
-      this._link = { code: '', sas: '', status: '', error: '' };
-    }, (m) => (this._link = { code: '', sas: '', status: '', error: m }));
+      this.#showLink({});
+    }, this.#linkFailed);
 
   /** The primary: a new device's code was pasted; its short code is shown to compare. */
   #linkDevice = (e: CustomEvent<{ code: string }>) =>
     this.#run(async () => {
-      this._link = { code: '', sas: '', status: 'Reaching the new device…', error: '' };
+      this.#showLink({ status: 'Reaching the new device…' });
       this.#primaryLink = await this.#ctl.session!.linkDevice(e.detail.code);
-      this._link = { code: '', sas: this.#primaryLink.sas, status: '', error: '' };
-    }, (m) => (this._link = { code: '', sas: '', status: '', error: m }));
+      this.#showLink({ sas: this.#primaryLink.sas });
+    }, this.#linkFailed);
 
   #linkConfirm = () =>
     this.#run(async () => {
       const link = this.#primaryLink;
       if (!link) return;
       this.#primaryLink = undefined;
-      this._link = { code: '', sas: '', status: `Linking ${link.name}…`, error: '' };
+      this.#showLink({ status: `Linking ${link.name}…` });
       await link.confirm();
-      this._link = { code: '', sas: '', status: `${link.name} is linked. Your friends see that you added a device.`, error: '' };
-    }, (m) => (this._link = { code: '', sas: '', status: '', error: m }));
+      this.#showLink({ status: `${link.name} is linked. Your friends see that you added a device.` });
+    }, this.#linkFailed);
 
   #linkCancel = () => {
     this.#primaryLink?.cancel();
     this.#newLink?.cancel();
     this.#primaryLink = this.#newLink = undefined;
-    this._link = { code: '', sas: '', status: 'Linking was cancelled.', error: '' };
+    this.#showLink({ status: 'Linking was cancelled.' });
   };
 
   #removeDevice = (e: CustomEvent<{ key: string }>) =>
     this.#run(async () => {
       await this.#ctl.session!.removeDevice(e.detail.key);
-      this._link = { code: '', sas: '', status: 'Removed. Nothing you or your friends post from now on reaches it.', error: '' };
-    }, (m) => (this._link = { code: '', sas: '', status: '', error: m }));
+      this.#showLink({ status: 'Removed. Nothing you or your friends post from now on reaches it.' });
+    }, this.#linkFailed);
 
   #export = (e: CustomEvent<{ passphrase: string }>) =>
     this.#run(async () => {

@@ -174,16 +174,20 @@ export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<Cli
     ...patch,
     me: me && { key: mine, name: me.name, fingerprint: fingerprint(me.identity ?? me), linked: !!me.identity },
     myDevices,
-    friends: [...ctx.friends.values()].map((f) => ({
-      key: f.key,
-      name: f.name,
-      status: f.status,
-      online: reachable(ctx, f.key).some((k) => ctx.online.has(k)),
-      direct: reachable(ctx, f.key).some((k) => ctx.mesh?.isOpen(k) ?? false),
-      safetyNumber: me ? safetyNumber(me.identity ?? me, f) : '',
-      devices: storedDevices(ctx, devices.get(f.key)),
-      ...(devices.get(f.key)?.addedDevices && { addedDevices: devices.get(f.key)!.addedDevices }),
-    })),
+    friends: [...ctx.friends.values()].map((f) => {
+      const keys = reachable(ctx, f.key);
+      const list = devices.get(f.key);
+      return {
+        key: f.key,
+        name: f.name,
+        status: f.status,
+        online: keys.some((k) => ctx.online.has(k)),
+        direct: keys.some((k) => ctx.mesh?.isOpen(k) ?? false),
+        safetyNumber: me ? safetyNumber(me.identity ?? me, f) : '',
+        devices: storedDevices(ctx, list),
+        ...(list?.addedDevices && { addedDevices: list.addedDevices }),
+      };
+    }),
     blocked: [...ctx.blocked],
     posts: rows.map((r) => {
       const author = personOf(ctx, r.author);
