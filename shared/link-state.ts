@@ -3,10 +3,9 @@ import * as v from 'valibot';
 import { BwError } from './errors.js';
 import { fromUtf8, utf8 } from './bytes.js';
 import { parse } from './validate.js';
-import { MAX_NAME_LEN } from './crypto/identity.js';
 import { LINK_CHUNK_BYTES, MAX_SYNC_CHUNKS } from './crypto/link.js';
-import { MAX_DEVICE_LIST_BYTES } from './crypto/devices.js';
 import { MAX_CONTENT_BYTES } from './crypto/content.js';
+import { b64u, FriendEntrySchema, Key, Ms } from './sync-op.js';
 
 /**
  * JSON, UTF-8, inside the link's sealed chunks (so authenticated as the primary's). What the primary holds that the
@@ -29,16 +28,9 @@ export const MAX_LINK_FRIENDS = 1000;
 export const MAX_LINK_POSTS = 10_000;
 export const MAX_LINK_STATE_BYTES = LINK_CHUNK_BYTES * MAX_SYNC_CHUNKS;
 
-const b64u = (maxBytes: number) => v.pipe(v.string(), v.maxLength(Math.ceil((maxBytes * 4) / 3)), v.regex(/^[A-Za-z0-9_-]+$/, 'must be base64url'));
-const Key = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'must be a 43-char base64url 32-byte key'));
-const Ms = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
-
 export const LinkStateSchema = v.strictObject({
   v: v.literal(LINK_STATE_VERSION),
-  friends: v.pipe(
-    v.array(v.strictObject({ sigPub: Key, dhPub: Key, name: v.pipe(v.string(), v.maxLength(MAX_NAME_LEN)), added: Ms, devices: v.optional(b64u(MAX_DEVICE_LIST_BYTES + 1024)) })),
-    v.maxLength(MAX_LINK_FRIENDS),
-  ),
+  friends: v.pipe(v.array(FriendEntrySchema), v.maxLength(MAX_LINK_FRIENDS)),
   blocked: v.pipe(v.array(v.strictObject({ key: Key, at: Ms })), v.maxLength(MAX_LINK_FRIENDS)),
   mine: v.pipe(v.array(v.strictObject({ item: b64u(MAX_CONTENT_BYTES), list: v.optional(v.pipe(v.string(), v.maxLength(64))), to: v.optional(v.pipe(v.array(Key), v.maxLength(MAX_LINK_FRIENDS))) })), v.maxLength(MAX_LINK_POSTS)),
   readUpTo: Ms,

@@ -784,7 +784,7 @@ export class BwFeed extends LitElement {
   #friends(s: SessionState, people: Map<string, PersonView>, lists: AudienceList[]) {
     return html`<div class="main" ?hidden=${this._tab !== 'friends'}>
       <div class="card"><h2>Friends (${s.friends.length})</h2>
-        ${s.friends.length ? nothing : html`<p class="muted">No friends yet. Invite someone you know with the link below.</p>`}
+        ${s.friends.length ? nothing : html`<p class="muted">No friends yet. ${s.me!.linked ? 'Add them on your first device.' : 'Invite someone you know with the link below.'}</p>`}
         <ul part="friends" class="people" aria-label="Friends" @click=${this.#friendAction}>${s.friends.map((f) => html`<li data-key=${f.key} data-status=${f.status} data-online=${f.online}>
           <bw-avatar name=${f.name} key=${f.key} online=${f.online ? 'true' : 'false'}></bw-avatar>
           <span class="grow"><strong>${f.name}</strong><div class="muted">${this.#friendStatus(f)}</div></span>
@@ -794,8 +794,10 @@ export class BwFeed extends LitElement {
           <details><summary>Safety number and devices</summary><code>${f.safetyNumber}</code>
             <div class="muted">Compare it with ${f.name} in person or on a call.</div>
             ${f.devices.length ? html`<ul class="devices" aria-label="${f.name}’s devices">${f.devices.map((d) => html`<li>${d.name} <span class="muted">added ${fullTime(d.added).slice(0, 10)}</span></li>`)}</ul>` : nothing}</details></li>`)}</ul></div>
-      <div class="card"><bw-invite .code=${this._inviteCode} .link=${this._inviteCode ? this.#inviteLink(this._inviteCode) : ''} .error=${this._inviteError}
-        .notice=${this.#noticeText(s.friends)} .initial=${this.invite} @bw-request-invite=${this.#makeInvite} @bw-accept-invite=${this.#accept}></bw-invite></div>
+      ${s.me!.linked
+        ? html`<div class="card"><h2>Add a friend</h2><p class="muted" role="note">Friends are added on your first device, the one this device is linked to. They show here, and on all your devices, once added there.</p></div>`
+        : html`<div class="card"><bw-invite .code=${this._inviteCode} .link=${this._inviteCode ? this.#inviteLink(this._inviteCode) : ''} .error=${this._inviteError}
+        .notice=${this.#noticeText(s.friends)} .initial=${this.invite} @bw-request-invite=${this.#makeInvite} @bw-accept-invite=${this.#accept}></bw-invite></div>`}
       <div class="card"><h2>Lists</h2><bw-lists .lists=${lists} .friends=${s.friends.map((f) => people.get(f.key)!)}
         @bw-list-save=${this.#listSave} @bw-list-delete=${this.#listDelete}></bw-lists>
         ${this._listError ? html`<div class="error" role="alert">${this._listError}</div>` : nothing}</div>

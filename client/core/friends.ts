@@ -11,6 +11,7 @@ import type { RelayConnection } from './ports.js';
 import type { FriendRow } from './types.js';
 import { shareDevices } from './devices.js';
 import { dropDevicesOf } from './device-rows.js';
+import { tellFriend, tellMyDevices } from './device-sync.js';
 
 /** The keys a friendship keeps, derived once (one X25519) at befriending. */
 export function pairFields(me: Identity, friend: Pick<FriendRow, 'sigPub' | 'dhPub'>): Pick<FriendRow, 'wrapKey' | 'mailboxOut' | 'mailboxAllow'> {
@@ -18,9 +19,19 @@ export function pairFields(me: Identity, friend: Pick<FriendRow, 'sigPub' | 'dhP
   return { wrapKey: k.wrap, mailboxOut: toB64u(k.mailboxOut), mailboxAllow: mailboxAllowTag(k.mailboxIn, friend.sigPub) };
 }
 
+/**
+ * Befriending signs with the identity's keys (an invite, a friend request), which only the device that holds them
+ * has: a linked device gets the friends made there (client/core/device-sync.ts).
+ */
+function requireIdentity(ctx: Ctx): Identity {
+  const me = requireMe(ctx);
+  if (me.identity) throw new BwError('not-author', 'friends are added on the device that holds the identity; they show here once added there');
+  return me;
+}
+
 /** A fresh invite code (remembered, so the friend request that answers it is recognised). */
 export async function makeInvite(ctx: Ctx, relay: string): Promise<string> {
-  const { code, invite } = createInvite(requireMe(ctx), { relay, now: ctx.clock.now() });
+  const { code, invite } = createInvite(requireIdentity(ctx), { relay, now: ctx.clock.now() });
   await ctx.store.putInvite({ token: toB64u(invite.token), expires: invite.expires });
   ctx.serial(() => watch(ctx)); // the relay lets holders of this invite reach me from now on
   return code;
@@ -28,7 +39,7 @@ export async function makeInvite(ctx: Ctx, relay: string): Promise<string> {
 
 /** Accepts a pasted invite code or link; the inviter is told through the relay (now, or when next online). */
 export async function answerInvite(ctx: Ctx, code: string): Promise<{ name: string; key: string }> {
-  const inv = acceptInvite(requireMe(ctx), code, ctx.clock.now());
+  const inv = acceptInvite(requireIdentity(ctx), code, ctx.clock.now());
   const key = peerId(inv.sigPub);
   if (ctx.blocked.has(key)) {
     ctx.blocked.delete(key); // accepting their invite is an explicit unblock
@@ -59,7 +70,10 @@ export async function addFriend(ctx: Ctx, inv: Invite, status: FriendRow['status
   await ctx.store.putFriend(row);
   ctx.friends.set(key, row);
   await watch(ctx);
-  if (row.status === 'mutual') await shareDevices(ctx);
+  if (row.status === 'mutual') {
+    await shareDevices(ctx);
+    await tellFriend(ctx, key);
+  }
   await ctx.refresh();
   return row;
 }
@@ -142,14 +156,16 @@ export async function markMutual(ctx: Ctx, key: string): Promise<void> {
   await ctx.store.setFriendStatus(key, 'mutual');
   await watch(ctx); // their invite is answered: stop presenting its tag to the relay
   await shareDevices(ctx);
+  await tellFriend(ctx, key);
   await ctx.refresh();
 }
 
 /**
  * Removes a friend: no later post is sealed for them, queued ones are dropped, the channel closes, and the invite of
  * mine they answered is withdrawn (invites are reusable until they expire: pasting it again must not re-add them).
+ * My other devices are told, unless this is one of them applying what another told it (`tell: false`).
  */
-export async function unfriend(ctx: Ctx, key: string): Promise<void> {
+export async function unfriend(ctx: Ctx, key: string, opts: { tell?: boolean } = {}): Promise<void> {
   const f = ctx.friends.get(key);
   if (!f) throw new BwError('not-friend', 'that key is not a friend');
   ctx.friends.delete(key);
@@ -161,18 +177,21 @@ export async function unfriend(ctx: Ctx, key: string): Promise<void> {
   ctx.online.delete(key);
   await watch(ctx);
   await ctx.refresh();
+  if (opts.tell ?? true) await tellMyDevices(ctx, { op: 'unfriend', key });
 }
 
-/** Unfriends and refuses any later friend request or offer from that key. */
-export async function block(ctx: Ctx, key: string): Promise<void> {
+/** Unfriends and refuses any later friend request or offer from that key, here and on my other devices. */
+export async function block(ctx: Ctx, key: string, opts: { tell?: boolean } = {}): Promise<void> {
+  const at = ctx.clock.now();
   ctx.blocked.add(key);
-  await ctx.store.putBlocked({ key, at: ctx.clock.now() });
+  await ctx.store.putBlocked({ key, at });
   // The invite they answered would still let them see me come and go, and reach me: it is withdrawn.
   const answered = ctx.friends.get(key)?.answered;
   if (answered) await ctx.store.deleteInvite(answered);
-  if (ctx.friends.has(key)) await unfriend(ctx, key); // re-watches without them
+  if (ctx.friends.has(key)) await unfriend(ctx, key, { tell: false }); // re-watches without them
   else await watch(ctx);
   await ctx.refresh();
+  if (opts.tell ?? true) await tellMyDevices(ctx, { op: 'block', key, at });
 }
 
 /** My invites still open (not withdrawn, not expired), newest first, as many as the relay takes. */

@@ -4,6 +4,7 @@ import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { peerId } from '../../shared/crypto/identity.js';
 import { refKey, v1PostId, type SignedItem } from '../../shared/crypto/content.js';
 import { decodeDeviceList, diffDevices, verifyDeviceList } from '../../shared/crypto/devices.js';
+import type { SyncOp } from '../../shared/sync-op.js';
 import type { ItemRow, PostRow, Via } from './types.js';
 
 /** A v1 post (or a stored v1 row) as a feed item: its id derived from author and seq, so every reader agrees. */
@@ -67,6 +68,8 @@ export interface Admitted {
   blobs: string[];
   /** Replies and reactions to my posts, with their signer's card if one came: to pass on to the post's audience. */
   forward: { post: ItemRow; signed: SignedItem; card?: SignedItem }[];
+  /** An op from another device of mine, to apply here (client/core/device-sync.ts). */
+  sync?: SyncOp;
   /** The main item's key and kind (for the stream row). */
   main: { key: string; kind: SignedItem['item']['kind'] | 'forward'; text?: string };
 }
@@ -154,6 +157,13 @@ export function admit(bundle: readonly SignedItem[], from: string, k: Known, via
     case 'profile':
       card = subject;
       break;
+    case 'sync': {
+      // From a device in my own list only: sealed by one of my devices (`from` is me), signed by one.
+      if (subjectAuthor !== k.me || from !== k.me) throw new BwError('unknown-device', 'a sync item from a device not in my list');
+      if (it.op.op === 'friend' && peerId(subject.signer) !== k.me) throw new BwError('not-author', 'a friend added by a device, not by the identity (only it befriends)');
+      out.sync = it.op;
+      break;
+    }
     case 'devices': {
       // Signed by the identity it lists devices for (the signer, who is `from`); never older than the one I hold.
       // Not by one of its devices: only the identity speaks for which devices are its own.

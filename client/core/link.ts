@@ -11,7 +11,8 @@ import { parse } from '../../shared/validate.js';
 import { myKey, requireMe, type Ctx, type Me } from './context.js';
 import { addMyDevice, shareDevices } from './devices.js';
 import { applyDeviceList } from './device-rows.js';
-import { pairFields, watch } from './friends.js';
+import { watch } from './friends.js';
+import { friendEntries, friendFromEntry } from './device-sync.js';
 import { myCard } from './social.js';
 import type { RelayConnection } from './ports.js';
 import type { FriendRow, IdentityRow, ItemRow } from './types.js';
@@ -66,8 +67,11 @@ export async function answerLinkCode(ctx: Ctx, code: string): Promise<PrimaryLin
   const r = answerLink(offer, { identity: me.sigPub, device: me.sigPub });
   const to = peerId(offer.device.sigPub);
   let got!: (f: DeviceFrame) => void;
+  let stored!: (f: DeviceFrame) => void;
   const frames = new Promise<DeviceFrame>((resolve) => (got = resolve));
-  ctx.linking.set(to, (f) => got(f));
+  // The new device's last word: it stored my state and lets my friends and devices leave posts for it.
+  const wanted = new Promise<DeviceFrame>((resolve) => (stored = resolve));
+  ctx.linking.set(to, (f) => (f.kind === 'link-want' ? stored(f) : got(f)));
   const done = async () => {
     ctx.linking.delete(to);
     ctx.linkWatch = undefined;
@@ -88,7 +92,7 @@ export async function answerLinkCode(ctx: Ctx, code: string): Promise<PrimaryLin
       name: offer.device.name,
       confirm: async () => {
         try {
-          await provision(ctx, session, to);
+          await provision(ctx, session, to, wanted);
         } finally {
           await done();
         }
@@ -116,8 +120,15 @@ async function patiently<T>(ctx: Ctx, call: () => Promise<T>, tries = 4): Promis
   }
 }
 
-/** After the user confirmed the code: the new device joins my list, then gets the provision and my state in chunks. */
-async function provision(ctx: Ctx, session: LinkSession, to: string): Promise<void> {
+/** How long the primary waits for the new device to say it stored the state before telling friends anyway. */
+const STORED_WAIT_MS = 20_000;
+
+/**
+ * After the user confirmed the code: the new device joins my list, then gets the provision and my state in chunks;
+ * once it says it stored them (its mailbox now takes posts from my friends and devices), friends are told of it, so
+ * what they seal to it from then on is taken by the relay at once instead of waiting in their outboxes.
+ */
+async function provision(ctx: Ctx, session: LinkSession, to: string, stored: Promise<DeviceFrame>): Promise<void> {
   const list = await addMyDevice(ctx, { ...session.device, added: ctx.clock.now() }, { share: false });
   const state = encodeLinkState(await linkState(ctx));
   const card = await myCard(ctx);
@@ -125,15 +136,27 @@ async function provision(ctx: Ctx, session: LinkSession, to: string): Promise<vo
   if (!relay) throw new BwError('unavailable', 'not connected to the relay');
   const p = sealProvision(session, { list, profile: card.bytes, manifest: syncManifest(state.length) });
   await patiently(ctx, () => relay.call('signal:send', { to, data: { kind: 'link-provision', p: toB64u(p) } }));
-  for (const c of sealSync(session, state)) await patiently(ctx, () => relay.call('signal:send', { to, data: { kind: 'link-chunk', c: toB64u(c) } }));
+  const chunks = sealSync(session, state);
+  for (const c of chunks) await patiently(ctx, () => relay.call('signal:send', { to, data: { kind: 'link-chunk', c: toB64u(c) } }));
+  const ack = await within(ctx, stored, STORED_WAIT_MS);
+  if (ack?.kind !== 'link-want' || ack.next !== chunks.length) ctx.log.warn('[bw] linking: the new device did not confirm it stored my state; friends are told of it now');
   await shareDevices(ctx); // friends learn of the new device (what the relay does not take now waits in the outbox)
+}
+
+/** `p`'s value, or undefined once `ms` have passed on the core's clock. */
+async function within<T>(ctx: Ctx, p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: unknown;
+  try {
+    return await Promise.race([p, new Promise<undefined>((r) => (timer = ctx.clock.setTimeout(() => r(undefined), ms)))]);
+  } finally {
+    ctx.clock.clearTimeout(timer);
+  }
 }
 
 /** What a new device of mine needs (shared/link-state.ts): friends and their lists, blocks, my posts, my read mark. */
 export async function linkState(ctx: Ctx): Promise<LinkState> {
   const mine = myKey(ctx);
   const friends = [...ctx.friends.values()].filter((f) => f.status === 'mutual');
-  const lists = await ctx.store.getItems(friends.map((f) => `${f.key}:devices`));
   const posts: ItemRow[] = [];
   for (let before: number | undefined; posts.length < MAX_LINK_POSTS; ) {
     const page = await ctx.store.pagePosts(before, 500);
@@ -143,7 +166,7 @@ export async function linkState(ctx: Ctx): Promise<LinkState> {
   }
   return {
     v: 1,
-    friends: friends.map((f, i) => ({ sigPub: toB64u(f.sigPub), dhPub: toB64u(f.dhPub), name: f.name, added: f.added, ...(lists[i]?.signed && { devices: lists[i]!.signed }) })),
+    friends: await friendEntries(ctx, friends),
     blocked: (await ctx.store.listBlocked()).slice(0, 1000).map((b) => ({ key: b.key, at: b.at })),
     mine: posts.slice(0, MAX_LINK_POSTS).map((p) => ({ item: p.signed!, ...(p.audience?.list && { list: p.audience.list }), ...(p.audience && { to: p.audience.to.slice(0, 1000) }) })),
     readUpTo: (await ctx.store.getMeta('readUpTo')) ?? 0,
@@ -203,7 +226,10 @@ export function startLinking(ctx: Ctx, opts: { name: string; relay: string }): N
       throw new BwError('bad-frame', `a ${frame.kind} does not go to a new device`);
     }
     if (prov && chunks.length === prov.manifest.chunks) {
-      await adopt(ctx, dev, session, prov, joined(chunks, prov.manifest.bytes));
+      const tags = await adopt(ctx, dev, session, prov, joined(chunks, prov.manifest.bytes));
+      // Before the primary tells anyone of me: my mailbox takes posts from my friends and devices from now on.
+      await conn.call('mailbox:allow', { tags });
+      await conn.call('signal:send', { to: from, data: { kind: 'link-want', next: chunks.length } });
       over = true;
       conn.close();
       doneOk();
@@ -243,9 +269,10 @@ function joined(chunks: readonly Uint8Array[], bytes: number): Uint8Array {
 /**
  * Stores what the primary sent, the identity row last (a link cut short leaves no identity, so it can simply be run
  * again): friends with pairwise keys of this device's own, their device lists (verified again), my list and card,
- * my posts (each verified as signed by the identity), blocks and my read mark.
+ * my posts (each verified as signed by the identity), blocks and my read mark. Returns the mailbox allow tags of the
+ * friends and devices now held.
  */
-async function adopt(ctx: Ctx, dev: DeviceKeys, session: LinkSession, prov: Provision, bytes: Uint8Array): Promise<void> {
+async function adopt(ctx: Ctx, dev: DeviceKeys, session: LinkSession, prov: Provision, bytes: Uint8Array): Promise<string[]> {
   const state = decodeLinkState(bytes);
   const { store } = ctx;
   const now = ctx.clock.now();
@@ -260,16 +287,11 @@ async function adopt(ctx: Ctx, dev: DeviceKeys, session: LinkSession, prov: Prov
   const items: ItemRow[] = [];
   const lists: [FriendRow, DeviceList][] = [];
   for (const f of state.friends) {
-    const sigPub = fromB64u(f.sigPub, 'friend key');
-    const dhPub = fromB64u(f.dhPub, 'friend key');
-    const row: FriendRow = { key: f.sigPub, name: f.name, sigPub, dhPub, ...pairFields(me, { sigPub, dhPub }), status: 'mutual', added: f.added };
+    const { row, devices } = friendFromEntry(me, f, now);
     friends.push(row);
-    if (!f.devices) continue;
-    const s = openItem(fromB64u(f.devices, 'friend device list'));
-    if (s.item.kind !== 'devices' || !equalBytes(s.signer, sigPub)) throw new BwError('not-author', 'a friend’s device list not signed by them');
-    const list = verifyDeviceList(fromB64u(s.item.list, 'device list'), sigPub);
-    items.push({ key: `${f.sigPub}:devices`, author: f.sigPub, id: s.item.id, kind: 'devices', ts: s.item.ts, signed: f.devices, list: s.item.list, via: 'self', received: now });
-    lists.push([row, list]);
+    if (!devices) continue;
+    items.push(devices.item);
+    lists.push([row, devices.list]);
   }
   for (const p of state.mine) {
     const s = openItem(fromB64u(p.item, 'my post'));
@@ -295,4 +317,5 @@ async function adopt(ctx: Ctx, dev: DeviceKeys, session: LinkSession, prov: Prov
   await applyDeviceList(held, { key: mine, sigPub: identity }, prov.list);
   const row: IdentityRow = { id: 'me', ...me, created: now };
   await store.putIdentity(row);
+  return [...held.friends.values(), ...held.devices.values()].flatMap((r) => (r.mailboxAllow ? [r.mailboxAllow] : []));
 }

@@ -15,6 +15,7 @@ import { forgetLastSeq, markDelivered, sendChannel } from './delivery.js';
 import type { ItemRow, PostRow, Via } from './types.js';
 import { onBlobMessage } from './blobs.js';
 import { applyDeviceList, personOf, rowOf } from './device-rows.js';
+import { applySync, tellFriend } from './device-sync.js';
 import { decodeDeviceList } from '../../shared/crypto/devices.js';
 import { stamp } from './trace.js';
 
@@ -43,6 +44,7 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
   let refused: BwError | undefined;
   let forward: Admitted['forward'] = [];
   let devices: ItemRow | undefined;
+  let sync: Admitted['sync'];
   if (opened.post) {
     const post = opened.post;
     row = { author, seq: post.seq, ts: post.ts, body: post.body, via, received };
@@ -78,6 +80,7 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
     }
     forward = (adm as Admitted | undefined)?.forward ?? [];
     devices = (adm as Admitted | undefined)?.put.find((it) => it.kind === 'devices' && it.author === person);
+    sync = (adm as Admitted | undefined)?.sync;
   }
   stamp('recv.stored');
   if (row.author === myDeviceKey(ctx)) forgetLastSeq(ctx);
@@ -91,7 +94,11 @@ export async function receive(ctx: Ctx, env: string, via: Via): Promise<PostRow>
   stamp('recv.passed');
   // A newly accepted device list: seal to exactly the devices it names from now on.
   const whose = person === myKey(ctx) ? { key: person, sigPub: me.identity?.sigPub ?? me.sigPub } : ctx.friends.get(person);
-  if (devices?.list && whose) await applyDeviceList(ctx, whose, decodeDeviceList(fromB64u(devices.list, 'device list')));
+  if (devices?.list && whose) {
+    await applyDeviceList(ctx, whose, decodeDeviceList(fromB64u(devices.list, 'device list')));
+    if (person !== myKey(ctx)) await tellFriend(ctx, person); // my other devices seal to their new devices too
+  }
+  if (sync) await applySync(ctx, sync);
   await markMutual(ctx, person); // they seal posts for me: they hold me as a friend (relay-only mode learns it here)
   stamp('recv.mutual');
   if (refused) throw refused;

@@ -10,6 +10,7 @@ import { itemKey, photoBlobIds } from './items.js';
 import type { ItemRow, ListRow } from './types.js';
 import { stamp } from './trace.js';
 import { personOf } from './device-rows.js';
+import { setReadMark, tellMyDevices } from './device-sync.js';
 
 export interface PostInput {
   text: string;
@@ -192,10 +193,10 @@ export async function deleteList(ctx: Ctx, id: string): Promise<void> {
   await ctx.refresh();
 }
 
-/** The reader has seen everything received up to `upTo`; never moves back. */
+/** The reader has seen everything received up to `upTo` (never moves back); my other devices follow. */
 export async function markRead(ctx: Ctx, upTo: number): Promise<void> {
   const prev = (await ctx.store.getMeta('readUpTo')) ?? 0;
   if (upTo <= prev) return;
-  await ctx.store.putMeta('readUpTo', upTo);
-  await ctx.refresh();
+  await setReadMark(ctx, upTo);
+  await tellMyDevices(ctx, { op: 'read', upTo });
 }

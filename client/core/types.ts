@@ -52,7 +52,7 @@ export interface FriendRow {
 export type Via = 'self' | 'p2p' | 'relay';
 export type Delivery = 'direct' | 'relay' | 'queued' | 'delivered';
 /** What a stream row carried (envelope v2); absent on v1 posts. 'refused': it opened but its content was refused. */
-export type SendKind = 'post' | 'reply' | 'reaction' | 'edit' | 'delete' | 'profile' | 'devices' | 'forward' | 'refused';
+export type SendKind = 'post' | 'reply' | 'reaction' | 'edit' | 'delete' | 'profile' | 'devices' | 'sync' | 'forward' | 'refused';
 
 /**
  * One envelope in an author's stream to me (a friend's, keyed by their stream number to me), or one send of mine (keyed

@@ -1,4 +1,4 @@
-// Owns the content format v2 inside a sealed envelope: signed items (post, reply, reaction, edit, delete, profile, devices) and the bundle that carries them.
+// Owns the content format v2 inside a sealed envelope: signed items (post, reply, reaction, edit, delete, profile, devices, sync) and the bundle that carries them.
 import * as v from 'valibot';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { BwError } from '../errors.js';
@@ -7,6 +7,7 @@ import { ImageRefSchema, MAX_AVATAR_SIDE, MAX_PHOTOS, PhotoRefSchema, type Image
 import { defaultRng, KEY_LEN, MAX_NAME_LEN, sign, SIG_LEN, verifySig, type Identity, type Rng } from './identity.js';
 import { LABEL, signedMessage } from './kdf.js';
 import { decodeDeviceList, MAX_DEVICE_LIST_BYTES } from './devices.js';
+import { SyncOpSchema } from '../sync-op.js';
 
 /**
  * Content v2: what an envelope v2 (envelope.ts) carries once opened. A bundle of 1..3 signed items:
@@ -28,6 +29,7 @@ import { decodeDeviceList, MAX_DEVICE_LIST_BYTES } from './devices.js';
  * lives in the envelope's key wrap), so the same signed bytes are valid wherever a post's author passes them on.
  * Items name posts by Ref { a: author key, id: 16-byte id }, both base64url. A profile item's `ts` is its version.
  * A devices item carries the signer's signed device list (devices.ts, base64url); the list's own version orders them.
+ * A sync item carries one op (shared/sync-op.ts) from one of my devices to my others; nobody else is sealed it.
  */
 export const CONTENT_VERSION = 2;
 export const MAX_TEXT_CHARS = 280;
@@ -58,6 +60,7 @@ export const ItemSchema = v.variant('kind', [
   v.object({ ...base, kind: v.literal('delete'), to: RefSchema }),
   v.object({ ...base, kind: v.literal('profile'), name: v.pipe(v.string(), v.maxLength(MAX_NAME_LEN * 8)), bio: v.pipe(v.string(), v.maxLength(MAX_BIO_CHARS * 8)), avatar: v.optional(v.unknown()) }),
   v.object({ ...base, kind: v.literal('devices'), list: v.pipe(v.string(), v.maxLength(Math.ceil((MAX_DEVICE_LIST_BYTES * 4) / 3))) }),
+  v.object({ ...base, kind: v.literal('sync'), op: SyncOpSchema }),
 ]);
 type RawItem = v.InferOutput<typeof ItemSchema>;
 /** A checked item: photos and avatar validated, lengths within their limits. */
@@ -135,6 +138,8 @@ export function checkItem(raw: RawItem | Omit<RawItem, 'v'>): Item {
     }
     case 'devices':
       decodeDeviceList(fromB64u(item.list, 'device list')); // its layout; the signatures are checked against the signer on admission
+      return item;
+    case 'sync':
       return item;
   }
 }

@@ -370,6 +370,62 @@ test('linking: a new device joins with its own keys after both screens show one 
   phone.core.close();
 });
 
+/** Links a new device to `primary` (online on `relay`) and waits until it is online as them and everyone is idle. */
+async function linkedDevice(relay: FakeRelay, primary: User, clock = manualClock()): Promise<User> {
+  const phone = user(relay, clock);
+  await phone.core.start();
+  const link = phone.core.startLink('Ann’s phone');
+  await link.ready;
+  await (await primary.core.linkDevice(link.code)).confirm();
+  await link.done;
+  await phone.until((s) => s.relay === 'connected');
+  await Promise.all([primary.core.idle(), phone.core.idle()]);
+  return phone;
+}
+
+test('staying in step: a friend added, removed or blocked on one of my devices, and my read mark, follow on the others', async () => {
+  const relay = new FakeRelay();
+  const clock = manualClock();
+  const ann = await online(user(relay, clock), 'Ann');
+  const bob = await online(user(relay, clock), 'Bob');
+  await settledFriends(ann, bob);
+  const phone = await linkedDevice(relay, ann, clock);
+  const [A, B] = [ann, bob].map((u) => u.core.state.me!.key) as [string, string];
+  await expectBw(() => phone.core.createInvite(), 'not-author'); // only the identity's device befriends
+
+  // Cat befriends Ann on the laptop: the phone holds Cat too, and Cat's posts reach it; the phone's reach Cat.
+  const cat = await online(user(relay, clock), 'Cat');
+  await settledFriends(ann, cat);
+  const C = cat.core.state.me!.key;
+  await phone.until((s) => s.friends.some((f) => f.key === C && f.status === 'mutual'));
+  await cat.until((s) => s.friends.some((f) => f.key === A && f.devices.length === 2));
+  await Promise.all([ann.core.idle(), cat.core.idle(), phone.core.idle()]);
+  clock.t += 60_000;
+  await cat.core.post('hello Ann');
+  await phone.until((s) => s.posts.some((p) => p.body === 'hello Ann' && p.authorName === 'Cat'));
+  await ann.until((s) => s.posts.some((p) => p.body === 'hello Ann'));
+  await phone.core.post('phone to all');
+  await cat.until((s) => s.posts.some((p) => p.body === 'phone to all' && p.authorName === 'Ann'));
+
+  // Read on the laptop: the phone's unread count follows.
+  await Promise.all([ann.core.idle(), phone.core.idle()]);
+  assert.equal(phone.core.state.unread, 1, 'unread on the phone before');
+  clock.t += 60_000;
+  await ann.core.markRead(clock.t);
+  await phone.until((s) => s.unread === 0);
+
+  // Removed on the phone: gone on the laptop. Blocked on the laptop: gone and blocked on the phone.
+  await phone.core.unfriend(B);
+  await ann.until((s) => !s.friends.some((f) => f.key === B));
+  await ann.core.block(C);
+  await phone.until((s) => !s.friends.some((f) => f.key === C) && s.blocked.includes(C));
+  await Promise.all([ann.core.idle(), phone.core.idle()]);
+  assert.deepEqual([ann.core.state.friends, phone.core.state.friends], [[], []], 'both devices agree: no friends left');
+  assert.ok(ann.core.state.blocked.includes(C));
+  for (const u of [ann, phone]) assert.deepEqual(u.warnings.filter((w) => !w.includes('not part of the link')), [], 'nothing refused on the way');
+  phone.core.close();
+});
+
 /** Resolves once `fn` rejects with a BwError of `code`. */
 async function expectBw(fn: () => Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(fn, (e: { code?: string }) => e.code === code);

@@ -7,6 +7,7 @@ import { newItemId, signItem, type SignedItem } from '../../shared/crypto/conten
 import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
 import { addDevice, deviceEntry, deviceFromIdentity, generateDevice, signDeviceList } from '../../shared/crypto/devices.js';
 import { toB64u } from '../../shared/bytes.js';
+import type { SyncOp } from '../../shared/sync-op.js';
 import { throwsCode } from './helpers.js';
 
 const [ann, bob, cat] = ['Ann', 'Bob', 'Cat'].map((n) => generateIdentity(n)) as [ReturnType<typeof generateIdentity>, ReturnType<typeof generateIdentity>, ReturnType<typeof generateIdentity>];
@@ -89,4 +90,18 @@ test('device lists: stored when signed by their sender’s identity; forged, rol
   throwsCode(() => run([item(own.bytes, phone)], A, { ...known(B, held), personOf: asAnn }), 'not-author', 'a device list signed by a device');
   const fromPhone = run([signItem(phone, { kind: 'post', id: newItemId(), ts: 40, text: 'from my phone' })], A, { ...known(B), personOf: asAnn });
   assert.equal(fromPhone.put[0]!.author, A, 'a post signed by a listed device is its person’s');
+});
+
+test('sync items: only from a device in my own list; a friend added only by the identity’s own device', () => {
+  const phone = generateDevice();
+  const asAnn = (k: string) => (k === toB64u(phone.sigPub) ? A : k);
+  const sync = (who: { sigPub: Uint8Array; sigSecret: Uint8Array }, op: SyncOp) => signItem(who, { kind: 'sync', id: newItemId(), ts: 30, op });
+  const read = { op: 'read', upTo: 25 } as const;
+  assert.deepEqual(run([sync(phone, read)], A, { ...known(A), personOf: asAnn }).sync, read, 'from my phone: applied');
+  assert.deepEqual(run([sync(ann, { op: 'unfriend', key: B })], A, { ...known(A), personOf: asAnn }).sync, { op: 'unfriend', key: B }, 'from my laptop: applied');
+  throwsCode(() => run([sync(bob, { op: 'unfriend', key: C })], B, known(A)), 'unknown-device', 'from a friend: they are not a device of mine');
+  throwsCode(() => run([sync(phone, read)], B, { ...known(A), personOf: asAnn }), 'bad-frame', 'passed on by a friend');
+  const friend = { sigPub: toB64u(cat.sigPub), dhPub: toB64u(cat.dhPub), name: 'Cat', added: 1 };
+  assert.equal(run([sync(ann, { op: 'friend', friend })], A, { ...known(A), personOf: asAnn }).sync?.op, 'friend', 'a friend added on the identity’s device');
+  throwsCode(() => run([sync(phone, { op: 'friend', friend })], A, { ...known(A), personOf: asAnn }), 'not-author', 'a friend “added” by a linked device, which cannot befriend');
 });
