@@ -46,11 +46,40 @@ export interface Known {
   items: Map<string, ItemRow>;
 }
 
+/**
+ * A reply or reaction passed on by a post's author, when its writer wrote it on one of their devices, carries the
+ * writer's signed device list: to a reader who is not the writer's friend, it says whose device signed it. Device key
+ * → person, from the riding lists; `verify` false only reads their layout (to know what to look up first).
+ */
+function ridingDevices(bundle: readonly SignedItem[], verify: boolean): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of bundle.slice(1)) {
+    if (s.item.kind !== 'devices') continue;
+    const bytes = fromB64u(s.item.list, 'device list');
+    let list;
+    try {
+      list = verify ? verifyDeviceList(bytes, s.signer) : decodeDeviceList(bytes);
+    } catch (e) {
+      if (verify) throw e;
+      continue;
+    }
+    for (const d of list.devices) out.set(peerId(d.sigPub), peerId(s.signer));
+  }
+  return out;
+}
+
+/** The person a signer speaks for: as I know them, else as a riding device list says. */
+const whoseKey = (personOf: (key: string) => string, riding: Map<string, string>) => (key: string): string => {
+  const p = personOf(key);
+  return p !== key ? p : (riding.get(key) ?? key);
+};
+
 /** Keys a bundle's items need looked up before `admit` can decide. */
 export function keysNeeded(signed: readonly SignedItem[], personOf: (key: string) => string = (k) => k): string[] {
   const keys = new Set<string>();
+  const whose = whoseKey(personOf, ridingDevices(signed, false));
   for (const s of signed) {
-    const author = personOf(peerId(s.signer));
+    const author = whose(peerId(s.signer));
     const it = s.item;
     if ('to' in it) keys.add(refKey(it.to));
     keys.add(itemKey(author, it)); // its own earlier copy: a post or reply already held, the reaction or card it replaces
@@ -91,18 +120,26 @@ const row = (s: SignedItem, author: string, key: string, via: Via, received: num
  * The rules for a bundle from friend `from` (every signature already verified). The first item is the bundle's
  * subject; a profile card may ride along. Items signed by `from` may be anything of theirs; items signed by someone
  * else must be a reply or reaction to a post of `from`'s that I hold (passed on by its author), plus the signer's
- * card. Throws the named BwError of the first item refused; nothing is changed then.
+ * card and, if it was written on one of their devices, their device list. Throws the named BwError of the first item
+ * refused; nothing is changed then.
  */
 export function admit(bundle: readonly SignedItem[], from: string, k: Known, via: Via, received: number, seq: number): Admitted {
   const out: Admitted = { put: [], blobs: [], forward: [], main: { key: '', kind: 'post' } };
   const [subject, ...rest] = bundle;
   if (!subject) throw new BwError('bad-encoding', 'empty bundle');
-  const personOf = (s: SignedItem): string => k.personOf?.(peerId(s.signer)) ?? peerId(s.signer);
+  const riding = ridingDevices(bundle, true);
+  const whose = whoseKey(k.personOf ?? ((key) => key), riding);
+  const personOf = (s: SignedItem): string => whose(peerId(s.signer));
   const subjectAuthor = personOf(subject);
   const passedOn = subjectAuthor !== from;
   let card: SignedItem | undefined;
   for (const extra of rest) {
-    if (extra.item.kind !== 'profile') throw new BwError('bad-frame', 'only a profile card may ride along with an item');
+    if (extra.item.kind === 'devices') {
+      // Only with a passed-on item written on one of the devices it lists (read above); never stored.
+      if (!passedOn || riding.get(peerId(subject.signer)) !== peerId(extra.signer)) throw new BwError('bad-frame', 'a device list rides along only with a passed-on item its writer wrote on one of those devices');
+      continue;
+    }
+    if (extra.item.kind !== 'profile') throw new BwError('bad-frame', 'only a profile card or its writer’s device list may ride along with an item');
     if (personOf(extra) !== subjectAuthor) throw new BwError('not-author', "a profile card rides along only with its subject's own item");
     card = extra;
   }

@@ -167,7 +167,10 @@ export async function passOn(ctx: Ctx, f: { post: ItemRow; signed: SignedItem; c
   }
   const to = friendsAmong(ctx, f.post.audience?.to ?? []).filter((k) => k !== signer);
   if (!to.length) return;
-  await send(ctx, card ? [f.signed.bytes, card] : [f.signed.bytes], to, { kind: 'forward', item: itemKey(signer, f.signed.item), body: '' });
+  // Written on one of their devices: their device list goes with it, so readers who are not their friends know whose.
+  const list = signer !== peerId(f.signed.signer) ? (await ctx.store.getItem(`${signer}:devices`))?.signed : undefined;
+  const items = [f.signed.bytes, ...(card ? [card] : []), ...(list ? [fromB64u(list, 'stored device list')] : [])];
+  await send(ctx, items, to, { kind: 'forward', item: itemKey(signer, f.signed.item), body: '' });
 }
 
 const MAX_LIST_NAME = 64;

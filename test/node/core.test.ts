@@ -426,6 +426,25 @@ test('staying in step: a friend added, removed or blocked on one of my devices, 
   phone.core.close();
 });
 
+test('a reply written on a friend’s linked device reaches the post’s other readers under the friend’s name, even those who are not the friend’s friends', async () => {
+  const relay = new FakeRelay();
+  const [ann, bob, cat] = await Promise.all(['Ann', 'Bob', 'Cat'].map((n) => online(user(relay), n)));
+  await settledFriends(ann!, bob!);
+  await settledFriends(ann!, cat!);
+  const bobPhone = await linkedDevice(relay, bob!);
+  await ann!.until((s) => s.friends.some((f) => f.name === 'Bob' && f.devices.length === 2));
+  await Promise.all([ann!.core.idle(), bob!.core.idle(), bobPhone.core.idle()]);
+  const { id } = await ann!.core.post('what do you all think?');
+  await bobPhone.until((s) => s.posts.some((p) => p.body === 'what do you all think?'));
+  await bobPhone.core.reply(id, 'from Bob’s phone');
+  await cat!.until(() => cat!.received.some((p) => p.kind === 'forward')); // Ann passed it on
+  const atCat = (await cat!.core.feed()).items.find((i) => i.id === id)?.replies.find((r) => r.body === 'from Bob’s phone');
+  assert.ok(atCat, 'Cat holds the reply under Ann’s post');
+  assert.deepEqual([atCat.author.key, atCat.author.name, atCat.author.verified], [bob!.core.state.me!.key, 'Bob', true], 'Cat sees it as Bob’s, by his verified name');
+  assert.deepEqual(cat!.warnings, [], 'nothing refused at Cat');
+  bobPhone.core.close();
+});
+
 /** Resolves once `fn` rejects with a BwError of `code`. */
 async function expectBw(fn: () => Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(fn, (e: { code?: string }) => e.code === code);

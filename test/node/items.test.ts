@@ -105,3 +105,22 @@ test('sync items: only from a device in my own list; a friend added only by the 
   assert.equal(run([sync(ann, { op: 'friend', friend })], A, { ...known(A), personOf: asAnn }).sync?.op, 'friend', 'a friend added on the identity’s device');
   throwsCode(() => run([sync(phone, { op: 'friend', friend })], A, { ...known(A), personOf: asAnn }), 'not-author', 'a friend “added” by a linked device, which cannot befriend');
 });
+
+test('a reply written on the replier’s other device, passed on to a reader who is not their friend: their device list rides along and says whose', () => {
+  const phone = generateDevice();
+  const at = 5;
+  const list = signDeviceList(bob, { version: 2, issued: at, devices: [deviceEntry(bob.sigPub, deviceFromIdentity(bob), 'laptop', at), deviceEntry(bob.sigPub, phone, 'phone', at)] });
+  const listItem = (signer = bob, bytes = list.bytes) => signItem(signer, { kind: 'devices', id: newItemId(), ts: at, list: toB64u(bytes) });
+  const fromPhone = reply(phone as unknown as typeof bob);
+  const card = signItem(bob, { kind: 'profile', id: newItemId(), ts: 5, name: 'Bob', bio: '' });
+  const seen = run([fromPhone, card, listItem()], A, known(C, annPost));
+  assert.deepEqual(seen.put.map((r) => [r.kind, r.author]), [['reply', B], ['profile', B]], 'Cat stores it as Bob’s, with his card, and not his list');
+  assert.ok(keysNeeded([fromPhone, card, listItem()]).includes(`${B}:${fromPhone.item.id}`), 'its earlier copy is looked up under Bob');
+  throwsCode(() => run([fromPhone, card], A, known(C, annPost)), 'not-author', 'without the list, Bob’s card cannot vouch for the phone');
+  const forged = list.bytes.slice();
+  forged[forged.length - 1]! ^= 1;
+  throwsCode(() => run([fromPhone, card, listItem(bob, forged)], A, known(C, annPost)), 'bad-signature', 'a list whose signature does not verify');
+  const catsClaim = signDeviceList(cat, { version: 1, issued: at, devices: [deviceEntry(cat.sigPub, deviceFromIdentity(cat), 'laptop', at)] });
+  throwsCode(() => run([fromPhone, listItem(cat, catsClaim.bytes)], A, known(C, annPost)), 'bad-frame', 'a list that does not name the writing device');
+  throwsCode(() => run([reply(), listItem()], B, known(A, annPost)), 'bad-frame', 'a list riding with an item sent straight, not passed on');
+});
