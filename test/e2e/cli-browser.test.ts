@@ -1,5 +1,6 @@
-// End to end: `bw` in a terminal and a real Chromium page, through the real relay: posts both ways, and key backups
-// that move one identity from the browser to the terminal and back.
+// End to end: `bw` in a terminal and a real Chromium page, through the real relay: posts both ways, key backups that
+// move one identity from the browser to the terminal and back, and a tampered device list from the terminal friend
+// refused by the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -7,6 +8,11 @@ import { join } from 'node:path';
 import { relayAndBrowser } from './fixture.js';
 import { feedItem, friendRow, makeInvite, openUser, post, reopen, openTab } from './flow.js';
 import { bwUser, type BwResult } from '../node/cli-harness.js';
+import { openSqliteStore } from '../../cli/sqlite-store.js';
+import { fromB64u, toB64u } from '../../shared/bytes.js';
+import { peerId } from '../../shared/crypto/identity.js';
+import { newItemId, signItem } from '../../shared/crypto/content.js';
+import { addDevice, decodeDeviceList, deviceEntry, generateDevice } from '../../shared/crypto/devices.js';
 
 const PASS = 'correct horse battery staple';
 const ok = (r: BwResult, what: string) => assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}`);
@@ -97,4 +103,42 @@ test('a backup made in the browser imports in bw, and one made in bw restores in
   await page.locator('bw-onboarding button[name=import]').click();
   await page.locator('bw-feed [part=me]', { hasText: 'Ed' }).waitFor({ state: 'attached' }); // in the Profile section
   assert.equal(await page.locator('bw-feed [part=me] code').textContent(), made.json[0].fingerprint);
+});
+
+test('a forged device list is refused: a friend’s next list naming a device their identity never signed for changes nothing in the page, and their later posts still arrive', { timeout: 120_000 }, async () => {
+  const { relay, browser } = e2e;
+  const ann = await openUser(browser, relay.url, 'Ann');
+  const refused = new Promise<string>((resolve) => ann.on('console', (m) => m.text().includes('bad-signature') && resolve(m.text())));
+  const mal = bwUser(relay.url, PASS);
+  ok(await mal.run(['init', 'Mal']), 'init');
+  ok(await mal.run(['accept', await makeInvite(ann)]), 'accept the page’s invite');
+  await friendRow(ann, 'Mal').waitFor({ state: 'attached' });
+  ok(await mal.run(['feed']), 'feed'); // mutual: Mal's first list goes to Ann
+  await openTab(ann, 'friends');
+  const malsDevices = friendRow(ann, 'Mal').locator('ul.devices li');
+  await malsDevices.first().waitFor({ state: 'attached' });
+  assert.equal(await malsDevices.count(), 1);
+
+  // Mal's next list, as a meddler would make it: one more device ("the relay's"), the list's signature not Mal's
+  // identity's, inside an item Mal signs. Mal's terminal sends it to Ann at its next login.
+  const store = openSqliteStore({ dataDir: mal.home, passphrase: () => PASS });
+  const me = (await store.getIdentity())!;
+  const held = (await store.getItem(`${peerId(me.sigPub)}:devices`))!;
+  const now = Date.now();
+  const next = addDevice(me, decodeDeviceList(fromB64u(held.list!, 'list')), deviceEntry(me.sigPub, generateDevice(), 'Relay’s device', now), now);
+  const forged = next.bytes.slice();
+  forged[forged.length - 1]! ^= 1;
+  const item = signItem(me, { kind: 'devices', id: newItemId(), ts: now, list: toB64u(forged) });
+  await store.putItem({ ...held, id: item.item.id, ts: now, signed: toB64u(item.bytes), list: toB64u(forged) });
+  store.close();
+  ok(await mal.run(['feed']), 'Mal logs in');
+
+  assert.match(await refused, /bad-signature/, 'the page refused it by name');
+  assert.equal(await malsDevices.count(), 1, 'the list Ann holds stays');
+  assert.ok(!(await malsDevices.allTextContents()).some((t) => t.includes('Relay')));
+  assert.equal(await friendRow(ann, 'Mal').locator('[part=device-notice]').count(), 0, 'no “added a device” notice');
+  const later = `still Mal ${now}`;
+  ok(await mal.run(['post', later]), 'post');
+  await openTab(ann, 'home');
+  await feedItem(ann, later).waitFor();
 });
