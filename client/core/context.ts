@@ -169,31 +169,32 @@ export async function buildState(ctx: Ctx, prev: ClientState, patch: Partial<Cli
   const devices = new Map(friendKeys.map((k, i) => [k, deviceRows[i]]));
   const rows = recent.filter((r) => (!r.kind || r.kind === 'post') && r.body);
   const names = new Map([...ctx.friends.values()].map((f) => [f.key, f.name]));
+  const friends = [...ctx.friends.values()].map((f) => {
+    const keys = reachable(ctx, f.key);
+    const list = devices.get(f.key);
+    return {
+      key: f.key,
+      name: f.name,
+      status: f.status,
+      online: keys.some((k) => ctx.online.has(k)),
+      direct: keys.some((k) => ctx.mesh?.isOpen(k) ?? false),
+      safetyNumber: me ? safetyNumber(me.identity ?? me, f) : '',
+      devices: storedDevices(ctx, list),
+      ...(list?.addedDevices && { addedDevices: list.addedDevices }),
+    };
+  });
   return {
     ...prev,
     ...patch,
     me: me && { key: mine, name: me.name, fingerprint: fingerprint(me.identity ?? me), linked: !!me.identity },
     myDevices,
-    friends: [...ctx.friends.values()].map((f) => {
-      const keys = reachable(ctx, f.key);
-      const list = devices.get(f.key);
-      return {
-        key: f.key,
-        name: f.name,
-        status: f.status,
-        online: keys.some((k) => ctx.online.has(k)),
-        direct: keys.some((k) => ctx.mesh?.isOpen(k) ?? false),
-        safetyNumber: me ? safetyNumber(me.identity ?? me, f) : '',
-        devices: storedDevices(ctx, list),
-        ...(list?.addedDevices && { addedDevices: list.addedDevices }),
-      };
-    }),
+    friends,
     blocked: [...ctx.blocked],
     posts: rows.map((r) => {
       const author = personOf(ctx, r.author);
       return { ...r, mine: author === mine, authorName: author === mine ? (me?.name ?? '') : (names.get(author) ?? author.slice(0, 8)) };
     }),
-    direct: ctx.mesh?.openCount() ?? 0,
+    direct: friends.filter((f) => f.direct).length, // friends, not channels (a friend's phone and laptop are one; mine are none)
     unread,
     lists,
     ...(me && { profile: { name: card?.name ?? me.name, bio: card?.bio ?? '', ...(card?.avatar && { avatar: card.avatar }) } }),

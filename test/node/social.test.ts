@@ -347,18 +347,23 @@ class FakeMesh {
   }
 }
 
+/** A core with direct channels on `mesh`; with the identity `name`, online (without, a device to be linked). */
+async function meshUser(relay: FakeRelay, mesh: FakeMesh, name: string | undefined, store = memoryStore()) {
+  const waiter = stateWaiter<ClientState>(() => core.state);
+  const core = new ClientCore({ store, connectRelay: relay.connect, createMesh: mesh.create, relayUrl: 'http://relay.test', clock: clock(), log: { warn: () => {}, error: console.error }, onChange: () => waiter.changed() });
+  await core.start();
+  if (name) {
+    await core.createIdentity(name);
+    await waiter.until((s) => s.relay === 'connected');
+    await core.idle();
+  }
+  return { core, store, key: core.state.me?.key ?? '', until: waiter.until };
+}
+
 test('over direct channels: a list post never reaches the friend outside it, and catch-up resends v2 envelopes with their stream numbers', async () => {
   const relay = new FakeRelay();
   const mesh = new FakeMesh();
-  const withMesh = async (name: string | undefined, store = memoryStore()) => {
-    const waiter = stateWaiter<ClientState>(() => core.state);
-    const core = new ClientCore({ store, connectRelay: relay.connect, createMesh: mesh.create, relayUrl: 'http://relay.test', clock: clock(), log: { warn: () => {}, error: console.error }, onChange: () => waiter.changed() });
-    await core.start();
-    if (name) await core.createIdentity(name);
-    await waiter.until((s) => s.relay === 'connected');
-    await core.idle();
-    return { core, store, key: core.state.me!.key, until: waiter.until };
-  };
+  const withMesh = (name: string | undefined, store = memoryStore()) => meshUser(relay, mesh, name, store);
   const ann = await withMesh('Ann');
   const bobStore = memoryStore();
   const bob = await withMesh('Bob', bobStore);
@@ -393,4 +398,31 @@ test('over direct channels: a list post never reaches the friend outside it, and
   const mine = await ann.store.postsBy(ann.key);
   await ann.until(() => true);
   for (const p of mine.filter((x) => x.kind === 'post')) assert.equal(p.delivery?.[bob.key], 'delivered', `${p.body}: delivered to Bob (acks count his stream numbers)`);
+});
+
+test('friends connected directly are counted as people: a friend’s two devices are one friend, my own other device is none', async () => {
+  const relay = new FakeRelay();
+  const mesh = new FakeMesh();
+  const ann = await meshUser(relay, mesh, 'Ann');
+  const bob = await meshUser(relay, mesh, 'Bob');
+  const code = await ann.core.createInvite();
+  await ann.core.idle();
+  await bob.core.acceptInvite(code);
+  await ann.until((s) => s.friends.some((x) => x.key === bob.key && x.status === 'mutual' && x.direct));
+  await bob.until((s) => s.friends.some((x) => x.key === ann.key && x.devices.length > 0));
+  const phone = await meshUser(relay, mesh, undefined);
+  const link = phone.core.startLink('Ann’s phone');
+  await link.ready;
+  await (await ann.core.linkDevice(link.code)).confirm();
+  await link.done;
+  await phone.until((s) => s.relay === 'connected' && s.friends.some((f) => f.key === bob.key && f.direct));
+  const phoneKey = toB64u((await phone.store.getIdentity())!.sigPub);
+  const open = (k: string) => mesh.ends.get(k)!.open;
+  await bob.until(() => open(bob.key).has(phoneKey) && open(bob.key).has(ann.key));
+  await phone.until(() => open(phoneKey).has(ann.key));
+  await Promise.all([ann.core.idle(), bob.core.idle(), phone.core.idle()]);
+  assert.equal(bob.core.state.direct, 1, 'Bob: Ann, on two channels');
+  assert.equal(phone.core.state.direct, 1, 'Ann’s phone: Bob, not Ann’s laptop');
+  assert.equal(ann.core.state.direct, 1, 'Ann’s laptop: Bob, not her phone');
+  phone.core.close();
 });
