@@ -1,6 +1,6 @@
 // End to end: `bw` in a terminal and a real Chromium page, through the real relay: posts both ways, key backups that
-// move one identity from the browser to the terminal and back, and a tampered device list from the terminal friend
-// refused by the page.
+// move one identity from the browser to the terminal and back, a terminal linked as the page user's second device, and
+// a tampered device list from the terminal friend refused by the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -141,4 +141,41 @@ test('a forged device list is refused: a friend’s next list naming a device th
   ok(await mal.run(['post', later]), 'post');
   await openTab(ann, 'home');
   await feedItem(ann, later).waitFor();
+});
+
+test('a bw terminal links as the page user’s device: one short code on both, it gets her friend and posts, reads his new ones and posts as her', { timeout: 150_000 }, async () => {
+  const { relay, browser } = e2e;
+  const ann = await openUser(browser, relay.url, 'Ann');
+  const bob = bwUser(relay.url, PASS);
+  ok(await bob.run(['init', 'Bob']), 'init');
+  ok(await bob.run(['accept', await makeInvite(ann)]), 'accept the page’s invite');
+  await friendRow(ann, 'Bob').waitFor({ state: 'attached' });
+  await post(ann, 'from the page, before the link');
+
+  const term = bwUser(relay.url, PASS);
+  const linking = term.spawn(['link', '--name', 'Ann’s terminal', '--json']);
+  const { code } = await linking.line((o) => typeof o.code === 'string');
+  await openTab(ann, 'profile');
+  await ann.locator('bw-feed details[name=devices] > summary').click();
+  await ann.getByRole('textbox', { name: 'Link a device: paste its code' }).fill(code);
+  await ann.getByRole('button', { name: 'Link a device' }).click();
+  const onTerminal = await linking.line((o) => typeof o.sas === 'string');
+  assert.equal((await ann.locator('bw-devices [part=sas]').textContent())!.trim(), onTerminal.sas, 'both show one code');
+  await ann.getByRole('button', { name: 'The codes match: link it' }).click();
+  const linked = await linking.done;
+  ok(linked, 'link');
+  assert.deepEqual([linked.json.at(-1).name, linked.json.at(-1).friends], ['Ann', 1], 'the terminal is Ann, with her friend');
+  await ann.getByRole('list', { name: 'My devices' }).getByText('Ann’s terminal').waitFor();
+
+  ok(await bob.run(['post', 'hello, all of Ann']), 'Bob posts');
+  await openTab(ann, 'home');
+  await feedItem(ann, 'hello, all of Ann').waitFor();
+  const feed = await term.run(['feed', '--json']);
+  ok(feed, 'the terminal’s feed');
+  assert.ok(feed.json.some((p) => p.body === 'hello, all of Ann' && p.name === 'Bob'), `the terminal reads Bob: ${feed.stdout}`);
+  assert.ok(feed.json.some((p) => p.body === 'from the page, before the link'), 'the page’s posts came with the link');
+  ok(await term.run(['post', 'from Ann’s terminal']), 'the terminal posts');
+  await feedItem(ann, 'from Ann’s terminal').waitFor();
+  const bobs = await bob.run(['feed', '--json']);
+  assert.ok(bobs.json.some((p) => p.body === 'from Ann’s terminal' && p.name === 'Ann'), `Bob sees it as Ann’s: ${bobs.stdout}`);
 });
