@@ -5,6 +5,7 @@ import { renderUnicodeCompact } from 'uqr';
 import { BwError, isBwError } from '../shared/errors.js';
 import { fingerprint } from '../shared/crypto/identity.js';
 import { extractInviteCode, inviteLink, readInvite } from '../shared/crypto/invite.js';
+import { linkLink } from '../shared/crypto/link.js';
 import type { ClientState } from '../client/core/context.js';
 import type { ListRow, PostRow } from '../client/core/types.js';
 import type { FeedItem } from '../client/core/feed-view.js';
@@ -376,7 +377,8 @@ export async function link(run: Run, name: string, qr: boolean): Promise<number>
   const c = await openClient(run.client, false);
   try {
     const l = c.core.startLink(name);
-    const picture = qr && !run.out.json ? `\n${renderUnicodeCompact(l.code)}` : '';
+    // The QR code holds the code as a link to the relay's page: a phone's camera opens it at Profile → Devices.
+    const picture = qr && !run.out.json ? `\n${renderUnicodeCompact(linkLink(l.code, new URL('/', run.client.relay).href))}` : '';
     run.out.line(`On the device that holds your identity, link a device with this code (Profile → Devices, or \`bw link-device CODE\`); it is valid 10 minutes:\n${l.code}${picture}`, { ok: true, code: l.code });
     const sas = await l.sas;
     run.out.line(`Check that your other device shows this code: ${sas}`, { ok: true, sas });

@@ -15,6 +15,8 @@ const hash = new URLSearchParams(location.hash.slice(1));
 // The page is the app: its title shows the unread count (an embed leaves its host's title alone).
 el?.setAttribute('title-unread', '');
 if (el && hash.get('invite')) el.setAttribute('invite', hash.get('invite')!);
+// A new device's link code, scanned from its QR code with this device's camera: Profile → Devices, pre-filled.
+if (el && hash.get('link')) el.setAttribute('link-code', hash.get('link')!);
 // ?direct=off: relay-only mode, for people who must not reveal their IP address to friends.
 if (el && new URLSearchParams(location.search).get('direct') === 'off') el.setAttribute('no-direct', '');
 // The app shell is kept for offline opening (the embed, on other sites, never registers a worker).

@@ -25,7 +25,9 @@ export interface DeviceRow {
  * @csspart devices - the list of my devices
  * @csspart sas - the short code to compare
  * @attr mode - primary | linked | new
- * @attr code - (new) the link code to show
+ * @attr code - (new) the link code to show as text
+ * @attr link - (new) the code as a link to put in the QR code: a phone's camera opens it on the device already in use
+ * @attr initial - (primary) a code to pre-fill the paste box with (a scanned link opened this page)
  * @attr sas - the short code both screens show, once known
  * @attr status - a line saying where the link stands
  * @attr error - why the last step failed
@@ -35,6 +37,8 @@ export class BwDevices extends LitElement {
     mode: { type: String },
     devices: { attribute: false },
     code: { type: String },
+    link: { type: String },
+    initial: { type: String },
     sas: { type: String },
     status: { type: String },
     error: { type: String },
@@ -53,6 +57,8 @@ export class BwDevices extends LitElement {
   declare mode: 'primary' | 'linked' | 'new';
   declare devices: DeviceRow[];
   declare code: string;
+  declare link: string;
+  declare initial: string;
   declare sas: string;
   declare status: string;
   declare error: string;
@@ -63,6 +69,8 @@ export class BwDevices extends LitElement {
     this.mode = 'primary';
     this.devices = [];
     this.code = '';
+    this.link = '';
+    this.initial = '';
     this.sas = '';
     this.status = '';
     this.error = '';
@@ -109,7 +117,7 @@ export class BwDevices extends LitElement {
       if (this.code) {
         return html`<div class="link">
           <span>On the device you already use, open Profile → Devices → Link a device, and scan or paste this code.</span>
-          <bw-qr value=${this.code} label="QR code of this device's link code"></bw-qr>
+          <bw-qr value=${this.link || this.code} label="QR code of this device's link code"></bw-qr>
           <label>Link code <textarea name="code" readonly rows="3" .value=${this.code}></textarea></label>
           ${status}${msg}</div>`;
       }
@@ -123,7 +131,7 @@ export class BwDevices extends LitElement {
       ${this.mode === 'linked' ? html`<span class="muted">Devices are linked and removed on the device that made your identity.</span>`
         : this.sas ? this.#compare('the new device')
         : html`<form @submit=${this.#paste}>
-          <label>Link a device: paste its code <textarea name="link-code" rows="2" placeholder="bwlink1.…"></textarea></label>
+          <label>Link a device: paste its code <textarea name="link-code" rows="2" placeholder="bwlink1.…" .value=${this.initial}></textarea></label>
           <button type="submit" name="link" ?disabled=${this.busy}>Link a device</button></form>`}
       ${status}${msg}`;
   }

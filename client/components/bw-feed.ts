@@ -2,6 +2,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { isBwError } from '../../shared/errors.js';
 import { inviteLink } from '../../shared/crypto/invite.js';
+import { linkLink } from '../../shared/crypto/link.js';
 import { SessionController } from '../controllers/session-controller.js';
 import type { FeedPage, PostEvent, Session, SessionState } from '../session.js';
 import type { AudienceList, FeedItem, PersonView, PhotoView, ReplyView } from '../core/feed-view.js';
@@ -56,6 +57,7 @@ interface Fetched {
  * @attr db-name - local database name (default `default`); distinct names keep identities apart
  * @attr invite - an invite code or link to pre-fill (the page passes `#invite=` from its URL)
  * @attr invite-base - the page invite links open (default: the relay's own page)
+ * @attr link-code - a new device's link code to pre-fill in Profile → Devices (the page passes `#link=` from its URL)
  * @attr no-direct - never connect directly (friends do not learn this browser's IP); posts go via the relay
  * @attr title-unread - show the unread count in the page's title ("(3) BrainWaves"); for the page's own app, not an embed
  * @event bw-post - `{ author, authorName, seq, ts, body, via }` a friend's post arrived
@@ -76,6 +78,7 @@ export class BwFeed extends LitElement {
     noDirect: { type: Boolean, attribute: 'no-direct' },
     inviteBase: { type: String, attribute: 'invite-base' },
     invite: { type: String },
+    linkCode: { type: String, attribute: 'link-code' },
     titleUnread: { type: Boolean, attribute: 'title-unread' },
     _tab: { state: true },
     _inviteCode: { state: true },
@@ -143,6 +146,7 @@ export class BwFeed extends LitElement {
   declare noDirect: boolean;
   declare inviteBase: string;
   declare invite: string;
+  declare linkCode: string;
   declare titleUnread: boolean;
   declare _tab: Tab;
   declare _inviteCode: string;
@@ -194,6 +198,9 @@ export class BwFeed extends LitElement {
   #snapText?: string;
   #snapPending = false;
 
+  /** Profile → Devices was opened for a scanned link code. */
+  #devicesOpen = false;
+
   readonly #ctl = new SessionController(this, () => ({ relay: this.relay, dbName: this.dbName, direct: !this.noDirect }), (e) => this.#onPost(e));
 
   constructor() {
@@ -203,6 +210,7 @@ export class BwFeed extends LitElement {
     this.noDirect = false;
     this.inviteBase = '';
     this.invite = '';
+    this.linkCode = '';
     this.titleUnread = false;
     this._tab = 'home';
     this._inviteCode = '';
@@ -220,6 +228,14 @@ export class BwFeed extends LitElement {
     this._listError = '';
     this._images = new Map();
     this._full = false;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (changed.has('linkCode') && this.linkCode) {
+      this._tab = 'profile'; // a scanned link code opens where it is used
+      this.#devicesOpen = true; // and stays open while it is used (the user may close it)
+    }
   }
 
   override connectedCallback(): void {
@@ -543,6 +559,7 @@ export class BwFeed extends LitElement {
   #linkDevice = (e: CustomEvent<{ code: string }>) =>
     this.#run(async () => {
       this.#showLink({ status: 'Reaching the new device…' });
+      this.linkCode = '';
       this.#primaryLink = await this.#ctl.session!.linkDevice(e.detail.code);
       this.#showLink({ sas: this.#primaryLink.sas });
     }, this.#linkFailed);
@@ -699,8 +716,13 @@ export class BwFeed extends LitElement {
     this._tab = tab;
   }
 
+  /** The page links open: the one that embeds me, else the relay's own. */
+  #page(): string {
+    return this.inviteBase || new URL('/', this.relay || location.origin).href;
+  }
+
   #inviteLink(code: string): string {
-    return inviteLink(code, this.inviteBase || new URL('/', this.relay || location.origin).href);
+    return inviteLink(code, this.#page());
   }
 
   /** The notice after accepting an invite follows that friend's state: it changes once they have answered. */
@@ -808,8 +830,8 @@ export class BwFeed extends LitElement {
     return html`<div class="main" ?hidden=${this._tab !== 'profile'}>
       <bw-profile part="me" editable .person=${people.get(s.me!.key)} fingerprint=${s.me!.fingerprint} @bw-profile-save=${this.#profileSave}></bw-profile>
       ${this._profileError ? html`<div class="error" role="alert">${this._profileError}</div>` : nothing}
-      <details class="card" name="devices"><summary>Devices</summary>
-        <bw-devices mode=${s.me!.linked ? 'linked' : 'primary'} .devices=${s.myDevices ?? []} sas=${this._link.sas} status=${this._link.status} error=${this._link.error} ?busy=${this._busy}
+      <details class="card" name="devices" ?open=${this.#devicesOpen}><summary>Devices</summary>
+        <bw-devices mode=${s.me!.linked ? 'linked' : 'primary'} .initial=${this.linkCode} .devices=${s.myDevices ?? []} sas=${this._link.sas} status=${this._link.status} error=${this._link.error} ?busy=${this._busy}
           @bw-link-device=${this.#linkDevice} @bw-link-confirm=${this.#linkConfirm} @bw-link-cancel=${this.#linkCancel} @bw-device-remove=${this.#removeDevice}></bw-devices></details>
       ${s.me!.linked ? nothing : html`<details class="card"><summary>Key backup</summary>
         <bw-backup .backup=${this._backup} .error=${this._backupError} ?busy=${this._busy} @bw-export-backup=${this.#export}></bw-backup></details>`}
@@ -826,7 +848,7 @@ export class BwFeed extends LitElement {
     if (!s.me) {
       return html`<section class="center card"><bw-onboarding .error=${this._error} ?busy=${this._busy} @bw-create-identity=${this.#create} @bw-import-identity=${this.#import}></bw-onboarding>
         <details class="link-existing" ?open=${!!this._link.code}><summary>Link to an account I already have</summary>
-          <bw-devices mode="new" code=${this._link.code} sas=${this._link.sas} status=${this._link.status} error=${this._link.error} ?busy=${this._busy}
+          <bw-devices mode="new" code=${this._link.code} link=${this._link.code ? linkLink(this._link.code, this.#page()) : ''} sas=${this._link.sas} status=${this._link.status} error=${this._link.error} ?busy=${this._busy}
             @bw-start-link=${this.#startLink} @bw-link-cancel=${this.#linkCancel}></bw-devices></details></section>`;
     }
     const relayText = { connected: 'Relay connected', connecting: 'Connecting to relay…', offline: 'Relay offline' }[s.relay];

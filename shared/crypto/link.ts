@@ -231,6 +231,9 @@ function decodeOffer(bytes: Uint8Array): LinkOffer {
 }
 
 /** A pasted link (`…#link=CODE`) or a bare code, whitespace trimmed. */
+/** A link code as a link: `page` (the client page that opens it) with the code in its fragment, read back by extractLinkCode. */
+export const linkLink = (code: string, page: string): string => new URL(`#link=${code}`, page).href;
+
 export function extractLinkCode(text: string): string {
   if (typeof text !== 'string') throw new BwError('bad-link', 'link code must be text');
   const t = text.trim();

@@ -1,6 +1,7 @@
 // End to end, issue 12's linking in Chromium and the real relay: Ann has a laptop, Ben one browser. Ann links a phone
-// (a second browser) from the laptop; both of Ann's devices get Ben's posts, each posts and Ben sees both as Ann's; Ann
-// removes the phone, which reads nothing posted afterwards.
+// (a second browser) from the laptop, whose camera "scans" the phone's QR code (the link in it is opened); both of
+// Ann's devices get Ben's posts, each posts and Ben sees both as Ann's; Ann removes the phone, which reads nothing
+// posted afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { relayAndBrowser, screenshots } from './fixture.js';
@@ -29,10 +30,16 @@ test('Ann links a second browser: one short code on both screens, both devices r
   const code = await codeBox.inputValue();
   assert.match(code, /^bwlink1\./);
 
-  // The laptop pastes it; both screens show the same short code, and Ann confirms.
-  await openTab(ann, 'profile');
-  await ann.locator('bw-feed details[name=devices] > summary').click();
-  await ann.getByRole('textbox', { name: 'Link a device: paste its code' }).fill(code);
+  // The laptop scans the QR code: it holds a link that opens Ann's page at Profile → Devices with the code in the box
+  // (pasting the code as text goes into the same box). Both screens show the same short code, and Ann confirms.
+  const scanned = (await phone.locator('bw-devices bw-qr').getAttribute('value'))!;
+  assert.equal(scanned, `${new URL('/', url).href}#link=${code}`);
+  await ann.goto('about:blank');
+  await ann.goto(scanned);
+  await ann.locator('bw-feed[data-relay=connected]').waitFor();
+  const box = ann.getByRole('textbox', { name: 'Link a device: paste its code' });
+  await box.waitFor();
+  assert.equal(await box.inputValue(), code, 'the scanned code is in the box');
   await ann.getByRole('button', { name: 'Link a device' }).click();
   const sasOnLaptop = (await ann.locator('bw-devices [part=sas]').textContent())!.trim();
   const sasOnPhone = (await phone.locator('bw-devices [part=sas]').textContent())!.trim();
@@ -67,6 +74,11 @@ test('Ann links a second browser: one short code on both screens, both devices r
   await openTab(phone, 'profile');
   await phone.locator('bw-feed details[name=devices] > summary').click();
   await screenshots(phone, 'link-device-linked');
+  // Friends are added on the laptop: the phone says so instead of offering an invite it could not sign.
+  await openTab(phone, 'friends');
+  await phone.getByRole('note').filter({ hasText: 'Friends are added on your first device' }).waitFor();
+  assert.equal(await phone.getByRole('button', { name: /invite|Add friend/i }).count(), 0, 'no invite to make or accept on the phone');
+  await screenshots(phone, 'link-device-linked-friends');
   await openTab(phone, 'home');
 
   // Ann removes the phone from the laptop: nothing posted afterwards reaches it.

@@ -8,6 +8,7 @@ import {
   answerLink,
   createLinkOffer,
   linkKey,
+  linkLink,
   linkTag,
   LINK_CHUNK_BYTES,
   LINK_PREFIX,
@@ -165,6 +166,9 @@ describe('an honest link', () => {
   test('a pasted link works like the bare code', () => {
     const { code } = createLinkOffer(generateDevice(), { name: 'p', relay: RELAY, now: NOW });
     assert.equal(readLinkOffer(`  https://bw.example/#link=${code}\n`, NOW).relay, RELAY);
+    const link = linkLink(code, 'https://bw.example/app/');
+    assert.equal(link, `https://bw.example/app/#link=${code}`, 'the link a QR code holds opens the page with the code in its fragment');
+    assert.equal(new URLSearchParams(new URL(link).hash.slice(1)).get('link'), code, 'and the page reads it back whole');
   });
 });
 
