@@ -51,7 +51,7 @@ export class BwDevices extends LitElement {
     li .grow { flex: 1; }
     .sas { font: 600 1.6em ui-monospace, monospace; letter-spacing: 0.1em; }
     textarea { font-family: ui-monospace, monospace; font-size: 0.8em; word-break: break-all; }
-    bw-qr { --bw-qr-size: 168px; border-radius: 8px; overflow: hidden; }
+    bw-qr { --bw-qr-size: 208px; border-radius: 8px; overflow: hidden; }
     .actions { display: flex; gap: 8px; flex-wrap: wrap; }
   `];
   declare mode: 'primary' | 'linked' | 'new';
@@ -116,7 +116,7 @@ export class BwDevices extends LitElement {
       if (this.sas) return html`${this.#compare('your other device')}${status}${msg}`;
       if (this.code) {
         return html`<div class="link">
-          <span>On the device you already use, open Profile → Devices → Link a device, and scan or paste this code.</span>
+          <span>Scan this with the camera of the device you already use, or paste the code there in Profile → Devices.</span>
           <bw-qr value=${this.link || this.code} label="QR code of this device's link code"></bw-qr>
           <label>Link code <textarea name="code" readonly rows="3" .value=${this.code}></textarea></label>
           ${status}${msg}</div>`;
