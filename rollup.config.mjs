@@ -77,33 +77,39 @@ const page = () => {
 };
 
 /**
- * Pins the network libraries' chunk (client/net-libs.ts, loaded after first paint by client/lazy-net.ts) from the
- * entry: writes its file name and SRI hash over the same-length placeholders in lazy-net (so the source map holds),
- * so an embed snippet's integrity on the entry covers the chunk too. That chunk must import nothing: the entry
- * already names it, and a chunk naming the entry back would make the two hashes depend on each other.
+ * Pins the chunks split off the entry (client/net-libs.ts: the network libraries, loaded after first paint by
+ * client/lazy-net.ts; client/qr-libs.ts: the QR code generator, loaded by <bw-qr>) from the entry: writes each one's
+ * file name and SRI hash over its same-length placeholders (client/pinned-chunk.ts; the source map holds), so an embed
+ * snippet's integrity on the entry covers the chunks too. A pinned chunk must import nothing: the entry already names
+ * it, and a chunk naming the entry back would make the two hashes depend on each other.
  */
-const netChunk = () => ({
-  name: 'net-chunk',
+const PINNED = ['net-libs', 'qr-libs'];
+const pinChunks = () => ({
+  name: 'pin-chunks',
   /** @param {import('rollup').NormalizedOutputOptions} _out @param {import('rollup').OutputBundle} bundle */
   generateBundle(_out, bundle) {
     const chunks = Object.values(bundle).filter((f) => f.type === 'chunk');
-    const net = chunks.find((c) => c.name === 'net-libs');
-    if (!net) return; // inlined (the stable bw-feed.js): nothing to pin
-    if (net.imports.length || net.dynamicImports.length) throw new Error(`${net.fileName} imports ${[...net.imports, ...net.dynamicImports]}: it must import nothing to be pinned by SRI`);
-    const others = chunks.filter((c) => c !== net);
-    if (others.some((c) => c.type === 'chunk' && !c.isEntry)) throw new Error(`unexpected chunks: ${others.filter((c) => !c.isEntry).map((c) => c.fileName)} (only net-libs is split off; what else is lazy must stay in the entry, under its SRI)`);
-    const file = `./${net.fileName}`;
-    const hash = sri(net.code);
-    let pinned = 0;
-    for (const c of others) {
-      const code = c.code.replace(/(["'])\.\/net-libs\.________\.js\1/g, (m, q) => {
-        if (file.length !== m.length - 2) throw new Error(`${file} is not as long as its placeholder`);
-        return q + file + q;
-      }).replace(/(["'])sha384-_{64}\1/g, (_m, q) => q + hash + q);
-      if (code !== c.code) pinned++;
-      c.code = code;
+    const stray = chunks.filter((c) => !c.isEntry && !PINNED.includes(c.name));
+    if (stray.length) throw new Error(`unexpected chunks: ${stray.map((c) => c.fileName)} (only ${PINNED} are split off; what else is lazy must stay in the entry, under its SRI)`);
+    for (const name of PINNED) {
+      const pinned = chunks.find((c) => c.name === name);
+      if (!pinned) continue; // inlined (the stable bw-feed.js): nothing to pin
+      if (pinned.imports.length || pinned.dynamicImports.length) throw new Error(`${pinned.fileName} imports ${[...pinned.imports, ...pinned.dynamicImports]}: it must import nothing to be pinned by SRI`);
+      const file = `./${pinned.fileName}`;
+      const hash = sri(pinned.code);
+      const fileHole = new RegExp(`(["'])\\./${name}\\.________\\.js\\1`, 'g');
+      const hashHole = new RegExp(`(["'])sha384-${name}_{${64 - name.length}}\\1`, 'g');
+      let named = 0;
+      for (const c of chunks.filter((x) => !PINNED.includes(x.name))) {
+        const code = c.code.replace(fileHole, (m, q) => {
+          if (file.length !== m.length - 2) throw new Error(`${file} is not as long as its placeholder`);
+          return q + file + q;
+        }).replace(hashHole, (_m, q) => q + hash + q);
+        if (code !== c.code) named++;
+        c.code = code;
+      }
+      if (!named) throw new Error(`nothing names ${pinned.fileName} with its hash: its placeholders are gone`);
     }
-    if (!pinned) throw new Error(`nothing names ${net.fileName} with its hash: client/lazy-net.ts's placeholders are gone`);
   },
 });
 
@@ -111,10 +117,10 @@ const netChunk = () => ({
 const hashed = { dir: DIST, format: /** @type {const} */ ('es'), sourcemap: true, intro: 'var global = globalThis;', entryFileNames: '[name].[hash].js', chunkFileNames: '[name].[hash].js', assetFileNames: '[name].[hash][extname]' };
 
 export default [
-  { ...bundle('build/client/app.js', 'dist/app.js'), output: { ...hashed, entryFileNames: 'app.[hash].js' }, plugins: [...plugins(), netChunk(), page()] },
+  { ...bundle('build/client/app.js', 'dist/app.js'), output: { ...hashed, entryFileNames: 'app.[hash].js' }, plugins: [...plugins(), pinChunks(), page()] },
   {
     ...bundle('build/client/embed.js', 'dist/bw-feed.js'),
-    plugins: [...plugins(), netChunk()],
+    plugins: [...plugins(), pinChunks()],
     output: [
       { ...hashed, entryFileNames: 'bw-feed.[hash].js' }, // for embed snippets with an SRI hash
       { file: join(DIST, 'bw-feed.js'), format: 'es', intro: 'var global = globalThis;', inlineDynamicImports: true }, // a stable name that always has the newest build

@@ -1,51 +1,20 @@
 // Owns loading the network libraries (client/net-libs.ts) after start, checked against the build's SRI hash, and the relay connection and mesh that stand in until they are there.
 import { BwError } from '../shared/errors.js';
+import { pinnedChunk } from './pinned-chunk.js';
 import type { Identity } from '../shared/crypto/identity.js';
 import type { Mesh, MeshEvents, RelayConnection, RelayEvents } from './core/ports.js';
 import { connectRelay } from './relay-connection.js';
 import { createMesh } from './mesh.js';
 
 /**
- * The chunk's file name and SRI hash (W3C SRI §3.1), written over these same-length placeholders by the build
- * (rollup.config.mjs netChunk), so the entry an embed snippet pins by its own hash pins the chunk too. Unbuilt
- * sources (the browser tests) keep the placeholders and import the module as it is.
+ * The chunk's file name and SRI hash: placeholders of the same length, written over by the build
+ * (rollup.config.mjs pinChunks; client/pinned-chunk.ts).
  */
 const NET_FILE = './net-libs.________.js';
-const NET_SRI = 'sha384-________________________________________________________________';
-
-type NetLibs = typeof import('./net-libs.js');
-let libs: Promise<NetLibs> | undefined;
-
-/**
- * Fetches the chunk as a module preload with its integrity first: the module map then holds the checked module,
- * and the import() below gets that one (HTML §4.2.4 modulepreload; a failed check leaves no module to import).
- */
-async function preloadChecked(): Promise<void> {
-  if (NET_SRI.includes('_')) return; // not built: there is no hash to check against
-  const href = new URL(NET_FILE, import.meta.url).href;
-  const link = document.createElement('link');
-  Object.assign(link, { rel: 'modulepreload', href, integrity: NET_SRI, crossOrigin: 'anonymous' });
-  try {
-    await new Promise<void>((loaded, failed) => {
-      link.onload = () => loaded();
-      link.onerror = () => failed(new BwError('unavailable', `could not load ${href}: unreachable, or not the bytes this build pinned (SRI)`));
-      document.head.append(link);
-    });
-  } finally {
-    link.remove();
-  }
-}
+const NET_SRI = 'sha384-net-libs________________________________________________________';
 
 /** The network libraries, loaded once (and again after a failed attempt). */
-export function loadNet(): Promise<NetLibs> {
-  libs ??= preloadChecked()
-    .then(() => import('./net-libs.js'))
-    .catch((e: unknown) => {
-      libs = undefined;
-      throw e;
-    });
-  return libs;
-}
+export const loadNet = pinnedChunk(NET_FILE, NET_SRI, import.meta.url, () => import('./net-libs.js'));
 
 /** A relay connection that opens once the libraries are loaded; until then it is 'connecting' and calls fail 'unavailable'. */
 export function lazyRelay(url: string, me: Pick<Identity, 'sigPub' | 'sigSecret'>, on: RelayEvents): RelayConnection {

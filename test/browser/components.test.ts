@@ -72,7 +72,8 @@ describe('<bw-invite>', () => {
     expect(q(el, 'button[name=copy]').textContent).to.match(/Copy link/);
     const qr = q(el, 'bw-qr') as HTMLElement & { value: string; updateComplete: Promise<boolean> };
     expect(qr.value).to.equal('https://bw.example/#invite=bw1.abc.def');
-    await qr.updateComplete;
+    // Drawn once the generator's chunk is loaded (client/qr-libs.ts).
+    await waitUntil(() => qr.shadowRoot!.querySelector('svg[role=img]'), 'the QR code is drawn');
     expect(qr.shadowRoot!.querySelector('svg[role=img]')!.getAttribute('aria-label')).to.match(/QR code/);
   });
 

@@ -1,4 +1,4 @@
-// End to end: the <bw-feed> embed from one script tag on a foreign page, its code on a third origin, loads its lazy network chunk from there and goes online; a chunk whose bytes differ from the build's is refused (the snippet's SRI hash pins it through the entry).
+// End to end: the <bw-feed> embed from one script tag on a foreign page, its code on a third origin, loads its lazy network chunk from there and goes online, and its QR code chunk when it draws one; a chunk whose bytes differ from the build's is refused (the snippet's SRI hash pins it through the entry).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -43,6 +43,7 @@ async function hostSite(code: string): Promise<string> {
 }
 
 const chunk = readdirSync('dist').find((n) => /^net-libs\.[\w-]{8,}\.js$/.test(n));
+const qrChunk = readdirSync('dist').find((n) => /^qr-libs\.[\w-]{8,}\.js$/.test(n));
 
 const e2e = relayAndBrowser();
 after(() => {
@@ -69,4 +70,27 @@ test('a network chunk with other bytes than the build pinned is refused: the fee
   await page.locator('bw-feed .status .error', { hasText: 'SRI' }).waitFor();
   assert.ok(asked.includes(chunk!), 'the chunk was asked for');
   assert.equal(await page.evaluate(() => (globalThis as { tampered?: number }).tampered), undefined, 'the altered chunk never ran');
+});
+
+test('the QR code generator is a pinned chunk too: the embed draws a link code’s QR code from it as built, and never runs it when its bytes differ', { timeout: 60_000 }, async () => {
+  const { browser } = e2e;
+  assert.ok(qrChunk, 'the build splits the QR code generator into a qr-libs.<hash>.js chunk');
+  for (const tamper of [false, true]) {
+    const asked: string[] = [];
+    const code = await codeHost((n, b) => (tamper && n === qrChunk ? Buffer.concat([b, Buffer.from('\n;globalThis.tampered=1;')]) : b), asked);
+    const page = await reopen(await browser.newContext(), `${await hostSite(code)}/`, 'Quin');
+    const refused = tamper ? page.waitForEvent('console', (m) => m.type() === 'error' && m.text().includes('SRI')) : undefined;
+    assert.ok(!asked.includes(qrChunk!), 'not fetched before a QR code is drawn');
+    await page.locator('bw-feed summary', { hasText: 'Link to an account I already have' }).click();
+    await page.getByRole('button', { name: 'Show a link code' }).click();
+    await page.getByRole('textbox', { name: 'Link code' }).waitFor();
+    if (!tamper) {
+      await page.getByRole('img', { name: 'QR code of this device\'s link code' }).waitFor();
+      assert.equal(asked.filter((n) => n === qrChunk).length, 1, 'fetched once, from beside the entry');
+      continue;
+    }
+    await refused;
+    assert.equal(await page.getByRole('img', { name: 'QR code of this device\'s link code' }).count(), 0, 'no QR code from altered bytes');
+    assert.equal(await page.evaluate(() => (globalThis as { tampered?: number }).tampered), undefined, 'the altered chunk never ran');
+  }
 });
