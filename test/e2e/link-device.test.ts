@@ -69,6 +69,10 @@ test('Ann links a second browser: one short code on both screens, both devices r
   for (const text of ['written on the phone', 'written on the laptop']) {
     await feedItem(ben, text).getByText('Ann', { exact: true }).first().waitFor(); // Ben sees it as Ann’s
   }
+  // In the order they were written (newest first), neither refused as a clash of post numbers.
+  const bens = await ben.locator('bw-post').allTextContents();
+  const at = (text: string) => bens.findIndex((t) => t.includes(text));
+  assert.ok(at('written on the laptop') < at('written on the phone') && at('written on the phone') < at('hello to all of Ann'), `Ben’s feed in order: ${bens.map((t) => t.slice(0, 40)).join(' | ')}`);
   await feedItem(ann, 'written on the phone').waitFor();
   await feedItem(phone, 'written on the laptop').waitFor();
   await openTab(phone, 'profile');
