@@ -254,7 +254,9 @@ export const ChannelBlobSchema = v.object({
 });
 /** "Send me this blob": a reader that lacks one its friend's post names. */
 export const ChannelBlobWantSchema = v.object({ t: v.literal('blob-want'), id: BlobIdSchema });
-export const ChannelMessageSchema = v.variant('t', [ChannelPostSchema, ChannelSyncSchema, ChannelAckSchema, ChannelBlobSchema, ChannelBlobWantSchema]);
+/** A chunk of my state, from my device that holds the identity to a device it is linking (client/core/link.ts). */
+export const ChannelLinkSchema = v.object({ t: v.literal('link'), f: LinkChunkFrameSchema });
+export const ChannelMessageSchema = v.variant('t', [ChannelPostSchema, ChannelSyncSchema, ChannelAckSchema, ChannelBlobSchema, ChannelBlobWantSchema, ChannelLinkSchema]);
 export type ChannelMessage = v.InferOutput<typeof ChannelMessageSchema>;
 
 // ---- Socket.IO event maps (shared by server and client for type safety) ----------------------------

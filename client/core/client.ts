@@ -61,6 +61,8 @@ export class ClientCore {
       clock: opts.clock ?? systemClock(),
       log,
       direct: !!opts.createMesh,
+      ...(opts.createMesh && { createMesh: opts.createMesh }),
+      opens: new Map(),
       deviceName: opts.deviceName ?? 'Browser',
       seqFloor: 1,
       friends: new Map(),
@@ -229,14 +231,14 @@ export class ClientCore {
           ctx.log.warn('[bw] signal not sent', e.code ?? e);
           lost(); // e.g. the relay was restarting: that connection attempt can never complete
         }),
-      open: (key) => this.#serial(async () => {
+      open: (key) => (ctx.opens.get(key)?.(), this.#serial(async () => {
         await markMutual(ctx, key);
         // Catch-up: tell them how far I hold their posts; they resend what I lack (and learn what I got).
         sendChannel(ctx, key, { t: 'sync', since: await cursorFor(ctx, key) });
         await flushOutbox(ctx);
         await flushBlobs(ctx);
         await this.#refresh();
-      }),
+      })),
       close: () => void this.#refresh(),
       message: (from, text) => (stamp('mesh.data'), this.#serial(() => (stamp('inbox.start'), onChannelMessage(ctx, from, text)))),
     });

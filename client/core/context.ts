@@ -1,7 +1,7 @@
 // Owns the core's shared running state (who I am, friends, who is online, what I hold) handed to its rule modules.
 import { BwError } from '../../shared/errors.js';
 import { fingerprint, peerId, safetyNumber, type Identity } from '../../shared/crypto/identity.js';
-import { MAX_UNREAD, type Clock, type ClientStore, type ConnectRelay, type Logger, type Mesh, type RelayConnection, type RelayStatus } from './ports.js';
+import { MAX_UNREAD, type Clock, type ClientStore, type ConnectRelay, type CreateMesh, type Logger, type Mesh, type RelayConnection, type RelayStatus } from './ports.js';
 import type { FriendRow, PostRow } from './types.js';
 import type { AudienceList } from './feed-view.js';
 import type { ImageRef } from '../../shared/photo-ref.js';
@@ -64,6 +64,10 @@ export interface Ctx {
   /** Opens a relay connection as some identity (mine, or an invite's drop key). */
   readonly connect: ConnectRelay;
   mesh?: Mesh;
+  /** Makes data channels as some device key (mine once online, or a device being linked); absent: relay-only. */
+  readonly createMesh?: CreateMesh;
+  /** Waiting for a data channel to that key to open (client/core/link.ts sends a new device my state over it). */
+  readonly opens: Map<string, () => void>;
   /** Links in progress (client/core/link.ts): a link frame from that device key goes to its handler. */
   readonly linking: Map<string, (frame: DeviceFrame) => void>;
   /** While the primary links a device: the new device's key to watch and the link's tag to present to the relay. */

@@ -117,7 +117,8 @@ export function sendChannel(ctx: Ctx, to: string, msg: ChannelMessage): boolean 
 
 /** Direct if the channel is open, else the relay's mailbox; undefined (logged) when neither takes it now. */
 async function tryDeliver(ctx: Ctx, to: string, env: string): Promise<'direct' | 'relay' | undefined> {
-  if (sendChannel(ctx, to, { t: 'post', env })) return 'direct';
+  // A device being linked reads only its link on the channel: what is sealed to it meanwhile goes to its mailbox.
+  if (!ctx.linking.has(to) && sendChannel(ctx, to, { t: 'post', env })) return 'direct';
   try {
     const cap = rowOf(ctx, to)?.mailboxOut;
     if (!cap) throw new BwError('not-friend', 'no mailbox capability for that key');

@@ -5,16 +5,17 @@ import { peerId } from '../../shared/crypto/identity.js';
 import { openItem, refKey } from '../../shared/crypto/content.js';
 import { generateDevice, verifyDeviceList, type DeviceKeys, type DeviceList } from '../../shared/crypto/devices.js';
 import { acceptReveal, answerLink, createLinkOffer, linkKey, linkTag, openProvision, openSyncChunk, readLinkOffer, revealLink, sealProvision, sealSync, syncManifest, type LinkSession, type Provision } from '../../shared/crypto/link.js';
-import { DeviceFrameSchema, type DeviceFrame } from '../../shared/protocol.js';
+import { ChannelMessageSchema, DeviceFrameSchema, SignalDataSchema, type DeviceFrame } from '../../shared/protocol.js';
 import { decodeLinkState, encodeLinkState, MAX_LINK_POSTS, type LinkState } from '../../shared/link-state.js';
 import { parse } from '../../shared/validate.js';
-import { myKey, requireMe, type Ctx, type Me } from './context.js';
+import { myDeviceKey, myKey, requireMe, type Ctx, type Me } from './context.js';
+import { isInitiator, type RelayConnection } from './ports.js';
+import { sendChannel } from './delivery.js';
 import { addMyDevice, shareDevices } from './devices.js';
 import { applyDeviceList } from './device-rows.js';
 import { watch } from './friends.js';
 import { friendEntries, friendFromEntry } from './device-sync.js';
 import { myCard } from './social.js';
-import type { RelayConnection } from './ports.js';
 import type { FriendRow, IdentityRow, ItemRow } from './types.js';
 
 /** The primary's side once the new device has revealed itself: the code both screens show, and the user's answer. */
@@ -122,10 +123,13 @@ async function patiently<T>(ctx: Ctx, call: () => Promise<T>, tries = 4): Promis
 
 /** How long the primary waits for the new device to say it stored the state before telling friends anyway. */
 const STORED_WAIT_MS = 20_000;
+/** How long the primary waits for a data channel to the new device before sending the state through the relay. */
+const DIRECT_WAIT_MS = 3_000;
 
 /**
- * After the user confirmed the code: the new device joins my list, then gets the provision and my state in chunks;
- * once it says it stored them (its mailbox now takes posts from my friends and devices), friends are told of it, so
+ * After the user confirmed the code: the new device joins my list, then gets the provision (through the relay) and
+ * my state in chunks: over a data channel when one opens (the new device is in my list now, so our meshes may
+ * connect), else through the relay as signals, never mixed (chunks must arrive in order). Once it says it stored them (its mailbox now takes posts from my friends and devices), friends are told of it, so
  * what they seal to it from then on is taken by the relay at once instead of waiting in their outboxes.
  */
 async function provision(ctx: Ctx, session: LinkSession, to: string, stored: Promise<DeviceFrame>): Promise<void> {
@@ -137,10 +141,29 @@ async function provision(ctx: Ctx, session: LinkSession, to: string, stored: Pro
   const p = sealProvision(session, { list, profile: card.bytes, manifest: syncManifest(state.length) });
   await patiently(ctx, () => relay.call('signal:send', { to, data: { kind: 'link-provision', p: toB64u(p) } }));
   const chunks = sealSync(session, state);
-  for (const c of chunks) await patiently(ctx, () => relay.call('signal:send', { to, data: { kind: 'link-chunk', c: toB64u(c) } }));
+  const direct = await channelTo(ctx, to);
+  for (const c of chunks) {
+    const f = { kind: 'link-chunk', c: toB64u(c) } as const;
+    if (!direct) await patiently(ctx, () => relay.call('signal:send', { to, data: f }));
+    else if (!sendChannel(ctx, to, { t: 'link', f })) throw new BwError('unavailable', 'the direct connection to the new device closed while linking: link it again');
+  }
   const ack = await within(ctx, stored, STORED_WAIT_MS);
   if (ack?.kind !== 'link-want' || ack.next !== chunks.length) ctx.log.warn('[bw] linking: the new device did not confirm it stored my state; friends are told of it now');
   await shareDevices(ctx); // friends learn of the new device (what the relay does not take now waits in the outbox)
+}
+
+/** Whether a data channel to `to` is open, after waiting up to DIRECT_WAIT_MS for one (never, in relay-only mode). */
+async function channelTo(ctx: Ctx, to: string): Promise<boolean> {
+  const mesh = ctx.mesh;
+  if (!mesh) return false;
+  if (isInitiator(myDeviceKey(ctx), to)) mesh.connect(to);
+  if (mesh.isOpen(to)) return true;
+  try {
+    await within(ctx, new Promise<void>((opened) => ctx.opens.set(to, opened)), DIRECT_WAIT_MS);
+  } finally {
+    ctx.opens.delete(to);
+  }
+  return mesh.isOpen(to);
 }
 
 /** `p`'s value, or undefined once `ms` have passed on the core's clock. */
@@ -201,6 +224,7 @@ export function startLinking(ctx: Ctx, opts: { name: string; relay: string }): N
     if (over) return;
     over = true;
     conn.close();
+    mesh?.close();
     readyFail(e);
     sasFail(e);
     doneFail(e);
@@ -219,6 +243,7 @@ export function startLinking(ctx: Ctx, opts: { name: string; relay: string }): N
     if (!session || from !== peerId(session.answerer)) throw new BwError('unknown-device', 'a link message from a device that did not answer this code');
     if (frame.kind === 'link-provision') {
       prov = openProvision(session, fromB64u(frame.p, 'link provision'));
+      if (mesh && isInitiator(peerId(dev.sigPub), from)) mesh.connect(from); // it lists me now: it takes my offer
     } else if (frame.kind === 'link-chunk') {
       if (!prov) throw new BwError('out-of-order', 'a sync chunk before the provision');
       chunks.push(openSyncChunk(session, prov, fromB64u(frame.c, 'link chunk'), chunks.length));
@@ -232,26 +257,57 @@ export function startLinking(ctx: Ctx, opts: { name: string; relay: string }): N
       await conn.call('signal:send', { to: from, data: { kind: 'link-want', next: chunks.length } });
       over = true;
       conn.close();
+      mesh?.close();
       doneOk();
     }
   };
   // Frames are taken one at a time; a bad one is refused with its name and the link fails (nothing is stored).
   let queue = Promise.resolve();
+  const take = (from: string, frame: unknown) => void (queue = queue.then(() => onFrame(from, frame)).catch(fail));
+  // My state may come over a data channel from the device linking me, once it lists me (client/core/link.ts
+  // provision); only its link chunks are read there (what else it sends is for when I am online as myself).
+  const mesh = ctx.createMesh?.(peerId(dev.sigPub), {
+    signal: (to, signal, lost) => void conn.call('signal:send', { to, data: { kind: 'sdp', signal } }).catch(() => lost()),
+    open: () => {},
+    close: () => {},
+    message: (from, text) => {
+      try {
+        const msg = parse(ChannelMessageSchema, JSON.parse(text), 'channel message');
+        if (msg.t === 'link') take(from, msg.f);
+      } catch (e) {
+        fail(isBwError(e) ? e : new BwError('bad-frame', 'a channel message that is not JSON'));
+      }
+    },
+  });
   const conn: RelayConnection = ctx.connect(dev, {
     status: (s, detail) => {
       if (s === 'offline' && detail) fail(new BwError('unavailable', detail));
     },
-    authenticated: () => void conn.call('presence:watch', { keys: [], accept: [tag], present: [] }).then(() => readyOk(), fail),
+    authenticated: (ice) => {
+      mesh?.setIceServers(ice);
+      void conn.call('presence:watch', { keys: [], accept: [tag], present: [] }).then(() => readyOk(), fail);
+    },
     signal: (from, data) => {
-      // Only link frames concern the link. The primary, once it lists this device, may start a data channel to it
-      // before the link is done: that offer goes unanswered (it is tried again once this device is online as itself).
-      if (!isLinkFrame(data)) return ctx.log.warn('[bw] linking: a signal that is not part of the link, ignored');
-      queue = queue.then(() => onFrame(from, data)).catch(fail);
+      if (isLinkFrame(data)) return take(from, data);
+      // The data channel offer or answer of the device linking me; anything else is not part of the link.
+      const sdp = session && from === peerId(session.answerer) && mesh ? sdpOf(data) : undefined;
+      if (sdp === undefined) return ctx.log.warn('[bw] linking: a signal that is not part of the link, ignored');
+      mesh!.signal(from, sdp);
     },
     presence: () => {},
     mailbox: () => {},
   });
   return { code: start.code, ready, sas, done, cancel: () => fail(new BwError('unavailable', 'linking was cancelled')) };
+}
+
+/** A relay signal's data channel offer, answer or candidate, if that is what it is. */
+function sdpOf(data: unknown): unknown {
+  try {
+    const msg = parse(SignalDataSchema, data, 'signal');
+    return msg.kind === 'sdp' ? msg.signal : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function joined(chunks: readonly Uint8Array[], bytes: number): Uint8Array {

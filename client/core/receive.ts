@@ -205,6 +205,8 @@ export async function onChannelMessage(ctx: Ctx, from: string, text: string): Pr
     case 'blob':
     case 'blob-want':
       return onBlobMessage(ctx, from, msg);
+    case 'link':
+      throw new BwError('bad-frame', 'a link chunk goes only to a device being linked');
     case 'sync': {
       const me = requireMe(ctx);
       const friend = rowOf(ctx, from)!;

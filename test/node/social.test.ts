@@ -400,7 +400,7 @@ test('over direct channels: a list post never reaches the friend outside it, and
   for (const p of mine.filter((x) => x.kind === 'post')) assert.equal(p.delivery?.[bob.key], 'delivered', `${p.body}: delivered to Bob (acks count his stream numbers)`);
 });
 
-test('friends connected directly are counted as people: a friend’s two devices are one friend, my own other device is none', async () => {
+test('linking over a data channel; then friends connected directly are counted as people: a friend’s two devices are one friend, my own other device is none', async () => {
   const relay = new FakeRelay();
   const mesh = new FakeMesh();
   const ann = await meshUser(relay, mesh, 'Ann');
@@ -424,5 +424,6 @@ test('friends connected directly are counted as people: a friend’s two devices
   assert.equal(bob.core.state.direct, 1, 'Bob: Ann, on two channels');
   assert.equal(phone.core.state.direct, 1, 'Ann’s phone: Bob, not Ann’s laptop');
   assert.equal(ann.core.state.direct, 1, 'Ann’s laptop: Bob, not her phone');
+  assert.ok(mesh.sent.some((m) => m.to === phoneKey && m.text.startsWith('{"t":"link"')), 'Ann’s state went to the phone over their data channel');
   phone.core.close();
 });
