@@ -1,14 +1,18 @@
 // Owns the cluster benchmark (issue 13): signal round trips across two relay nodes joined by Redis against both ends
-// on one node (latency under a paced load, and capacity flat out), and the PostgreSQL mailbox's stores/s against raw
+// on one node (latency under a paced load, and capacity flat out), the same latency ratio for bare Socket.IO processes
+// on plain Redis pub/sub (the floor those hops set on this machine), and the PostgreSQL mailbox's stores/s against raw
 // batched inserts into the same table — each pair in the same run, by turns, on throwaway servers on loopback.
 // Skipped, with a note, when redis-server or PostgreSQL is missing.
 import pg from 'pg';
+import { fileURLToPath } from 'node:url';
+import { io } from 'socket.io-client';
 import { DEFAULTS } from '../signaling/config.js';
 import { openPostgresStore } from '../signaling/store/postgres.js';
 import { startRelay, type RelayProcess } from '../test/e2e/relay-process.js';
 import { call, connectAs, type ClientSocket } from '../test/node/relay-harness.js';
 import { missingServers, startPostgres, startRedis, type PostgresServer, type RedisServer } from '../test/db-servers.js';
 import { percentile, round } from './stats.js';
+import { startServer, type ServerProc } from './relay.bench.js';
 
 /** Pairs of users, each pair watching each other; the pings go round them. */
 const PAIRS = 20;
@@ -35,7 +39,10 @@ const MAILBOX_ROUNDS = 3;
 /** Rounds stop being started after this long (a slow machine still finishes the round it is in). */
 const MAILBOX_CAP_MS = 60_000;
 
-type Pair = { a: ClientSocket; b: ClientSocket; aKey: string; bKey: string };
+const BARE_MAIN = fileURLToPath(new URL('./bare-cluster-relay.js', import.meta.url));
+
+/** `a` pings its partner through `ping` (a `signal:send` to it, however the server addresses it); `b` answers. */
+type Pair = { a: ClientSocket; b: ClientSocket; ping(data: { kind: 'ping'; n: number }): void };
 
 /** Two users who watch each other (so each may signal the other), `a` on one relay and `b` on another (or the same). */
 async function pair(urlA: string, urlB: string, i: number): Promise<Pair> {
@@ -51,13 +58,32 @@ async function pair(urlA: string, urlB: string, i: number): Promise<Pair> {
     if (res.ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { a: a.socket, b: b.socket, aKey: a.key, bKey: b.key };
+  return { a: a.socket, b: b.socket, ping: (data) => void a.socket.emit('signal:send', { to: b.key, data }, () => {}) };
+}
+
+/**
+ * The same pair on bare cluster relays (bench/bare-cluster-relay.ts), `a` at `urlA` and `b` at `urlB` (the process named
+ * `nodeB`): addressed by socket id and process name, which the bare relay takes as given.
+ */
+async function barePair(urlA: string, urlB: string, nodeB: string): Promise<Pair> {
+  const connect = (url: string) =>
+    new Promise<ClientSocket>((resolve, reject) => {
+      const s = io(url, { transports: ['websocket'], reconnection: false, forceNew: true }) as unknown as ClientSocket;
+      s.once('connect', () => resolve(s));
+      s.once('connect_error', reject);
+    });
+  const [a, b] = [await connect(urlA), await connect(urlB)];
+  const send = (s: ClientSocket, msg: { to: string; node: string; data: unknown }) => void (s.emit as (e: string, m: unknown, ack: () => void) => void)('signal:send', msg, () => {});
+  b.on('signal:recv', (m) => send(b, { to: m.from, node: (m as unknown as { node: string }).node, data: { kind: 'pong', n: (m.data as { n: number }).n } }));
+  const pair: Pair = { a, b, ping: (data) => send(a, { to: b.id!, node: nodeB, data }) };
+  await pingWindow([pair], 100); // a bare relay subscribes before it listens: a ping finds its way at once
+  return pair;
 }
 
 /** Every pair pings its partner back to back for the window; returns each round trip in ms. */
-async function pingWindow(pairs: readonly Pair[]): Promise<number[]> {
+async function pingWindow(pairs: readonly Pair[], ms = SIGNAL_WINDOW_MS): Promise<number[]> {
   const samples: number[] = [];
-  const end = performance.now() + SIGNAL_WINDOW_MS;
+  const end = performance.now() + ms;
   await Promise.all(
     pairs.map(async (p) => {
       for (let n = 0; n < SIGNAL_MAX_PINGS && performance.now() < end; n++) {
@@ -70,7 +96,7 @@ async function pingWindow(pairs: readonly Pair[]): Promise<number[]> {
           };
           p.a.on('signal:recv', on);
         });
-        p.a.emit('signal:send', { to: p.bKey, data: { kind: 'ping', n } }, () => {});
+        p.ping({ kind: 'ping', n });
         await pong;
         samples.push(performance.now() - t0);
       }
@@ -114,7 +140,7 @@ async function pacedWindow(same: readonly Pair[], cross: readonly Pair[]): Promi
           const [pairs, into] = next % 2 ? [cross, out.cross] : [same, out.same];
           const p = pairs[(next >> 1) % pairs.length]!;
           started.set(next, { t0: performance.now(), into });
-          p.a.emit('signal:send', { to: p.bKey, data: { kind: 'ping', n: next } }, () => {});
+          p.ping({ kind: 'ping', n: next });
         }
         if (next < total) setTimeout(tick, 1);
         else resolve();
@@ -136,17 +162,23 @@ async function pacedWindow(same: readonly Pair[], cross: readonly Pair[]): Promi
 
 async function signalBench(redis: RedisServer): Promise<Record<string, number>> {
   const nodes: RelayProcess[] = [];
+  const bare: ServerProc[] = [];
   const sockets: ClientSocket[] = [];
   try {
     for (let i = 0; i < 2; i++) {
       nodes.push(await startRelay({ args: ['--redis-url', redis.url, '--static-dir', '', '--rate-limit', NO_RATE_LIMIT, '--key-rate-limit', NO_RATE_LIMIT] }));
+      bare.push(await startServer(BARE_MAIN, [redis.url, `n${i + 1}`]));
     }
     const [n1, n2] = [nodes[0]!.url, nodes[1]!.url];
     const same: Pair[] = [];
     const cross: Pair[] = [];
     for (let i = 0; i < PAIRS; i++) same.push(await pair(n1, n1, i));
     for (let i = 0; i < PAIRS; i++) cross.push(await pair(n1, n2, PAIRS + i));
-    for (const p of [...same, ...cross]) sockets.push(p.a, p.b);
+    const bareSame: Pair[] = [];
+    const bareCross: Pair[] = [];
+    for (let i = 0; i < PAIRS; i++) bareSame.push(await barePair(bare[0]!.url, bare[0]!.url, 'n1'));
+    for (let i = 0; i < PAIRS; i++) bareCross.push(await barePair(bare[0]!.url, bare[1]!.url, 'n2'));
+    for (const p of [...same, ...cross, ...bareSame, ...bareCross]) sockets.push(p.a, p.b);
     await pingWindow(same); // warm-up, both paths
     await pingWindow(cross);
     // Capacity: every pair pings back to back (closed loop), which runs both cores flat out.
@@ -156,15 +188,23 @@ async function signalBench(redis: RedisServer): Promise<Record<string, number>> 
       sN += (await pingWindow(same)).length;
       cN += (await pingWindow(cross)).length;
     }
-    // Latency: the same pings at a fixed rate the machine carries with room to spare (open loop), both cases mixed.
+    // Latency: the same pings at a fixed rate the machine carries with room to spare (open loop), both cases mixed;
+    // ours and the bare baseline take turns window by window, so a burst of other load meets both alike.
+    await pacedWindow(bareSame, bareCross); // warm-up of the bare processes (ours had the windows above)
     const s: number[] = [];
     const c: number[] = [];
+    const bs: number[] = [];
+    const bc: number[] = [];
     for (let r = 0; r < SIGNAL_ROUNDS; r++) {
       const w = await pacedWindow(same, cross);
       s.push(...w.same);
       c.push(...w.cross);
+      const b = await pacedWindow(bareSame, bareCross);
+      bs.push(...b.same);
+      bc.push(...b.cross);
     }
     const [sP50, sP99, cP50, cP99] = [percentile(s, 50), percentile(s, 99), percentile(c, 50), percentile(c, 99)];
+    const [bsP99, bcP99] = [percentile(bs, 99), percentile(bc, 99)];
     const seconds = (SIGNAL_ROUNDS * SIGNAL_WINDOW_MS) / 1000;
     return {
       cluster_signal_rate_per_s: SIGNAL_RATE,
@@ -175,10 +215,14 @@ async function signalBench(redis: RedisServer): Promise<Record<string, number>> 
       cluster_signal_same_node_rtt_per_s: Math.round(sN / seconds),
       cluster_signal_cross_node_rtt_per_s: Math.round(cN / seconds),
       cluster_signal_p99_ratio: round(cP99 / sP99, 3),
+      cluster_bare_same_node_p99_ms: round(bsP99, 2),
+      cluster_bare_cross_node_p99_ms: round(bcP99, 2),
+      cluster_bare_p99_ratio: round(bcP99 / bsP99, 3),
     };
   } finally {
     for (const s of sockets) s.close();
     for (const n of nodes) await n.stop();
+    for (const b of bare) await b.stop();
   }
 }
 

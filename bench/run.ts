@@ -57,6 +57,7 @@ const TARGETS: Record<string, string> = {
   flood_relay_rss_mb: '≤ 300 MB',
   cluster_signal_rate_per_s: 'the paced load the p50/p99 figures are measured at (half same-node, half cross-node)',
   cluster_signal_p99_ratio: '≤ 1.5 × both ends on one node (two nodes, Redis; open loop at cluster_signal_rate_per_s)',
+  cluster_bare_p99_ratio: 'reported: the same ratio for bare Socket.IO processes on plain Redis pub/sub (same hops, none of the relay\'s work), by turns with ours',
   pg_mailbox_store_ratio: '≥ 0.5 × raw batched inserts (PostgreSQL)',
   seal_100_friends_2_devices_ratio: '≤ 2 × one device each (the same run)',
   link_device_ms: 'reported: from the code read on the primary to the new device stored and online (100 friends, 1,000 posts; real relay on loopback)',
