@@ -56,6 +56,7 @@ const SCHEMA_2 = `
   CREATE INDEX IF NOT EXISTS items_kind_ts ON items (kind, ts);
   CREATE INDEX IF NOT EXISTS items_kind_received ON items (kind, received);
   CREATE INDEX IF NOT EXISTS items_parent ON items (parent);
+  CREATE INDEX IF NOT EXISTS items_author_ts ON items (author, ts);
   CREATE TABLE IF NOT EXISTS lists (id TEXT PRIMARY KEY, row TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
@@ -258,6 +259,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
         out.push(...rows.map((r) => dec<ItemRow>(r.row)));
       }
       return out;
+    },
+    async itemsByAuthor(author, kinds, limit) {
+      const rows = db.prepare(`SELECT row FROM items WHERE author = ? AND kind IN (${kinds.map(() => '?').join(', ')}) ORDER BY ts DESC LIMIT ?`).all(author, ...kinds, limit) as { row: string }[];
+      return rows.map((r) => dec<ItemRow>(r.row));
     },
     pagePosts: async (before, limit) => (before === undefined ? ps.pageAll.all(limit) : ps.pageBefore.all(before, limit)).map((r) => dec<ItemRow>(r.row)),
     async searchPosts(query, limit) {

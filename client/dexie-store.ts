@@ -88,6 +88,8 @@ export function openDexieStore(name: string): ClientStore {
     deleteItem: (key) => db.items.delete(key),
     itemsWithId: async (id) => rows(await db.items.where('id').equals(id).filter((i) => i.kind === 'post' || i.kind === 'reply').toArray()),
     itemsByParent: async (parents) => rows(await db.items.where('parent').anyOf(parents).toArray()),
+    itemsByAuthor: async (author, kinds, limit) =>
+      rows(await db.items.where('[author+ts]').between([author, -Infinity], [author, Infinity]).reverse().filter((i) => kinds.includes(i.kind)).limit(limit).toArray()),
     pagePosts: async (before, limit) =>
       rows(await db.items.where('[kind+ts]').between(['post', -Infinity], ['post', before ?? Infinity], true, false).reverse().limit(limit).toArray()),
     async searchPosts(query, limit) {

@@ -180,13 +180,7 @@ async function within<T>(ctx: Ctx, p: Promise<T>, ms: number): Promise<T | undef
 export async function linkState(ctx: Ctx): Promise<LinkState> {
   const mine = myKey(ctx);
   const friends = [...ctx.friends.values()].filter((f) => f.status === 'mutual');
-  const posts: ItemRow[] = [];
-  for (let before: number | undefined; posts.length < MAX_LINK_POSTS; ) {
-    const page = await ctx.store.pagePosts(before, 500);
-    posts.push(...page.filter((p) => p.author === mine && p.signed && !p.deleted));
-    if (page.length < 500) break;
-    before = page.at(-1)!.ts;
-  }
+  const posts = (await ctx.store.itemsByAuthor(mine, ['post'], MAX_LINK_POSTS)).filter((p) => p.signed && !p.deleted);
   return {
     v: 1,
     friends: await friendEntries(ctx, friends),

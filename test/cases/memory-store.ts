@@ -74,6 +74,7 @@ export function memoryStore(): ClientStore {
     deleteItem: async (key) => void items.delete(key),
     itemsWithId: async (id) => [...items.values()].filter((i) => i.id === id && (i.kind === 'post' || i.kind === 'reply')).map(clone),
     itemsByParent: async (parents) => [...items.values()].filter((i) => i.parent !== undefined && parents.includes(i.parent)).map(clone),
+    itemsByAuthor: async (author, kinds, limit) => [...items.values()].filter((i) => i.author === author && kinds.includes(i.kind)).sort((a, b) => b.ts - a.ts).slice(0, limit).map(clone),
     pagePosts: async (before, limit) => postsNewest().filter((p) => before === undefined || p.ts < before).slice(0, limit).map(clone),
     searchPosts: async (query, limit) => {
       const q = searchWords(query);
