@@ -59,17 +59,26 @@ export async function applySync(ctx: Ctx, op: SyncOp): Promise<void> {
       if (ctx.friends.has(op.key)) await unfriend(ctx, op.key, { tell: false });
       return;
     case 'block':
-      if (!ctx.blocked.has(op.key)) await block(ctx, op.key, { tell: false });
+      if (!ctx.blocked.has(op.key)) await block(ctx, op.key, { tell: false, at: op.at });
       return;
     case 'read':
       return setReadMark(ctx, await readMarkHere(ctx, op.upTo));
   }
 }
 
-/** A friend my identity's device added (or whose list it newly holds): kept here too, with any newer device list. */
+/**
+ * A friend my identity's device added (or whose list it newly holds): kept here too, with any newer device list.
+ * Unless I removed or blocked them here after that friendship began (the entry says when it did): my removal
+ * stands, and reaches that device as its own op. Befriended again there after it, they are back (and unblocked).
+ */
 async function addFromEntry(ctx: Ctx, e: FriendEntry): Promise<void> {
   const { row, devices } = friendFromEntry(requireMe(ctx), e, ctx.clock.now());
   const held = ctx.friends.get(row.key);
+  if (!held) {
+    const blockedAt = ctx.blocked.has(row.key) ? (await ctx.store.listBlocked()).find((b) => b.key === row.key)?.at ?? Infinity : 0;
+    const removedAt = Math.max(blockedAt, (await ctx.store.getMeta(`unfriended:${row.key}`)) ?? 0);
+    if (e.added <= removedAt) return;
+  }
   if (ctx.blocked.delete(row.key)) await ctx.store.deleteBlocked(row.key); // befriended again there: unblocked
   if (held?.status !== 'mutual') {
     const next = held ? { ...held, status: 'mutual' as const } : row;
@@ -106,10 +115,10 @@ const READ_WALK = 200;
  * order of arrival, while each was written before `upTo` (the other device can have read it); it stops at the first
  * one written after (not read there yet). My own posts are never unread. Store reads only.
  */
-export async function readMarkHere(ctx: Pick<Ctx, 'store' | 'me'>, upTo: number): Promise<number> {
+export async function readMarkHere(ctx: Pick<Ctx, 'store' | 'me' | 'clock'>, upTo: number): Promise<number> {
   const prev = (await ctx.store.getMeta('readUpTo')) ?? 0;
   const mine = myKey(ctx);
-  let mark = Math.max(prev, upTo);
+  let mark = Math.max(prev, Math.min(upTo, ctx.clock.now())); // a clock ahead of mine marks nothing not yet here
   const later = (await ctx.store.pagePosts(undefined, READ_WALK)).filter((p) => p.author !== mine && p.received > mark).sort((a, b) => a.received - b.received);
   for (const p of later) {
     if (p.ts > upTo) break;

@@ -165,10 +165,11 @@ export async function markMutual(ctx: Ctx, key: string): Promise<void> {
  * mine they answered is withdrawn (invites are reusable until they expire: pasting it again must not re-add them).
  * My other devices are told, unless this is one of them applying what another told it (`tell: false`).
  */
-export async function unfriend(ctx: Ctx, key: string, opts: { tell?: boolean } = {}): Promise<void> {
+export async function unfriend(ctx: Ctx, key: string, opts: { tell?: boolean; at?: number } = {}): Promise<void> {
   const f = ctx.friends.get(key);
   if (!f) throw new BwError('not-friend', 'that key is not a friend');
   ctx.friends.delete(key);
+  await ctx.store.putMeta(`unfriended:${key}`, opts.at ?? ctx.clock.now()); // a friend op for that friendship does not undo it (device-sync.ts)
   await dropDevicesOf(ctx, key);
   if (f.answered) await ctx.store.revokeInvite(f.answered, ctx.clock.now());
   await ctx.store.deleteFriend(key);
@@ -181,14 +182,14 @@ export async function unfriend(ctx: Ctx, key: string, opts: { tell?: boolean } =
 }
 
 /** Unfriends and refuses any later friend request or offer from that key, here and on my other devices. */
-export async function block(ctx: Ctx, key: string, opts: { tell?: boolean } = {}): Promise<void> {
-  const at = ctx.clock.now();
+export async function block(ctx: Ctx, key: string, opts: { tell?: boolean; at?: number } = {}): Promise<void> {
+  const at = opts.at ?? ctx.clock.now();
   ctx.blocked.add(key);
   await ctx.store.putBlocked({ key, at });
   // The invite they answered would still let them see me come and go, and reach me: it is withdrawn.
   const answered = ctx.friends.get(key)?.answered;
   if (answered) await ctx.store.deleteInvite(answered);
-  if (ctx.friends.has(key)) await unfriend(ctx, key, { tell: false }); // re-watches without them
+  if (ctx.friends.has(key)) await unfriend(ctx, key, { tell: false, at }); // re-watches without them
   else await watch(ctx);
   await ctx.refresh();
   if (opts.tell ?? true) await tellMyDevices(ctx, { op: 'block', key, at });

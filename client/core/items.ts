@@ -49,18 +49,21 @@ export interface Known {
 /**
  * A reply or reaction passed on by a post's author, when its writer wrote it on one of their devices, carries the
  * writer's signed device list: to a reader who is not the writer's friend, it says whose device signed it. Device key
- * → person, from the riding lists; `verify` false only reads their layout (to know what to look up first).
+ * → person, from the riding lists; `known` absent only reads their layout (to know what to look up first). A reader
+ * who holds that person's list (a friend of theirs) refuses a riding one older than it (`rollback`): a device removed
+ * since cannot speak for them through an old list.
  */
-function ridingDevices(bundle: readonly SignedItem[], verify: boolean): Map<string, string> {
+function ridingDevices(bundle: readonly SignedItem[], known?: Known): Map<string, string> {
   const out = new Map<string, string>();
   for (const s of bundle.slice(1)) {
     if (s.item.kind !== 'devices') continue;
     const bytes = fromB64u(s.item.list, 'device list');
     let list;
     try {
-      list = verify ? verifyDeviceList(bytes, s.signer) : decodeDeviceList(bytes);
+      const held = known?.items.get(`${peerId(s.signer)}:devices`)?.list;
+      list = known ? verifyDeviceList(bytes, s.signer, held ? decodeDeviceList(fromB64u(held, 'stored device list')) : undefined) : decodeDeviceList(bytes);
     } catch (e) {
-      if (verify) throw e;
+      if (known) throw e;
       continue;
     }
     for (const d of list.devices) out.set(peerId(d.sigPub), peerId(s.signer));
@@ -77,7 +80,9 @@ const whoseKey = (personOf: (key: string) => string, riding: Map<string, string>
 /** Keys a bundle's items need looked up before `admit` can decide. */
 export function keysNeeded(signed: readonly SignedItem[], personOf: (key: string) => string = (k) => k): string[] {
   const keys = new Set<string>();
-  const whose = whoseKey(personOf, ridingDevices(signed, false));
+  const riding = ridingDevices(signed);
+  const whose = whoseKey(personOf, riding);
+  for (const p of new Set(riding.values())) keys.add(`${p}:devices`); // the list I may hold of theirs, to compare
   for (const s of signed) {
     const author = whose(peerId(s.signer));
     const it = s.item;
@@ -127,7 +132,7 @@ export function admit(bundle: readonly SignedItem[], from: string, k: Known, via
   const out: Admitted = { put: [], blobs: [], forward: [], main: { key: '', kind: 'post' } };
   const [subject, ...rest] = bundle;
   if (!subject) throw new BwError('bad-encoding', 'empty bundle');
-  const riding = ridingDevices(bundle, true);
+  const riding = ridingDevices(bundle, k);
   const whose = whoseKey(k.personOf ?? ((key) => key), riding);
   const personOf = (s: SignedItem): string => whose(peerId(s.signer));
   const subjectAuthor = personOf(subject);

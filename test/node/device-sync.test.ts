@@ -9,6 +9,7 @@ import { deviceEntry, deviceFromIdentity, signDeviceList } from '../../shared/cr
 import { toB64u } from '../../shared/bytes.js';
 import { memoryStore } from '../cases/memory-store.js';
 import { throwsCode } from './helpers.js';
+import { manualClock } from './core-harness.js';
 
 const ann = generateIdentity('Ann');
 const cat = generateIdentity('Cat');
@@ -38,9 +39,10 @@ test('the read mark from another device: up to its time, then on through what ar
   const post = (ts: number, received: number, author = C): ItemRow => ({ key: `${author}:${ts}`, author, id: newItemId(), kind: 'post', ts, received, text: 't', via: 'relay' });
   // This device was offline: it took in the posts the other device read (written before 200) at 500 and after.
   for (const p of [post(100, 500), post(150, 510), post(300, 520), post(120, 530), post(400, 505, me)]) await store.putItem(p);
-  const ctx = { store, me: ann };
+  const ctx = { store, me: ann, clock: manualClock(1000) };
   assert.equal(await readMarkHere(ctx, 200), 510, 'read through 150, up to the first post written after 200 (not read there yet)');
   assert.equal(await readMarkHere(ctx, 600), 600, 'everything here arrived before that: the mark itself');
+  assert.equal(await readMarkHere(ctx, 60_000), 1000, 'a clock ahead of this one marks no more than what is here now');
   await store.putMeta('readUpTo', 700);
   assert.equal(await readMarkHere(ctx, 200), 700, 'never moves back');
 });

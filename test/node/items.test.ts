@@ -123,4 +123,9 @@ test('a reply written on the replier’s other device, passed on to a reader who
   const catsClaim = signDeviceList(cat, { version: 1, issued: at, devices: [deviceEntry(cat.sigPub, deviceFromIdentity(cat), 'laptop', at)] });
   throwsCode(() => run([fromPhone, listItem(cat, catsClaim.bytes)], A, known(C, annPost)), 'bad-frame', 'a list that does not name the writing device');
   throwsCode(() => run([reply(), listItem()], B, known(A, annPost)), 'bad-frame', 'a list riding with an item sent straight, not passed on');
+  // Cat is Bob's friend too and holds his newer list, which dropped the phone: the old list no longer vouches for it.
+  const v3 = signDeviceList(bob, { version: 3, issued: at + 1, devices: [deviceEntry(bob.sigPub, deviceFromIdentity(bob), 'laptop', at)] });
+  const catHolds: ItemRow = { key: `${B}:devices`, author: B, id: newItemId(), kind: 'devices', ts: at + 1, list: toB64u(v3.bytes), via: 'relay', received: at + 1 };
+  assert.ok(keysNeeded([fromPhone, card, listItem()]).includes(`${B}:devices`), 'the reader looks up the list it holds of the writer');
+  throwsCode(() => run([fromPhone, card, listItem()], A, known(C, annPost, catHolds)), 'rollback', 'a removed device speaking through an old list');
 });
