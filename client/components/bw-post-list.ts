@@ -6,8 +6,8 @@ import { ref, createRef } from 'lit/directives/ref.js';
 import type { FeedItem } from '../core/feed-view.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
-import { plural, warmRelativeTime } from './format.js';
-import { cardRuns, keepRunItems } from './card-runs.js';
+import { plural, relativeTime, warmRelativeTime } from './format.js';
+import { cardRuns, keepRunItems, type Run } from './card-runs.js';
 import { BwPost } from './bw-post.js';
 
 /** Cards rendered first (a screenful); then SLICE per frame while the end is in reach, or PAGE per "Show older posts" press. */
@@ -69,6 +69,8 @@ export class BwPostList extends LitElement {
   #runOf: ReadonlyMap<string, number> = new Map();
   /** Each run's items as last rendered (see keepRunItems). */
   #runItems: ReadonlyMap<number, FeedItem[]> = new Map();
+  /** Each run's relative times as last read, and the clock they were read at (see #timesOf). */
+  #times = new Map<number, { now: number; text: string }>();
   /** The last card rendered (see willUpdate). */
   #lastShown?: string;
   /** The list's top and end sentinels (refs: finding them with a selector walked every card each update). */
@@ -166,10 +168,25 @@ export class BwPostList extends LitElement {
     const { runs, runOf } = cardRuns(shown, (p) => p.id, this.#runOf, RUN);
     this.#runOf = runOf;
     this.#runItems = keepRunItems(runs, this.#runItems);
+    for (const k of this.#times.keys()) if (!this.#runItems.has(k)) this.#times.delete(k);
     return runs;
   }
 
-  // A run whose cards and time did not change is skipped whole (guard), so an update walks the runs, not every card.
+  /**
+   * The relative times a run's cards show at the list's clock (posts and their replies), read once per tick. A tick
+   * re-renders only the runs where one of them changed: it re-rendered every card loaded (a long stall with thousands).
+   * A card skipped keeps the clock of its last render, which gives it the same texts as now (its run's texts have not
+   * changed since), and a run whose items change renders with the current clock anyway.
+   */
+  #timesOf(r: Run<FeedItem>): string {
+    const had = this.#times.get(r.key);
+    if (had?.now === this._now) return had.text;
+    const text = r.items.map((p) => [p, ...p.replies].map((x) => relativeTime(x.ts, this._now)).join(',')).join(';');
+    this.#times.set(r.key, { now: this._now, text });
+    return text;
+  }
+
+  // A run whose cards and shown times did not change is skipped whole (guard), so an update walks the runs, not every card.
   override render() {
     if (!this.items.length) return html`<div class="empty muted" role="status"><slot name="empty">No posts yet.</slot></div>`;
     const waiting = this.#waiting().length;
@@ -179,7 +196,7 @@ export class BwPostList extends LitElement {
     return html`
       ${waiting ? html`<div class="pill-wrap"><button type="button" part="new-posts" class="pill" @click=${() => this.showNew()}>↑ ${plural(waiting, 'new post', 'new posts')}</button></div>` : nothing}
       <div class="top" ${ref(this.#top)}></div>
-      <div role="list" aria-label="Posts">${repeat(this.#runs(shown), (r) => r.key, (r) => html`<div class="run">${guard([r.items, this._now], () => repeat(r.items, (p) => p.id, (p) => html`
+      <div role="list" aria-label="Posts">${repeat(this.#runs(shown), (r) => r.key, (r) => html`<div class="run">${guard([r.items, this.#timesOf(r)], () => repeat(r.items, (p) => p.id, (p) => html`
         <div role="listitem" class="post"><bw-post .item=${p} .now=${this._now}></bw-post></div>`))}</div>`)}</div>
       <div class="end" ${ref(this.#end)}>${more ? html`<button type="button" part="more" class="ghost" @click=${() => this.#more(PAGE)}>Show older posts</button>` : html`<span class="muted">That’s everything.</span>`}</div>`;
   }

@@ -8,7 +8,7 @@ import '../../client/components/bw-post.js';
 import type { BwCompose } from '../../client/components/bw-compose.js';
 import type { BwInvite } from '../../client/components/bw-invite.js';
 import type { BwOnboarding } from '../../client/components/bw-onboarding.js';
-import { FIRST, type BwPostList } from '../../client/components/bw-post-list.js';
+import { FIRST, RUN, type BwPostList } from '../../client/components/bw-post-list.js';
 import type { BwPost } from '../../client/components/bw-post.js';
 import type { FeedItem } from '../../client/core/feed-view.js';
 
@@ -184,6 +184,39 @@ describe('<bw-post-list>', () => {
     setTimeout(more);
     const ev = await oneEvent(el, 'bw-more');
     expect(ev.detail).to.deep.equal({ before: 100_000 - 44 });
+  });
+
+  it('on the clock’s tick re-renders only the runs of cards whose relative time changed', async () => {
+    const now = Date.now();
+    const fresh = item({ id: 'k1:fresh', ts: now - 60_000, body: 'fresh' });
+    const old = Array.from({ length: RUN + 9 }, (_, i) => item({ id: `k1:${i}`, ts: now - 3 * 86_400_000 - i, body: `old ${i}` }));
+    const el = await fixture<BwPostList>(html`<bw-post-list .items=${[fresh, ...old]}></bw-post-list>`);
+    while (cards(el).length < RUN + 10) {
+      (el.shadowRoot!.querySelector('[part=more]') as HTMLButtonElement).click();
+      await el.updateComplete;
+    }
+    // The list's own warm-up (localized times, on an idle moment) ticks the clock once: past it before counting.
+    await new Promise((r) => requestIdleCallback(r, { timeout: 1500 }));
+    await el.updateComplete;
+    await Promise.all(cards(el).map((c) => c.updateComplete));
+    const card = cards(el).find((c) => c.item.id === 'k1:fresh')!;
+    const before = inCard(card, 'time').textContent;
+    const proto = customElements.get('bw-post')!.prototype as BwPost;
+    const render = proto.render;
+    const rendered: string[] = [];
+    proto.render = function (this: BwPost) {
+      rendered.push(this.item.id);
+      return render.call(this);
+    };
+    try {
+      el._now = now + 3 * 60_000;
+      await el.updateComplete;
+      await Promise.all(cards(el).map((c) => c.updateComplete));
+    } finally {
+      proto.render = render;
+    }
+    expect(inCard(card, 'time').textContent, 'the fresh post’s time moved on').to.not.equal(before);
+    expect(rendered.length, `the first run only, not ${RUN + 10} cards: ${rendered.join(' ')}`).to.equal(RUN);
   });
 
   it('a card keeps its open thread and reply draft while posts are added above it and the list grows below it', async () => {
