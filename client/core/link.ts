@@ -5,7 +5,7 @@ import { peerId } from '../../shared/crypto/identity.js';
 import { openItem, refKey } from '../../shared/crypto/content.js';
 import { generateDevice, verifyDeviceList, type DeviceKeys, type DeviceList } from '../../shared/crypto/devices.js';
 import { acceptReveal, answerLink, createLinkOffer, linkKey, linkTag, openProvision, openSyncChunk, readLinkOffer, revealLink, sealProvision, sealSync, syncManifest, type LinkSession, type Provision } from '../../shared/crypto/link.js';
-import { ChannelMessageSchema, DeviceFrameSchema, SignalDataSchema, type DeviceFrame } from '../../shared/protocol.js';
+import { ChannelMessageSchema, DeviceFrameSchema, LIMITS, SignalDataSchema, type DeviceFrame } from '../../shared/protocol.js';
 import { decodeLinkState, encodeLinkState, MAX_LINK_POSTS, type LinkState } from '../../shared/link-state.js';
 import { parse } from '../../shared/validate.js';
 import { myDeviceKey, myKey, requireMe, type Ctx, type Me } from './context.js';
@@ -125,6 +125,12 @@ async function patiently<T>(ctx: Ctx, call: () => Promise<T>, tries = 4): Promis
 const STORED_WAIT_MS = 20_000;
 /** How long the primary waits for a data channel to the new device before sending the state through the relay. */
 const DIRECT_WAIT_MS = 3_000;
+/**
+ * The largest state sent over the data channel: it is written in one go, and a browser's channel buffer holds
+ * 16 MiB at most (its JSON frames are a third larger than the chunks); a larger state goes through the relay, whose
+ * acknowledgements pace it.
+ */
+const DIRECT_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * After the user confirmed the code: the new device joins my list, then gets the provision (through the relay) and
@@ -141,7 +147,7 @@ async function provision(ctx: Ctx, session: LinkSession, to: string, stored: Pro
   const p = sealProvision(session, { list, profile: card.bytes, manifest: syncManifest(state.length) });
   await patiently(ctx, () => relay.call('signal:send', { to, data: { kind: 'link-provision', p: toB64u(p) } }));
   const chunks = sealSync(session, state);
-  const direct = await channelTo(ctx, to);
+  const direct = state.length <= DIRECT_MAX_BYTES && (await channelTo(ctx, to));
   for (const c of chunks) {
     const f = { kind: 'link-chunk', c: toB64u(c) } as const;
     if (!direct) await patiently(ctx, () => relay.call('signal:send', { to, data: f }));
@@ -246,9 +252,15 @@ export function startLinking(ctx: Ctx, opts: { name: string; relay: string }): N
     }
     if (prov && chunks.length === prov.manifest.chunks) {
       const tags = await adopt(ctx, dev, session, prov, joined(chunks, prov.manifest.bytes));
-      // Before the primary tells anyone of me: my mailbox takes posts from my friends and devices from now on.
-      await conn.call('mailbox:allow', { tags });
-      await conn.call('signal:send', { to: from, data: { kind: 'link-want', next: chunks.length } });
+      // Stored: linked. Before the primary tells anyone of me, my mailbox takes posts from my friends and devices
+      // (else the primary tells them after a wait, and what they send me waits in their outboxes until I am online).
+      try {
+        await conn.call('mailbox:allow', { tags: tags.slice(0, LIMITS.maxWatchKeys) });
+        await conn.call('signal:send', { to: from, data: { kind: 'link-want', next: chunks.length } });
+      } catch (e) {
+        if (!isBwError(e)) throw e;
+        ctx.log.warn('[bw] linking: stored, but the primary was not told so', e.code);
+      }
       over = true;
       conn.close();
       mesh?.close();

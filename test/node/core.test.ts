@@ -426,6 +426,35 @@ test('staying in step: a friend added, removed or blocked on one of my devices, 
   phone.core.close();
 });
 
+test('a block on my linked device stands when my laptop, offline meanwhile, later tells it of that friend’s new device list', async () => {
+  const relay = new FakeRelay();
+  const clock = manualClock();
+  const annStore = memoryStore();
+  const ann = await online(user(relay, clock, annStore), 'Ann');
+  const cat = await online(user(relay, clock), 'Cat');
+  await settledFriends(ann, cat);
+  const phone = await linkedDevice(relay, ann, clock);
+  const C = cat.core.state.me!.key;
+  await phone.until((s) => s.friends.some((f) => f.key === C && f.status === 'mutual'));
+  await Promise.all([ann.core.idle(), cat.core.idle(), phone.core.idle()]);
+  ann.core.close(); // the laptop is offline overnight
+
+  clock.t += 60_000;
+  await cat.core.addDevice(deviceEntry(fromB64u(C, 'key'), generateDevice(), 'Cat’s tablet', clock.t)); // waits in the laptop's mailbox
+  await cat.core.idle();
+  clock.t += 60_000;
+  await phone.core.block(C); // and so does this
+  await phone.core.idle();
+  // The laptop reads Cat's new list first: it tells the phone of Cat again, then applies the phone's block.
+  const laptop = await online(user(relay, clock, annStore));
+  await laptop.until((s) => s.blocked.includes(C));
+  await Promise.all([laptop.core.idle(), phone.core.idle()]);
+  assert.ok(phone.core.state.blocked.includes(C) && !phone.core.state.friends.some((f) => f.key === C), 'Cat stays blocked and gone on the phone');
+  assert.ok(!laptop.core.state.friends.some((f) => f.key === C), 'and on the laptop');
+  laptop.core.close();
+  phone.core.close();
+});
+
 test('a reply written on a friend’s linked device reaches the post’s other readers under the friend’s name, even those who are not the friend’s friends', async () => {
   const relay = new FakeRelay();
   const [ann, bob, cat] = await Promise.all(['Ann', 'Bob', 'Cat'].map((n) => online(user(relay), n)));
