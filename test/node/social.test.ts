@@ -323,8 +323,15 @@ class FakeMesh {
       drop: (key) => hub.unlink(me, key),
       setIceServers: () => {},
       close: () => {
-        for (const k of [...end.open]) hub.unlink(me, k);
-        hub.ends.delete(me);
+        // This end's channels close; a newer mesh of the same key (a linked device, online as itself after its link
+        // mesh) keeps its place.
+        for (const k of [...end.open]) {
+          end.open.delete(k);
+          hub.ends.get(k)?.open.delete(me);
+          end.on.close(k);
+          hub.ends.get(k)?.on.close(me);
+        }
+        if (hub.ends.get(me) === end) hub.ends.delete(me);
       },
     };
   };
@@ -419,9 +426,10 @@ test('linking over a data channel; then friends connected directly are counted a
   const phoneKey = toB64u((await phone.store.getIdentity())!.sigPub);
   const open = (k: string) => mesh.ends.get(k)!.open;
   await bob.until(() => open(bob.key).has(phoneKey) && open(bob.key).has(ann.key));
-  await phone.until(() => open(phoneKey).has(ann.key));
   await Promise.all([ann.core.idle(), bob.core.idle(), phone.core.idle()]);
   assert.equal(bob.core.state.direct, 1, 'Bob: Ann, on two channels');
+  // Whether the laptop and the phone have a channel again by now depends on the fake relay's presence order after the
+  // phone's link connection closes; either way neither counts the other.
   assert.equal(phone.core.state.direct, 1, 'Ann’s phone: Bob, not Ann’s laptop');
   assert.equal(ann.core.state.direct, 1, 'Ann’s laptop: Bob, not her phone');
   assert.ok(mesh.sent.some((m) => m.to === phoneKey && m.text.startsWith('{"t":"link"')), 'Ann’s state went to the phone over their data channel');
