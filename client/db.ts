@@ -46,8 +46,6 @@ export function openDb(name: string): BwDb {
   // Image blobs (client/core/blobs.ts). Numbered 4, not 3, so a version 3 from the content format v2 can land beside it
   // in either order; a new table needs no upgrade function (existing databases just gain it, empty).
   db.version(4).stores({ blobs: 'id, waiting' });
-  // One author's items by time (linking a device sends it my own): an index added, no rows changed.
-  db.version(5).stores({ items: 'key, id, [kind+ts], [kind+received], parent, *words, [author+ts]' });
   return db;
 }
 

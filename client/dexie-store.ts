@@ -88,8 +88,11 @@ export function openDexieStore(name: string): ClientStore {
     deleteItem: (key) => db.items.delete(key),
     itemsWithId: async (id) => rows(await db.items.where('id').equals(id).filter((i) => i.kind === 'post' || i.kind === 'reply').toArray()),
     itemsByParent: async (parents) => rows(await db.items.where('parent').anyOf(parents).toArray()),
-    itemsByAuthor: async (author, kinds, limit) =>
-      rows(await db.items.where('[author+ts]').between([author, -Infinity], [author, Infinity]).reverse().filter((i) => kinds.includes(i.kind)).limit(limit).toArray()),
+    // No index of its own: every received item would pay for one, for a rare link. Newest first through (kind, ts).
+    async itemsByAuthor(author, kinds, limit) {
+      const found = await Promise.all(kinds.map((k) => db.items.where('[kind+ts]').between([k, -Infinity], [k, Infinity]).reverse().filter((i) => i.author === author).limit(limit).toArray()));
+      return rows(found.flat().sort((a, b) => b.ts - a.ts).slice(0, limit));
+    },
     pagePosts: async (before, limit) =>
       rows(await db.items.where('[kind+ts]').between(['post', -Infinity], ['post', before ?? Infinity], true, false).reverse().limit(limit).toArray()),
     async searchPosts(query, limit) {

@@ -72,7 +72,7 @@ export interface ClientStore {
   itemsByParent(parents: string[]): Promise<ItemRow[]>;
   /** Posts (kind 'post') older than `before` (all if undefined), newest first: indexed on (kind, ts). */
   pagePosts(before: number | undefined, limit: number): Promise<ItemRow[]>;
-  /** One author's items of `kinds`, newest first (what linking a device of mine sends it): indexed on (author, ts). */
+  /** One author's items of `kinds`, newest first (what linking a device of mine sends it). */
   itemsByAuthor(author: string, kinds: readonly ItemRow['kind'][], limit: number): Promise<ItemRow[]>;
   /** Posts whose text contains every word of `query` (case-insensitive), newest first. */
   searchPosts(query: string, limit: number): Promise<ItemRow[]>;
