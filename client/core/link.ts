@@ -5,12 +5,13 @@ import { peerId } from '../../shared/crypto/identity.js';
 import { openItem, refKey } from '../../shared/crypto/content.js';
 import { generateDevice, verifyDeviceList, type DeviceKeys, type DeviceList } from '../../shared/crypto/devices.js';
 import { acceptReveal, answerLink, createLinkOffer, linkKey, linkTag, openProvision, openSyncChunk, readLinkOffer, revealLink, sealProvision, sealSync, syncManifest, type LinkSession, type Provision } from '../../shared/crypto/link.js';
-import { ChannelMessageSchema, DeviceFrameSchema, LIMITS, SignalDataSchema, type DeviceFrame } from '../../shared/protocol.js';
+import { DeviceFrameSchema, LIMITS, SignalDataSchema, type DeviceFrame } from '../../shared/protocol.js';
 import { decodeLinkState, encodeLinkState, MAX_LINK_POSTS, type LinkState } from '../../shared/link-state.js';
 import { parse } from '../../shared/validate.js';
 import { myDeviceKey, myKey, requireMe, type Ctx, type Me } from './context.js';
 import { isInitiator, type RelayConnection } from './ports.js';
 import { sendChannel } from './delivery.js';
+import { readChannelMessage } from './receive.js';
 import { addMyDevice, shareDevices } from './devices.js';
 import { applyDeviceList } from './device-rows.js';
 import { watch } from './friends.js';
@@ -135,8 +136,9 @@ const DIRECT_MAX_BYTES = 4 * 1024 * 1024;
 /**
  * After the user confirmed the code: the new device joins my list, then gets the provision (through the relay) and
  * my state in chunks: over a data channel when one opens (the new device is in my list now, so our meshes may
- * connect), else through the relay as signals, never mixed (chunks must arrive in order). Once it says it stored them (its mailbox now takes posts from my friends and devices), friends are told of it, so
- * what they seal to it from then on is taken by the relay at once instead of waiting in their outboxes.
+ * connect), else through the relay as signals, never mixed (chunks must arrive in order). Once it says it stored
+ * them (its mailbox now takes posts from my friends and devices), friends are told of it, so what they seal to it
+ * from then on is taken by the relay at once instead of waiting in their outboxes.
  */
 async function provision(ctx: Ctx, session: LinkSession, to: string, stored: Promise<DeviceFrame>): Promise<void> {
   const list = await addMyDevice(ctx, { ...session.device, added: ctx.clock.now() }, { share: false });
@@ -278,10 +280,10 @@ export function startLinking(ctx: Ctx, opts: { name: string; relay: string }): N
     close: () => {},
     message: (from, text) => {
       try {
-        const msg = parse(ChannelMessageSchema, JSON.parse(text), 'channel message');
+        const msg = readChannelMessage(text);
         if (msg.t === 'link') take(from, msg.f);
       } catch (e) {
-        fail(isBwError(e) ? e : new BwError('bad-frame', 'a channel message that is not JSON'));
+        fail(e);
       }
     },
   });

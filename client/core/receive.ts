@@ -4,7 +4,7 @@ import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { peerId } from '../../shared/crypto/identity.js';
 import { openEnvelope, readHeader, sealContent, sealPost } from '../../shared/crypto/envelope.js';
 import { parse } from '../../shared/validate.js';
-import { ChannelMessageSchema, LIMITS } from '../../shared/protocol.js';
+import { ChannelMessageSchema, LIMITS, type ChannelMessage } from '../../shared/protocol.js';
 import { contiguousCursor, deliveredBy, postsToResend, streamOf } from '../sync.js';
 import { admit, itemFromV1, keysNeeded, type Admitted } from './items.js';
 import { passOn } from './social.js';
@@ -182,15 +182,20 @@ export async function cursorFor(ctx: Ctx, author: string): Promise<number> {
   return contiguousCursor(await ctx.store.seqsOf(author));
 }
 
-export async function onChannelMessage(ctx: Ctx, from: string, text: string): Promise<void> {
-  if (!rowOf(ctx, from)) throw new BwError('not-friend', 'data channel message from a non-friend');
+/** A data channel message checked against its schema; a named BwError otherwise. */
+export function readChannelMessage(text: string): ChannelMessage {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     throw new BwError('bad-frame', 'channel message is not JSON');
   }
-  const msg = parse(ChannelMessageSchema, json, 'channel message');
+  return parse(ChannelMessageSchema, json, 'channel message');
+}
+
+export async function onChannelMessage(ctx: Ctx, from: string, text: string): Promise<void> {
+  if (!rowOf(ctx, from)) throw new BwError('not-friend', 'data channel message from a non-friend');
+  const msg = readChannelMessage(text);
   switch (msg.t) {
     case 'post':
       try {
