@@ -111,14 +111,18 @@ export async function send(ctx: Ctx, items: readonly Uint8Array[], to: readonly 
   return { ...((await ctx.store.getPost(mine, seq)) ?? row), to: recipients };
 }
 
+/**
+ * Sends over the open data channel to `to`; false when there is none. A device being linked reads only its link there
+ * (client/core/link.ts): anything else for it (a post, a blob, a catch-up) is not sent, so a post goes to its mailbox.
+ */
 export function sendChannel(ctx: Ctx, to: string, msg: ChannelMessage): boolean {
+  if (msg.t !== 'link' && ctx.linking.has(to)) return false;
   return ctx.mesh?.send(to, JSON.stringify(msg)) ?? false;
 }
 
 /** Direct if the channel is open, else the relay's mailbox; undefined (logged) when neither takes it now. */
 async function tryDeliver(ctx: Ctx, to: string, env: string): Promise<'direct' | 'relay' | undefined> {
-  // A device being linked reads only its link on the channel: what is sealed to it meanwhile goes to its mailbox.
-  if (!ctx.linking.has(to) && sendChannel(ctx, to, { t: 'post', env })) return 'direct';
+  if (sendChannel(ctx, to, { t: 'post', env })) return 'direct';
   try {
     const cap = rowOf(ctx, to)?.mailboxOut;
     if (!cap) throw new BwError('not-friend', 'no mailbox capability for that key');

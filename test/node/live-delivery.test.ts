@@ -1,7 +1,9 @@
-// Live delivery's store work: a send writes once before it leaves, a received post is stored once and shown without a state build, and nothing is acked before it is stored.
+// Live delivery's store work: a send writes once before it leaves, a received post is stored once and shown without a state build, and nothing is acked before it is stored; what the data channel carries to a device being linked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClientStore } from '../../client/core/ports.js';
+import type { Ctx } from '../../client/core/context.js';
+import { sendChannel } from '../../client/core/delivery.js';
 import { memoryStore } from '../cases/memory-store.js';
 import { FakeRelay } from './fake-relay.js';
 import { coreUser, online, type CoreUser as User } from './core-harness.js';
@@ -139,4 +141,16 @@ test('a post taken in while a state build reads the store stays in the state, an
   assert.equal(bob.core.state.unread, await bobStore.countUnread(me, (await bobStore.getMeta('readUpTo')) ?? 0), 'the unread count is the store’s');
   ann.core.close();
   bob.core.close();
+});
+
+test('a device being linked gets only its link over our data channel: a post or a catch-up for it is not sent there', () => {
+  const sent: string[] = [];
+  const mesh = { send: (to: string, text: string) => (sent.push(`${to} ${text}`), true) };
+  const ctx = { mesh, linking: new Map([['phone', () => {}]]) } as unknown as Ctx;
+  assert.equal(sendChannel(ctx, 'phone', { t: 'post', env: 'e' }), false, 'a post: not over the channel (tryDeliver then uses the mailbox)');
+  assert.equal(sendChannel(ctx, 'phone', { t: 'sync', since: 0 }), false, 'a catch-up: not sent');
+  assert.deepEqual(sent, [], 'nothing went out');
+  assert.equal(sendChannel(ctx, 'phone', { t: 'link', f: { kind: 'link-chunk', c: 'AA' } }), true, 'its link does');
+  assert.equal(sendChannel(ctx, 'bob', { t: 'post', env: 'e' }), true, 'others are sent as usual');
+  assert.equal(sent.length, 2);
 });
