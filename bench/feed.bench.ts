@@ -118,8 +118,11 @@ export async function bareScrollFrames(page: Page, frames: number): Promise<numb
     let run: HTMLElement | undefined;
     const add = (n: number) => {
       for (let k = 0; k < n && added < total; k++, added++) {
-        if (added % 20 === 0) document.body.append((run = document.createElement('div')));
-        run!.className = 'run';
+        if (added % 20 === 0) {
+          run = document.createElement('div');
+          run.className = 'run';
+          document.body.append(run);
+        }
         const a = document.createElement('article');
         a.innerHTML = `<header><i></i><strong>friend${added % 50}</strong><time>${added + 1} min</time></header><p></p><small>p2p</small><div><button>Reply</button></div>`;
         a.querySelector('p')!.textContent = `stored post ${posts - added} `.padEnd(140 + ((posts - added) % 5) * 30, '·');
