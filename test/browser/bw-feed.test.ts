@@ -174,6 +174,16 @@ describe('<bw-feed>', () => {
     }
     await waitUntil(() => list().querySelectorAll('bw-post').length === 230, 'every stored post, the older ones from session.feed() pages');
     expect(list().textContent).to.match(/That’s everything/);
+    // At this width the side column (me, friends) shows beside the feed and stays in view down the whole feed.
+    const side = inner(el, '.side') as HTMLElement;
+    expect(getComputedStyle(side).display, 'the side column shows at this width').to.not.equal('none');
+    window.scrollTo(0, document.documentElement.scrollHeight);
+    await new Promise((r) => requestAnimationFrame(r));
+    expect(window.scrollY, 'the page scrolled far down the feed').to.be.above(5000);
+    const box = side.getBoundingClientRect();
+    // Its own top on screen, not a box stretched down the feed's height that merely overlaps the viewport.
+    expect(box.top >= 0 && box.bottom <= innerHeight, `the side column sits in view (top ${box.top}, bottom ${box.bottom})`).to.equal(true);
+    window.scrollTo(0, 0);
 
     const search = inner(el, 'input[name=search]') as HTMLInputElement;
     search.value = 'NEEDLE';
