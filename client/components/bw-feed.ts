@@ -114,13 +114,14 @@ export class BwFeed extends LitElement {
     .cols { display: grid; gap: 16px; padding: 12px; max-width: 980px; margin: 0 auto; box-sizing: border-box; }
     .main { display: grid; gap: 12px; min-width: 0; align-content: start; }
     .side { display: none; }
-    /* The side column sticks: align-self keeps its box its own height, and a long friend list scrolls inside it. Stretched
+    /* The side column sticks: align-self keeps its box its own height, and a long friend list scrolls inside it (the
+       viewport less the sticky offset and a bottom gap as wide as the columns' padding). Stretched
        to the feed's height it could not stick, and Chromium repainted and rastered a layer as tall as the feed every
        scrolled frame (measured, bench/scroll-profile.ts). */
     @container (min-width: 760px) {
       .cols.home { grid-template-columns: 250px minmax(0, 1fr); }
       .cols.home .side { display: grid; gap: 12px; align-content: start; align-self: start; position: sticky; top: 96px;
-        max-height: calc(100vh - 108px); overflow-y: auto; overscroll-behavior: contain; }
+        max-height: calc(100vh - 96px - 12px); overflow-y: auto; overscroll-behavior: contain; }
     }
     .me { display: flex; gap: 10px; align-items: center; min-width: 0; }
     .me > div { min-width: 0; overflow-wrap: anywhere; }
