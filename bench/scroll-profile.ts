@@ -8,6 +8,7 @@ import { percentile, round } from './stats.js';
 interface Ev { name: string; cat: string; ph: string; ts: number; dur?: number; pid: number; tid: number; args?: Record<string, any> }
 
 // BW_TRACE_FILE=path: analyse a saved trace instead of running; BW_TRACE_OUT=path: save the trace taken.
+// BW_EXPERIMENT: a function body run in the page before the scroll, traced or plain (to try a change without a rebuild).
 const mapCache = new Map<string, TraceMap | undefined>();
 const POSTS = Number(process.argv[2] ?? 100_000);
 // BW_TRACE_CATS: other categories (e.g. the compositor's and raster's: devtools.timeline,disabled-by-default-devtools.timeline,cc,viz,blink.user_timing).
@@ -38,6 +39,7 @@ async function traced(browser: import('playwright-core').Browser, page: import('
   cdp.on('Tracing.dataCollected', (d) => { for (const e of d.value as unknown as Ev[]) events.push(e); });
   const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
   await cdp.send('Tracing.start', { traceConfig: { includedCategories: CATS, excludedCategories: ['*'] }, transferMode: 'ReportEvents' } as never);
+  if (process.env.BW_EXPERIMENT) await page.evaluate((src) => new Function(src)(), process.env.BW_EXPERIMENT);
   await page.evaluate(() => performance.mark('scroll-start'));
   const frames = await scrollFrames(page, true);
   await cdp.send('Tracing.end');
@@ -59,7 +61,6 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
       await page.locator('bw-feed[data-relay=connected]').waitFor();
       await page.waitForTimeout(1500);
     }
-    // BW_EXPERIMENT: a function body run in the page before the scroll (to try a change without a rebuild).
     if (process.env.BW_EXPERIMENT) await page.evaluate((src) => new Function(src)(), process.env.BW_EXPERIMENT);
     const rows = await page.evaluate(([want, cardsSrc]) => new Promise<[number, number, number, number][]>((resolve) => {
       const cards = new Function(`return (${cardsSrc})()`) as () => number;
