@@ -111,8 +111,11 @@ export class BwFeed extends LitElement {
       align-items: center; justify-content: center; font-weight: 600; }
     nav button[aria-current='page'] { color: var(--_accent); background: var(--_accent-soft); }
     .badge { background: var(--_accent); color: var(--_on-accent); border-radius: 999px; font-size: 0.75em; padding: 1px 7px; min-width: 1em; }
-    .cols { display: grid; gap: 16px; padding: 12px; max-width: 980px; margin: 0 auto; box-sizing: border-box; }
-    .main { display: grid; gap: 12px; min-width: 0; align-content: start; }
+    /* Each column a minmax(0, 1fr) track, never auto: an auto track is sized from its items' min- and max-content
+       widths, which Chromium works out again up the tree each time the feed adds a card (most of the layout time in
+       the scroll's slow frames, measured with bench/scroll-profile.ts). */
+    .cols { display: grid; grid-template-columns: minmax(0, 1fr); gap: 16px; padding: 12px; max-width: 980px; margin: 0 auto; box-sizing: border-box; }
+    .main { display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; min-width: 0; align-content: start; }
     .side { display: none; }
     /* The side column sticks: align-self keeps its box its own height, and a long friend list scrolls inside it (the
        viewport less the sticky offset and a bottom gap as wide as the columns' padding). Stretched

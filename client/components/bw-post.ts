@@ -37,7 +37,9 @@ export class BwPost extends LitElement {
   /** A card's look, for the shadow root that holds the cards (bw-post-list adopts it): see createRenderRoot. */
   static readonly cardStyles = [theme, avatarStyles, css`
     bw-post { display: block; }
-    article { background: var(--_bg); border: 1px solid var(--_line); border-radius: var(--_radius); padding: 12px 14px; display: grid; gap: 8px; }
+    /* Grid tracks are minmax(0, 1fr), never auto or a bare 1fr: those are sized from the items' min- and max-content
+       widths, extra layout work for every card the feed adds (see bw-feed's .cols). */
+    article { background: var(--_bg); border: 1px solid var(--_line); border-radius: var(--_radius); padding: 12px 14px; display: grid; grid-template-columns: minmax(0, 1fr); gap: 8px; }
     article.unread { border-color: var(--_accent); box-shadow: inset 3px 0 0 var(--_accent); }
     header, .row { display: flex; gap: 10px; align-items: center; min-width: 0; }
     .who { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 6px; min-width: 0; flex: 1; }
@@ -55,16 +57,16 @@ export class BwPost extends LitElement {
     .actions { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
     .chip { background: var(--_surface); color: var(--_fg); padding: 3px 10px; font-weight: 500; border: 1px solid transparent; }
     .chip[aria-pressed='true'] { background: var(--_accent-soft); border-color: var(--_accent); }
-    .photos { display: grid; gap: 4px; grid-template-columns: repeat(2, 1fr); border-radius: var(--_radius); overflow: hidden; }
-    .photos.n1 { grid-template-columns: 1fr; }
+    .photos { display: grid; gap: 4px; grid-template-columns: repeat(2, minmax(0, 1fr)); border-radius: var(--_radius); overflow: hidden; }
+    .photos.n1 { grid-template-columns: minmax(0, 1fr); }
     .photos button { padding: 0; border-radius: 0; background: var(--_surface); aspect-ratio: 4 / 3; display: block; width: 100%; overflow: hidden; }
     .photos.n1 button { aspect-ratio: 16 / 10; }
     .photos .ph { aspect-ratio: 4 / 3; background: linear-gradient(110deg, var(--_surface) 30%, var(--_line) 50%, var(--_surface) 70%); }
     .photos img { width: 100%; height: 100%; object-fit: cover; display: block; }
-    .thread { display: grid; gap: 10px; border-top: 1px solid var(--_line); padding-top: 10px; }
-    .reply { display: grid; grid-template-columns: auto 1fr; gap: 8px; }
-    .reply .bubble { background: var(--_surface); border-radius: var(--_radius); padding: 6px 10px; display: grid; gap: 2px; min-width: 0; }
-    form { display: grid; gap: 6px; }
+    .thread { display: grid; grid-template-columns: minmax(0, 1fr); gap: 10px; border-top: 1px solid var(--_line); padding-top: 10px; }
+    .reply { display: grid; grid-template-columns: auto minmax(0, 1fr); gap: 8px; }
+    .reply .bubble { background: var(--_surface); border-radius: var(--_radius); padding: 6px 10px; display: grid; grid-template-columns: minmax(0, 1fr); gap: 2px; min-width: 0; }
+    form { display: grid; grid-template-columns: minmax(0, 1fr); gap: 6px; }
     .bar { display: flex; justify-content: flex-end; gap: 8px; align-items: center; }
     .over { color: var(--_danger); }
     dialog { padding: 0; border: 0; background: transparent; max-width: 96vw; max-height: 96vh; }
