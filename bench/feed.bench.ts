@@ -19,6 +19,8 @@ const RUNS = 11;
  */
 const REST_MS = 500;
 const SCROLL_POSTS = 2_000;
+/** Scroll-throughs whose frames scroll_frame_p95_ms pools (see feedBench). */
+const SCROLLS = 3;
 
 type Win = Window & { __firstPost?: number };
 
@@ -180,14 +182,30 @@ export async function feedBench(): Promise<Record<string, number>> {
       // mailbox) before leaving: IndexedDB would otherwise still be serving its reads to the next run.
       await page.locator('bw-feed[data-relay=connected]').waitFor();
     }
-    const frames = await scrollFrames(page);
-    const rendered = await page.evaluate((src) => (new Function(`return (${src})()`) as () => number)(), CARD_COUNT.toString());
-    if (rendered < SCROLL_POSTS) throw new Error(`scrolling rendered only ${rendered} of ${SCROLL_POSTS} posts`);
-    const bare = await bareScrollFrames(page, frames.length);
+    // The scroll's frames pooled over SCROLLS scroll-throughs, each from a fresh navigation, and the bare floor's the
+    // same way: one scroll-through's p95 moved by 2-3 ms from run to run on this shared 2-core machine (the floor too).
+    const frames: number[] = [];
+    const bare: number[] = [];
+    const runP95: number[] = [];
+    for (let i = 0; i < SCROLLS; i++) {
+      if (i) {
+        await page.goto('about:blank');
+        await page.waitForTimeout(REST_MS);
+        await page.goto(relay.url);
+        await page.locator('bw-feed[data-relay=connected]').waitFor();
+      }
+      const run = await scrollFrames(page);
+      runP95.push(percentile(run, 95));
+      const rendered = await page.evaluate((src) => (new Function(`return (${src})()`) as () => number)(), CARD_COUNT.toString());
+      if (rendered < SCROLL_POSTS) throw new Error(`scrolling rendered only ${rendered} of ${SCROLL_POSTS} posts`);
+      frames.push(...run);
+      bare.push(...(await bareScrollFrames(page, run.length)));
+    }
     return {
       feed_first_paint_100k_ms: round(percentile(times.slice(1), 50), 1),
       feed_first_paint_100k_no_snapshot_ms: round(times[0]!, 1),
       scroll_frame_p95_ms: round(percentile(frames, 95), 1),
+      scroll_frame_p95_worst_run_ms: round(Math.max(...runP95), 1),
       scroll_frame_bare_p95_ms: round(percentile(bare, 95), 1),
     };
   } finally {
