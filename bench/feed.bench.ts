@@ -82,17 +82,23 @@ export const UNCAPPED = ['--disable-frame-rate-limit', '--disable-gpu-vsync'];
  * `mark`: also a performance mark `frame:N` at each frame's start, for a trace (bench/scroll-profile.ts).
  */
 export async function scrollFrames(page: Page, mark = false): Promise<number[]> {
-  return page.evaluate(([want, cardsSrc, mark]) => new Promise<number[]>((resolve) => {
+  return page.evaluate(([want, cardsSrc, mark]) => new Promise<number[]>((resolve, reject) => {
     const cards = new Function(`return (${cardsSrc})()`) as () => number;
     const frames: number[] = [];
     let last = performance.now();
     const t0 = last;
+    // A page that stops drawing fails the bench with a reason instead of hanging it (evaluate has no timeout).
+    const watchdog = setInterval(() => {
+      if (performance.now() - last < 10_000) return;
+      clearInterval(watchdog);
+      reject(new Error(`scroll: no frame for 10 s after ${frames.length} frames, ${cards()} cards`));
+    }, 1000);
     const tick = (t: number) => {
       if (mark) performance.mark(`frame:${frames.length}`);
       frames.push(t - last);
       last = t;
       window.scrollBy(0, 240);
-      if (cards() >= want || t - t0 > 120_000) resolve(frames.slice(2));
+      if (cards() >= want || t - t0 > 120_000) (clearInterval(watchdog), resolve(frames.slice(2)));
       else requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
@@ -115,7 +121,7 @@ export async function bareScrollFrames(page: Page, frames: number): Promise<numb
     time, small { color: #5c6370; font-size: 0.85em; } p { white-space: pre-wrap; overflow-wrap: anywhere; margin: 8px 0; }
     button { border: 0; background: none; color: #5c6370; padding: 4px 8px; font: inherit; }
   </style>`);
-  return page.evaluate(([want, posts, total]) => new Promise<number[]>((resolve) => {
+  return page.evaluate(([want, posts, total]) => new Promise<number[]>((resolve, reject) => {
     let added = 0;
     let run: HTMLElement | undefined;
     const add = (n: number) => {
@@ -134,12 +140,17 @@ export async function bareScrollFrames(page: Page, frames: number): Promise<numb
     add(8);
     const out: number[] = [];
     let last = performance.now();
+    const watchdog = setInterval(() => {
+      if (performance.now() - last < 10_000) return;
+      clearInterval(watchdog);
+      reject(new Error(`bare scroll: no frame for 10 s after ${out.length} frames`));
+    }, 1000);
     const tick = (t: number) => {
       out.push(t - last);
       last = t;
       window.scrollBy(0, 240);
       if (document.body.scrollHeight - (window.scrollY + innerHeight) < 800) add(3);
-      if (out.length >= want || added >= total) resolve(out.slice(2));
+      if (out.length >= want || added >= total) (clearInterval(watchdog), resolve(out.slice(2)));
       else requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
