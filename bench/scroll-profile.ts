@@ -33,13 +33,14 @@ try {
 
 /** The scroll under a trace (CATS), saved to BW_TRACE_OUT if set, then analysed. */
 async function traced(browser: import('playwright-core').Browser, page: import('playwright-core').Page): Promise<void> {
+  // The change tried goes in before the trace starts, so its own style work is not in it.
+  if (process.env.BW_EXPERIMENT) await page.evaluate((src) => new Function(src)(), process.env.BW_EXPERIMENT);
   // The browser's session traces every process (the renderer, and the GPU process that composites and draws).
   const cdp = await browser.newBrowserCDPSession();
   const events: Ev[] = [];
   cdp.on('Tracing.dataCollected', (d) => { for (const e of d.value as unknown as Ev[]) events.push(e); });
   const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
   await cdp.send('Tracing.start', { traceConfig: { includedCategories: CATS, excludedCategories: ['*'] }, transferMode: 'ReportEvents' } as never);
-  if (process.env.BW_EXPERIMENT) await page.evaluate((src) => new Function(src)(), process.env.BW_EXPERIMENT);
   await page.evaluate(() => performance.mark('scroll-start'));
   const frames = await scrollFrames(page, true);
   await cdp.send('Tracing.end');
