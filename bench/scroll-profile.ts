@@ -31,10 +31,15 @@ try {
   await close();
 }
 
+/** Runs BW_EXPERIMENT, if set, in the page (before the scroll, traced or plain). */
+async function experiment(page: import('playwright-core').Page): Promise<void> {
+  if (process.env.BW_EXPERIMENT) await page.evaluate((src) => new Function(src)(), process.env.BW_EXPERIMENT);
+}
+
 /** The scroll under a trace (CATS), saved to BW_TRACE_OUT if set, then analysed. */
 async function traced(browser: import('playwright-core').Browser, page: import('playwright-core').Page): Promise<void> {
   // The change tried goes in before the trace starts, so its own style work is not in it.
-  if (process.env.BW_EXPERIMENT) await page.evaluate((src) => new Function(src)(), process.env.BW_EXPERIMENT);
+  await experiment(page);
   // The browser's session traces every process (the renderer, and the GPU process that composites and draws).
   const cdp = await browser.newBrowserCDPSession();
   const events: Ev[] = [];
@@ -62,7 +67,7 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
       await page.locator('bw-feed[data-relay=connected]').waitFor();
       await page.waitForTimeout(1500);
     }
-    if (process.env.BW_EXPERIMENT) await page.evaluate((src) => new Function(src)(), process.env.BW_EXPERIMENT);
+    await experiment(page);
     const rows = await page.evaluate(([want, cardsSrc]) => new Promise<[number, number, number, number][]>((resolve) => {
       const cards = new Function(`return (${cardsSrc})()`) as () => number;
       const rows: [number, number, number, number][] = [];
