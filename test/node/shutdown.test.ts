@@ -101,3 +101,13 @@ test('after a SIGTERM restart: acknowledged puts are there, and a reconnecting c
   b.socket.close();
   alice.socket.close();
 });
+
+// Without the fix the relay never exited: each log write to the closed stdout failed (EPIPE), the failure came back
+// as an uncaught exception, and logging that failed again, a loop at 100% CPU that starved the SIGTERM handler.
+test('a relay whose log reader went away still stops on SIGTERM', { timeout: 20_000 }, async () => {
+  const relay = await start();
+  relay.child.stdout!.destroy();
+  relay.child.kill('SIGTERM');
+  const [code] = await once(relay.child, 'exit');
+  assert.equal(code, 0);
+});
