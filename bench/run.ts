@@ -43,6 +43,7 @@ const TARGETS: Record<string, string> = {
   scroll_frame_p95_ms: '< 16 ms (scrolling through 2,000 posts; the frames of 3 scroll-throughs pooled)',
   scroll_frame_p95_worst_run_ms: 'reported: the highest p95 of those 3 scroll-throughs on its own',
   scroll_frame_bare_p95_ms: 'reported: the same scroll while plain cards are added as the list adds its own, by bare DOM code (no framework), the same run',
+  scroll_stalls: 'reported: scroll-throughs redone on a new page because Chromium stopped drawing one (feed.bench.ts, STALL)',
   feed_page_100k_ms: '< 16 ms (one frame; 50 posts with threads, SQLite)',
   feed_deep_page_100k_ms: '< 16 ms',
   search_rare_100k_ms: '< 200 ms (a search box keystroke)',
@@ -67,13 +68,29 @@ const TARGETS: Record<string, string> = {
   image_prepare_ms: 'reported (12-MP JPEG → ≤ 1600 px WebP ≤ 500 KB + thumbnail, sealed; Chromium)',
 };
 
+/**
+ * How long one bench may run before the whole run fails, naming it: a step that waits on something that never comes
+ * (a page that stopped drawing, a server that never answered) otherwise holds `npm run bench` idle with no word of
+ * where. The slowest bench takes about 2.5 minutes here. Exiting is enough to end the browsers and servers it started:
+ * test/in-netns.sh, which `npm run bench` runs in, kills what is left in its namespace.
+ */
+const STAGE_DEADLINE_MS = 10 * 60_000;
+
 const only = process.argv.slice(2);
 const results: Record<string, number> = {};
 for (const [name, run] of BENCHES) {
   if (only.length && !only.includes(name)) continue;
   const t0 = performance.now();
   process.stderr.write(`bench: ${name}…\n`);
-  Object.assign(results, await run());
+  const deadline = setTimeout(() => {
+    process.stderr.write(`bench: ${name} still running after ${STAGE_DEADLINE_MS / 60_000} minutes; stopping (no results written)\n`);
+    process.exit(1);
+  }, STAGE_DEADLINE_MS);
+  try {
+    Object.assign(results, await run());
+  } finally {
+    clearTimeout(deadline);
+  }
   process.stderr.write(`bench: ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
