@@ -94,6 +94,9 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
     console.log(`  scrollBy (forced style+layout): p50 ${round(percentile(sb, 50), 2)}, p90 ${round(percentile(sb, 90), 2)}, p95 ${round(percentile(sb, 95), 2)}, total ${round(sb.reduce((a, b) => a + b, 0), 0)} ms`);
     console.log(`run ${run}: frames ${rows.length}, p50 ${round(percentile(all, 50), 1)}, p90 ${round(percentile(all, 90), 1)}, p95 ${round(percentile(all, 95), 1)}, p99 ${round(percentile(all, 99), 1)}`);
     const p95 = percentile(all, 95);
+    // By quarter of the scroll: whether frames grow slower as cards pile up behind the reader.
+    const q = Math.ceil(all.length / 4);
+    console.log(`  by quarter p95: ${[0, 1, 2, 3].map((i) => round(percentile(all.slice(i * q, (i + 1) * q), 95), 1)).join(', ')}`);
     const groups = new Map<string, [number, number][]>();
     for (const [d, added, more, sb] of rows) {
       const k = `${more ? 'more ' : ''}+${Math.min(added, 9)}`;
