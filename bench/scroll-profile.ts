@@ -68,7 +68,7 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
       await page.waitForTimeout(1500);
     }
     await experiment(page);
-    const rows = await page.evaluate(([want, cardsSrc]) => new Promise<[number, number, number, number][]>((resolve) => {
+    const rows = await Promise.race([stalled(), page.evaluate(([want, cardsSrc]) => new Promise<[number, number, number, number][]>((resolve) => {
       const cards = new Function(`return (${cardsSrc})()`) as () => number;
       const rows: [number, number, number, number][] = [];
       let more = 0;
@@ -88,7 +88,7 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
         else requestAnimationFrame(tick);
       };
       requestAnimationFrame(tick);
-    }), [2000, CARD_COUNT.toString()] as const);
+    }), [2000, CARD_COUNT.toString()] as const)]);
     const all = rows.map((r) => r[0]);
     const sb = rows.map((r) => r[3]);
     console.log(`  scrollBy (forced style+layout): p50 ${round(percentile(sb, 50), 2)}, p90 ${round(percentile(sb, 90), 2)}, p95 ${round(percentile(sb, 95), 2)}, total ${round(sb.reduce((a, b) => a + b, 0), 0)} ms`);
@@ -111,6 +111,14 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
     const slowAt = rows.map((r, i) => (r[0] >= p95 ? i : -1)).filter((i) => i >= 2).slice(0, 12);
     console.log('  slow frames in context (dur/+cards/scrollBy):', slowAt.map((i) => rows.slice(i - 2, i + 1).map((r) => `${round(r[0], 0)}/+${r[1]}${r[2] ? 'M' : ''}/${round(r[3], 1)}`).join(' ')).join(' | '));
   }
+}
+
+/**
+ * Fails a plain scroll-through still running after 3 minutes (one takes 15-30 s): Chromium has stopped drawing the
+ * page (feed.bench.ts, STALL), and the loop inside it would wait forever. The browser is closed on the way out.
+ */
+function stalled(): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error('scroll: no frame for minutes; Chromium stopped drawing the page (see STALL in feed.bench.ts); run again')), 180_000).unref());
 }
 
 /** Maps a bundle position to its TypeScript source through the bundle's and tsc's source maps. */
