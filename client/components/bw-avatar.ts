@@ -2,11 +2,15 @@
 import { LitElement, css, html } from 'lit';
 import { hueOf, initials } from './format.js';
 
-/** The circle and dot inside an avatar (shared by <bw-avatar> and avatarInline). */
+/**
+ * The circle and dot inside an avatar (shared by <bw-avatar> and avatarInline). The picture is rounded itself rather
+ * than clipped by the circle (`overflow: hidden` on a rounded box): that clip split every card's paint in the feed into
+ * more pieces for the browser to record, layer and raster on each frame of a scroll, and initials do not need it.
+ */
 const inner = css`
-  .c { display: grid; place-items: center; width: 100%; height: 100%; border-radius: 50%; overflow: hidden; color: #fff;
+  .c { display: grid; place-items: center; width: 100%; height: 100%; border-radius: 50%; color: #fff;
     font: 600 calc(var(--_s) * 0.4) / 1 system-ui, sans-serif; user-select: none; }
-  .c img { width: 100%; height: 100%; object-fit: cover; }
+  .c img { width: 100%; height: 100%; object-fit: cover; border-radius: 50%; }
   .h0 { background: #6a3fc8; } .h1 { background: #0b6e99; } .h2 { background: #b0305a; } .h3 { background: #2f7a3c; }
   .h4 { background: #a8470a; } .h5 { background: #3b5bdb; } .h6 { background: #4b5563; } .h7 { background: #0f766e; }
   .dot { position: absolute; right: -1px; bottom: -1px; width: calc(var(--_s) * 0.28); height: calc(var(--_s) * 0.28);
@@ -27,9 +31,11 @@ function avatarParts(name: string, key: string, src: string, online: string | nu
  * Styles for avatarInline, for a component that includes them in its own `styles`. A component that draws many
  * avatars (a post card) draws them inline: each <bw-avatar> is a shadow root with a style sheet of its own, and
  * Chromium's style update walks every such root in the page each time one is added (the feed's scroll added thousands).
+ * Not `position: relative` as <bw-avatar> is: an inline avatar has no dot to place, and a positioned box is a paint
+ * layer of its own, one more per card.
  */
 export const avatarStyles = css`
-  .av { display: inline-block; position: relative; flex: none; width: var(--_s); height: var(--_s); --_s: 40px; }
+  .av { display: inline-block; flex: none; width: var(--_s); height: var(--_s); --_s: 40px; }
   .av.s28 { --_s: 28px; } .av.s32 { --_s: 32px; }
   ${inner}
 `;

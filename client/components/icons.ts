@@ -1,7 +1,11 @@
 // Owns the few line icons the components draw (inline SVG, so they show without an emoji font and follow currentColor).
 import { svg } from 'lit';
 
-const icon = (d: ReturnType<typeof svg>) => svg`<svg class="i" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${d}</svg>`;
+/**
+ * `overflow="visible"`: an inline <svg> clips to its box by default, a clip per icon the browser records, layers and
+ * rasters on every frame that shows it (two per post card); the strokes stay inside the 24-unit box anyway.
+ */
+const icon = (d: ReturnType<typeof svg>) => svg`<svg class="i" viewBox="0 0 24 24" width="18" height="18" overflow="visible" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${d}</svg>`;
 
 export const photoIcon = icon(svg`<rect x="3" y="4" width="18" height="16" rx="3"/><circle cx="9" cy="10" r="2"/><path d="m21 16-5-5-9 9"/>`);
 export const replyIcon = icon(svg`<path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1.1-4.6A8 8 0 1 1 21 12z"/>`);
