@@ -1,6 +1,6 @@
 // Owns the scroll profile (not a bench figure): what the slow frames of feed.bench's scroll are made of, from a CDP trace.
 // Run: npm run -s build && flock /tmp/bw-heavy.lock bash test/in-netns.sh node build/bench/scroll-profile.js [posts]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { reader, scrollFrames, CARD_COUNT } from './feed.bench.js';
 import { percentile, round } from './stats.js';
@@ -68,6 +68,7 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
       await page.waitForTimeout(1500);
     }
     await experiment(page);
+    const cpu0 = chromiumCpu();
     const rows = await Promise.race([stalled(), page.evaluate(([want, cardsSrc]) => new Promise<[number, number, number, number][]>((resolve) => {
       const cards = new Function(`return (${cardsSrc})()`) as () => number;
       const rows: [number, number, number, number][] = [];
@@ -90,6 +91,7 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
       requestAnimationFrame(tick);
     }), [2000, CARD_COUNT.toString()] as const)]);
     const all = rows.map((r) => r[0]);
+    printCpu(cpu0, chromiumCpu(), rows.reduce((n, r) => n + r[1], 0));
     const sb = rows.map((r) => r[3]);
     console.log(`  scrollBy (forced style+layout): p50 ${round(percentile(sb, 50), 2)}, p90 ${round(percentile(sb, 90), 2)}, p95 ${round(percentile(sb, 95), 2)}, total ${round(sb.reduce((a, b) => a + b, 0), 0)} ms`);
     console.log(`run ${run}: frames ${rows.length}, p50 ${round(percentile(all, 50), 1)}, p90 ${round(percentile(all, 90), 1)}, p95 ${round(percentile(all, 95), 1)}, p99 ${round(percentile(all, 99), 1)}`);
@@ -111,6 +113,41 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
     const slowAt = rows.map((r, i) => (r[0] >= p95 ? i : -1)).filter((i) => i >= 2).slice(0, 12);
     console.log('  slow frames in context (dur/+cards/scrollBy):', slowAt.map((i) => rows.slice(i - 2, i + 1).map((r) => `${round(r[0], 0)}/+${r[1]}${r[2] ? 'M' : ''}/${round(r[3], 1)}`).join(' ')).join(' | '));
   }
+}
+
+/**
+ * CPU time (ms) each Chromium thread has used so far, keyed by process type and thread name ("renderer/Compositor",
+ * "gpu-process/VizCompositorTh"; a process's main thread carries the process name, "renderer/chromium"), from /proc
+ * (Linux). A scroll-through's CPU per card moves less with what else the machine runs than its frame times do (about
+ * ±10% against ±15% here), so it is the better signal when comparing two versions of a card, in alternating runs.
+ */
+function chromiumCpu(): Map<string, number> {
+  const tick = 1000 / 100; // USER_HZ: 100 on Linux
+  const out = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('chromium')) continue;
+      const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const key = `${type}/${name}`;
+        out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) * tick);
+      }
+    } catch {
+      // the process or thread ended while being read
+    }
+  }
+  return out;
+}
+
+/** CPU per card each thread (type/name) used between two chromiumCpu readings, busiest first, and the total. */
+function printCpu(before: Map<string, number>, after: Map<string, number>, cards: number): void {
+  const used = [...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  const total = used.reduce((n, [, v]) => n + v, 0);
+  console.log(`cpu per card ${round(total / cards, 2)} ms (${round(total, 0)} ms, ${cards} cards): ${used.slice(0, 6).map(([k, v]) => `${k} ${round(v / cards, 2)}`).join(', ')}`);
 }
 
 /**
