@@ -118,8 +118,9 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
 /**
  * CPU time (ms) each Chromium thread has used so far, keyed by process type and thread name ("renderer/Compositor",
  * "gpu-process/VizCompositorTh"; a process's main thread carries the process name, "renderer/chromium"), from /proc
- * (Linux). A scroll-through's CPU per card moves less with what else the machine runs than its frame times do (about
- * ±10% against ±15% here), so it is the better signal when comparing two versions of a card, in alternating runs.
+ * (Linux). A scroll-through's CPU per card moves with the machine's load as its frame times do, but as a mean rather than
+ * a tail it is steadier between runs close in time, and it says which thread a change moved: compare two versions of
+ * a card by it in alternating runs.
  */
 function chromiumCpu(): Map<string, number> {
   const tick = 1000 / 100; // USER_HZ: 100 on Linux
