@@ -1,11 +1,11 @@
 // Owns the relay benchmark's simulated clients: socket.io-client sockets in their own process, driven over IPC.
 // Runs as a child of bench/relay.bench.ts so the clients' CPU is not the measured server's CPU.
-import { readFileSync } from 'node:fs';
 import { generateKeyPairSync, sign as edSign, type KeyObject } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import { fromB64u, toB64u } from '../shared/bytes.js';
 import { LABEL, signedMessage } from '../shared/crypto/kdf.js';
 import { percentile, round } from './stats.js';
+import { cpuSecondsOf } from './proc-cpu.js';
 import { flood, honestClose, honestConnect, honestProbe, type FloodStats, type ProbeStats } from './flood-clients.js';
 
 export type ServerKind = 'relay' | 'bare';
@@ -218,16 +218,6 @@ async function storm(req: Extract<DriverRequest, { op: 'storm' }>): Promise<Extr
   } finally {
     disconnectAll(clients);
   }
-}
-
-/** USER_HZ: 100 on every Linux architecture Node runs on (`getconf CLK_TCK`). */
-const CLOCK_TICKS_PER_S = 100;
-
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (fields 14 and 15, in clock ticks). */
-function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // field 3 onwards; the name in ( ) may hold spaces
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
 }
 
 /** Closes every client; each close is a frame the server handles on its own time. */

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { reader, scrollFrames, CARD_COUNT } from './feed.bench.js';
 import { percentile, round } from './stats.js';
+import { statCpuSeconds, statName } from './proc-cpu.js';
 
 interface Ev { name: string; cat: string; ph: string; ts: number; dur?: number; pid: number; tid: number; args?: Record<string, any> }
 
@@ -123,7 +124,6 @@ async function plain(page: import('playwright-core').Page): Promise<void> {
  * a card by it in alternating runs.
  */
 function chromiumCpu(): Map<string, number> {
-  const tick = 1000 / 100; // USER_HZ: 100 on Linux
   const out = new Map<string, number>();
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
@@ -132,10 +132,8 @@ function chromiumCpu(): Map<string, number> {
       const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
       for (const tid of readdirSync(`/proc/${pid}/task`)) {
         const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const key = `${type}/${name}`;
-        out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) * tick);
+        const key = `${type}/${statName(stat).replace(/\d+$/, '')}`;
+        out.set(key, (out.get(key) ?? 0) + statCpuSeconds(stat) * 1000);
       }
     } catch {
       // the process or thread ended while being read
