@@ -12,7 +12,8 @@ interface Ev { name: string; cat: string; ph: string; ts: number; dur?: number; 
 // BW_EXPERIMENT: a function body run in the page before the scroll, traced or plain (to try a change without a rebuild).
 const mapCache = new Map<string, TraceMap | undefined>();
 const POSTS = Number(process.argv[2] ?? 100_000);
-// BW_TRACE_CATS: other categories (e.g. the compositor's and raster's: devtools.timeline,disabled-by-default-devtools.timeline,cc,viz,blink.user_timing).
+// BW_TRACE_CATS: other categories (e.g. the compositor's and raster's: devtools.timeline,disabled-by-default-devtools.timeline,cc,viz,blink.user_timing;
+// add disabled-by-default-blink.invalidation for what Blink invalidated, see rasterAndInvalidations).
 const CATS = process.env.BW_TRACE_CATS?.split(',') ?? ['devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'blink.user_timing', 'v8.execute', 'disabled-by-default-v8.cpu_profiler'];
 
 if (process.env.BW_TRACE_FILE) {
@@ -157,6 +158,39 @@ function stalled(): Promise<never> {
   return new Promise((_, reject) => setTimeout(() => reject(new Error('scroll: no frame for minutes; Chromium stopped drawing the page (see STALL in feed.bench.ts); run again')), 180_000).unref());
 }
 
+/**
+ * What the compositor rastered and what Blink invalidated between `from` and `to`, per frame, when the trace has them:
+ * RasterTask (in disabled-by-default-devtools.timeline) counts tiles by layer, InvalidateDisplayItemClient (in
+ * disabled-by-default-blink.invalidation) counts invalidated objects by reason. The floor rasters about 4 tiles a frame
+ * (one layer); more is content rastered again after an invalidation, or layers made and dropped.
+ */
+function rasterAndInvalidations(events: Ev[], from: number, to: number, frames: number): void {
+  const within = (e: Ev) => e.ts >= from && e.ts < to;
+  const tiles = new Map<number, number>();
+  let rasterMs = 0;
+  for (const e of events) {
+    if (e.name !== 'RasterTask' || !within(e)) continue;
+    const layer = Number(e.args?.tileData?.layerId);
+    tiles.set(layer, (tiles.get(layer) ?? 0) + 1);
+    rasterMs += e.dur! / 1000;
+  }
+  if (tiles.size) {
+    const n = [...tiles.values()].reduce((a, b) => a + b, 0);
+    const top = [...tiles].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([l, t]) => `layer ${l}: ${t}`).join(', ');
+    console.log(`raster: ${round(n / frames, 2)} tiles and ${round(rasterMs / frames, 2)} ms a frame, in ${tiles.size} layers (${top})`);
+  }
+  const invalidated = new Map<string, number>();
+  for (const e of events) {
+    if (e.name !== 'InvalidateDisplayItemClient' || !within(e)) continue;
+    const k = `${e.args?.reason} ${String(e.args?.client).replace(/ id='[^']*'/, '')}`;
+    invalidated.set(k, (invalidated.get(k) ?? 0) + 1);
+  }
+  if (invalidated.size) {
+    console.log('invalidated per frame (reason, object):');
+    for (const [k, v] of [...invalidated].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${round(v / frames, 2).toString().padStart(6)}  ${k}`);
+  }
+}
+
 /** Maps a bundle position to its TypeScript source through the bundle's and tsc's source maps. */
 function sourceOf(url: string, line: number, col: number): string {
   try {
@@ -245,6 +279,7 @@ function analyse(events: Ev[], frames: number[]): void {
     allSelf.set(classOf(e.name) ?? 'other', (allSelf.get(classOf(e.name) ?? 'other') ?? 0) + e.dur! / 1000);
   }
   console.log('all frames, inclusive top-ish by class per frame:', Object.fromEntries([...allSelf].map(([k, v]) => [k, round(v / spans.length, 2)])));
+  rasterAndInvalidations(events, spans[0]!.from, spans.at(-1)!.to, spans.length);
   // JS samples inside slow frames, by source function (self), from the trace's CPU profile chunks.
   const nodes = new Map<number, { fn: string; url: string; line: number; col: number; parent?: number }>();
   const samples: { ts: number; id: number }[] = [];
