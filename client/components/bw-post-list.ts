@@ -7,7 +7,7 @@ import type { FeedItem } from '../core/feed-view.js';
 import { theme } from './theme.js';
 import { fire } from './events.js';
 import { plural, relativeTime, warmRelativeTime } from './format.js';
-import { cardRuns, keepRunItems, type Run } from './card-runs.js';
+import { nextRuns, type Run } from './card-runs.js';
 import { BwPost } from './bw-post.js';
 
 /** Cards rendered first (a screenful); then SLICE per frame while the end is in reach, or PAGE per "Show older posts" press. */
@@ -68,10 +68,10 @@ export class BwPostList extends LitElement {
   #atTop = true;
   #timer?: ReturnType<typeof setInterval>;
   #io?: IntersectionObserver;
-  /** Which run each card is in (see cardRuns). */
-  #runOf: ReadonlyMap<string, number> = new Map();
-  /** Each run's items as last rendered (see keepRunItems). */
-  #runItems: ReadonlyMap<number, FeedItem[]> = new Map();
+  /** The runs as last rendered (see nextRuns). */
+  #runs: Run<FeedItem>[] = [];
+  /** #split's answer and what it was worked out from (asked several times per update; it walks every item). */
+  #held?: { items: FeedItem[]; held: number; candidates: FeedItem[]; waiting: FeedItem[] };
   /** Each run's relative times as last read, and the clock they were read at (see #timesOf). */
   #times = new Map<number, { now: number; text: string }>();
   /** The last card rendered (see willUpdate). */
@@ -149,30 +149,40 @@ export class BwPostList extends LitElement {
   }
 
   #waiting(): FeedItem[] {
-    return this._held === Infinity ? [] : this.items.filter((i) => i.ts > this._held && !i.mine);
+    return this.#split().waiting;
   }
 
   #more = (step: number) => {
-    const shown = this.#visible().length;
-    if (shown < this.#candidates().length) this._limit += step;
+    if (this._limit < this.#candidates().length) this._limit += step;
     else if (this.hasMore && this.items.length) fire(this, 'bw-more', { before: this.items[this.items.length - 1]!.ts });
   };
 
   #candidates(): FeedItem[] {
-    const held = this._held;
-    return held === Infinity ? this.items : this.items.filter((i) => i.ts <= held || i.mine);
+    return this.#split().candidates;
+  }
+
+  /** The items split into those that may show and those waiting behind the pill, worked out once per items and hold. */
+  #split(): { candidates: FeedItem[]; waiting: FeedItem[] } {
+    const { items, _held: held } = this;
+    if (this.#held?.items !== items || this.#held.held !== held) {
+      const waits = (i: FeedItem) => i.ts > held && !i.mine;
+      const waiting = held === Infinity ? [] : items.filter(waits);
+      this.#held = { items, held, candidates: waiting.length ? items.filter((i) => !waits(i)) : items, waiting };
+    }
+    return this.#held;
   }
 
   #visible(): FeedItem[] {
     return this.#candidates().slice(0, this._limit);
   }
 
-  #runs(shown: FeedItem[]) {
-    const { runs, runOf } = cardRuns(shown, (p) => p.id, this.#runOf, RUN);
-    this.#runOf = runOf;
-    this.#runItems = keepRunItems(runs, this.#runItems);
-    for (const k of this.#times.keys()) if (!this.#runItems.has(k)) this.#times.delete(k);
-    return runs;
+  #runsOf(shown: FeedItem[]): Run<FeedItem>[] {
+    const runs = nextRuns(shown, (p) => p.id, this.#runs, RUN);
+    if (runs !== this.#runs) {
+      const keys = new Set(runs.map((r) => r.key));
+      for (const k of this.#times.keys()) if (!keys.has(k)) this.#times.delete(k);
+    }
+    return (this.#runs = runs);
   }
 
   /**
@@ -199,7 +209,7 @@ export class BwPostList extends LitElement {
     return html`
       ${waiting ? html`<div class="pill-wrap"><button type="button" part="new-posts" class="pill" @click=${() => this.showNew()}>↑ ${plural(waiting, 'new post', 'new posts')}</button></div>` : nothing}
       <div class="top" ${ref(this.#top)}></div>
-      <div role="list" aria-label="Posts">${repeat(this.#runs(shown), (r) => r.key, (r) => html`<div class="run">${guard([r.items, this.#timesOf(r)], () => repeat(r.items, (p) => p.id, (p) => html`
+      <div role="list" aria-label="Posts">${repeat(this.#runsOf(shown), (r) => r.key, (r) => html`<div class="run">${guard([r.items, this.#timesOf(r)], () => repeat(r.items, (p) => p.id, (p) => html`
         <div role="listitem" class="post"><bw-post .item=${p} .now=${this._now}></bw-post></div>`))}</div>`)}</div>
       <div class="end" ${ref(this.#end)}>${more ? html`<button type="button" part="more" class="ghost" @click=${() => this.#more(PAGE)}>Show older posts</button>` : html`<span class="muted">That’s everything.</span>`}</div>`;
   }

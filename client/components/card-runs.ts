@@ -69,3 +69,44 @@ export function keepRunItems<T>(runs: Run<T>[], prev: ReadonlyMap<number, T[]>):
   }
   return next;
 }
+
+/**
+ * The runs for `items` given the runs last shown (`prev`), each unchanged run kept as the same object, so a view can skip
+ * it by identity. When `items` are the items of `prev` with more after them (the list growing at its end while the
+ * reader scrolls: the common case), only the last run and the new ones are built, so the cost follows the cards added,
+ * not the cards shown; the answer is the one cardRuns gives. Anything else goes through cardRuns and keepRunItems.
+ */
+export function nextRuns<T>(items: readonly T[], id: (t: T) => string, prev: readonly Run<T>[], size: number): Run<T>[] {
+  const had = appendedAt(items, prev);
+  if (had === undefined) {
+    const { runs } = cardRuns(items, id, new Map(prev.flatMap((r) => r.items.map((t) => [id(t), r.key] as const))), size);
+    const byKey = new Map(prev.map((r) => [r.key, r]));
+    // A run with the same key and the same items is kept whole (its object too, not only its items).
+    return runs.map((r) => {
+      const old = byKey.get(r.key);
+      return old && old.items.length === r.items.length && old.items.every((x, i) => x === r.items[i]) ? old : r;
+    });
+  }
+  if (had === items.length) return prev as Run<T>[];
+  const last = prev.at(-1)!;
+  // The last run grows if it has room (a new object: the old one stays as it was), then new runs follow it.
+  const runs = last.items.length < size ? prev.slice(0, -1) : prev.slice();
+  let run: Run<T> = last.items.length < size ? { key: last.key, items: last.items.slice() } : { key: last.key + 1, items: [] };
+  for (let i = had; i < items.length; i++) {
+    if (run.items.length >= size) {
+      runs.push(run);
+      run = { key: run.key + 1, items: [] };
+    }
+    run.items.push(items[i]!);
+  }
+  runs.push(run);
+  return runs;
+}
+
+/** How many of `items` are `prev`'s items, in order and the same objects, when `items` begins with all of them; else undefined. */
+function appendedAt<T>(items: readonly T[], prev: readonly Run<T>[]): number | undefined {
+  if (!prev.length) return undefined;
+  let i = 0;
+  for (const r of prev) for (const x of r.items) if (items[i++] !== x) return undefined;
+  return i <= items.length ? i : undefined;
+}
