@@ -57,24 +57,10 @@ export function cardRuns<T>(items: readonly T[], id: (t: T) => string, prev: Rea
 }
 
 /**
- * `runs` with each run's `items` array replaced by the previous one of the same key when it holds the same items, so a
- * view can skip an unchanged run by identity (Lit's guard) instead of walking its cards. Returns the map to pass next time.
- */
-export function keepRunItems<T>(runs: Run<T>[], prev: ReadonlyMap<number, T[]>): Map<number, T[]> {
-  const next = new Map<number, T[]>();
-  for (const r of runs) {
-    const old = prev.get(r.key);
-    if (old && old.length === r.items.length && old.every((x, i) => x === r.items[i])) r.items = old;
-    next.set(r.key, r.items);
-  }
-  return next;
-}
-
-/**
  * The runs for `items` given the runs last shown (`prev`), each unchanged run kept as the same object, so a view can skip
  * it by identity. When `items` are the items of `prev` with more after them (the list growing at its end while the
  * reader scrolls: the common case), only the last run and the new ones are built, so the cost follows the cards added,
- * not the cards shown; the answer is the one cardRuns gives. Anything else goes through cardRuns and keepRunItems.
+ * not the cards shown; the answer is the one cardRuns gives. Anything else goes through cardRuns.
  */
 export function nextRuns<T>(items: readonly T[], id: (t: T) => string, prev: readonly Run<T>[], size: number): Run<T>[] {
   const had = appendedAt(items, prev);

@@ -1,7 +1,7 @@
 // The feed list's runs of cards (client/components/card-runs.ts): a card keeps its run as the list grows at either end.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cardRuns, keepRunItems, nextRuns, type Run } from '../../client/components/card-runs.js';
+import { cardRuns, nextRuns, type Run } from '../../client/components/card-runs.js';
 
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `p${from + i}`);
 const same = (s: string) => s;
@@ -42,16 +42,6 @@ describe('cardRuns', () => {
     const b = cardRuns(['d', 'c', 'b', 'a'], same, a.runOf, 2);
     assert.deepEqual(shape(b), [['d', 'c'], ['b', 'a']]);
     assert.equal(new Set(b.runs.map((r) => r.key)).size, b.runs.length);
-  });
-
-  test('keepRunItems: a run holding the same items keeps its array; a run that changed gets the new one', () => {
-    const a = cardRuns(ids(0, 5), same, new Map(), 3);
-    const kept = keepRunItems(a.runs, new Map());
-    const b = cardRuns(ids(0, 7), same, a.runOf, 3);
-    keepRunItems(b.runs, kept);
-    assert.equal(b.runs[0]!.items, a.runs[0]!.items, 'the full first run: same array');
-    assert.notEqual(b.runs[1]!.items, a.runs[1]!.items, 'the second run grew: a new array');
-    assert.deepEqual(shape(b), [['p0', 'p1', 'p2'], ['p3', 'p4', 'p5'], ['p6']]);
   });
 });
 
