@@ -76,8 +76,9 @@ export function nextRuns<T>(items: readonly T[], id: (t: T) => string, prev: rea
   if (had === items.length) return prev as Run<T>[];
   const last = prev.at(-1)!;
   // The last run grows if it has room (a new object: the old one stays as it was), then new runs follow it.
-  const runs = last.items.length < size ? prev.slice(0, -1) : prev.slice();
-  let run: Run<T> = last.items.length < size ? { key: last.key, items: last.items.slice() } : { key: last.key + 1, items: [] };
+  const grows = last.items.length < size;
+  const runs = grows ? prev.slice(0, -1) : prev.slice();
+  let run: Run<T> = grows ? { key: last.key, items: last.items.slice() } : { key: last.key + 1, items: [] };
   for (let i = had; i < items.length; i++) {
     if (run.items.length >= size) {
       runs.push(run);
@@ -94,5 +95,5 @@ function appendedAt<T>(items: readonly T[], prev: readonly Run<T>[]): number | u
   if (!prev.length) return undefined;
   let i = 0;
   for (const r of prev) for (const x of r.items) if (items[i++] !== x) return undefined;
-  return i <= items.length ? i : undefined;
+  return i;
 }
