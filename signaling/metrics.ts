@@ -112,7 +112,14 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export function metricsHandler(registry: Registry, token: string) {
   const want = token ? digest(`Bearer ${token}`) : undefined;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://metrics').pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://metrics').pathname;
+    } catch {
+      // A request-target Node's parser takes but URL does not ('//', a bad host after '//'): answered, not thrown.
+      res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('Bad request; try GET /metrics.\n');
+      return;
+    }
     if (path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found; try /metrics.\n');
       return;
@@ -141,8 +148,16 @@ export function serveMetrics(
   log: Logger,
   onError: (e: NodeJS.ErrnoException) => void,
 ): Server {
-  const server = createServer((req, res) => void handler(req, res));
   const handler = metricsHandler(registry, config.metricsToken);
+  // Every request is answered and nothing escapes: a throw the handler did not expect is logged, and the request
+  // gets a 500 (or, once its head is out, its connection is cut) instead of being left open.
+  const server = createServer((req, res) => {
+    handler(req, res).catch((e: unknown) => {
+      log.error('metrics request failed', { err: String((e as Error)?.stack ?? e) });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain', connection: 'close' }).end('internal error\n');
+      else res.destroy();
+    });
+  });
   server.on('error', onError);
   server.listen(config.metricsPort === 'off' ? 0 : config.metricsPort, config.metricsHost, () => {
     const addr = server.address();

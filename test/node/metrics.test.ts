@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { generateIdentity, peerId } from '../../shared/crypto/identity.js';
 import { pairKeys } from '../../shared/crypto/pairwise.js';
@@ -29,6 +29,29 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
   }
   return undefined;
+}
+
+/** Sends `request` as raw bytes to 127.0.0.1:`port`; resolves with all that comes back once the server closes, or rejects after 3 s. */
+function rawRequest(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    let got = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no complete answer within 3 s; got ${JSON.stringify(got)}`));
+    }, 3_000);
+    s.on('data', (d: Buffer) => (got += d.toString()));
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    s.on('end', () => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(got);
+    });
+    s.write(request);
+  });
 }
 
 const listen = async (s: Server): Promise<string> => {
@@ -201,6 +224,24 @@ describe('the relay process', () => {
     const main = await fetch(`${relay.url}/metrics`);
     assert.equal(main.status, 404, 'the public listener never answers /metrics');
     assert.doesNotMatch(await main.text(), /bw_frames_total/);
+  });
+
+  // Without the fix `new URL('//', base)` threw before the handler's try: the rejection escaped (the process logged an
+  // unhandled rejection) and the request was never answered, holding its connection open.
+  test('a request line it cannot parse as a URL (GET //) is answered 400, and nothing escapes the handler', { timeout: 15_000 }, async () => {
+    const [, metricsUrl] = await relay.waitFor(/"metrics":"(http:\/\/127\.0\.0\.1:\d+\/metrics)"/);
+    let out = '';
+    const onOut = (d: Buffer) => (out += d.toString());
+    relay.child.stdout!.on('data', onOut);
+    try {
+      const answer = await rawRequest(Number(new URL(metricsUrl!).port), 'GET // HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      assert.match(answer, /^HTTP\/1\.1 400 /);
+      assert.equal((await fetch(metricsUrl!)).status, 200, 'the listener still serves /metrics');
+      await new Promise((r) => setTimeout(r, 100)); // a log line of the bad request, if any, is written by now
+      assert.doesNotMatch(out, /unhandled rejection|uncaught exception|ERR_INVALID_URL/);
+    } finally {
+      relay.child.stdout!.off('data', onOut);
+    }
   });
 
   test('refuses to start with a public metrics host and no token, naming the fix', async () => {
