@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'bad-device-list', // a device list whose layout or content breaks its rules (order, duplicate keys, names)
   'rollback', // a device list older than, or conflicting with, one already accepted for that identity
   'too-many-devices', // a device list over MAX_DEVICES
+  'stale', // a device list riding along with someone else's item, to a reader holding none of that person's, whose age is over MAX_RIDING_LIST_AGE_MS or cannot be bounded
   'unknown-device', // a message from a device key that is not in the sender's accepted device list
   'bad-link', // a device-link code or link message that is malformed, or answers another link
   'link-used', // a device-link code that was already answered (each is good for one link)

@@ -3,7 +3,7 @@ import { BwError } from '../../shared/errors.js';
 import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { peerId } from '../../shared/crypto/identity.js';
 import { refKey, v1PostId, type SignedItem } from '../../shared/crypto/content.js';
-import { decodeDeviceList, diffDevices, verifyDeviceList } from '../../shared/crypto/devices.js';
+import { decodeDeviceList, diffDevices, verifyDeviceList, verifyRidingDeviceList } from '../../shared/crypto/devices.js';
 import type { SyncOp } from '../../shared/sync-op.js';
 import type { ItemRow, PostRow, Via } from './types.js';
 
@@ -49,21 +49,22 @@ export interface Known {
 /**
  * A reply or reaction passed on by a post's author, when its writer wrote it on one of their devices, carries the
  * writer's signed device list: to a reader who is not the writer's friend, it says whose device signed it. Device key
- * → person, from the riding lists; `known` absent only reads their layout (to know what to look up first). A reader
+ * → person, from the riding lists; `reader` absent only reads their layout (to know what to look up first). A reader
  * who holds that person's list (a friend of theirs) refuses a riding one older than it (`rollback`): a device removed
- * since cannot speak for them through an old list.
+ * since cannot speak for them through an old list. A reader who holds none refuses one older than
+ * MAX_RIDING_LIST_AGE_MS at `now` (`stale`), so such a device speaks to them for at most that long after its removal.
  */
-function ridingDevices(bundle: readonly SignedItem[], known?: Known): Map<string, string> {
+function ridingDevices(bundle: readonly SignedItem[], reader?: { known: Known; now: number }): Map<string, string> {
   const out = new Map<string, string>();
   for (const s of bundle.slice(1)) {
     if (s.item.kind !== 'devices') continue;
     const bytes = fromB64u(s.item.list, 'device list');
     let list;
     try {
-      const held = known?.items.get(`${peerId(s.signer)}:devices`)?.list;
-      list = known ? verifyDeviceList(bytes, s.signer, held ? decodeDeviceList(fromB64u(held, 'stored device list')) : undefined) : decodeDeviceList(bytes);
+      const held = reader?.known.items.get(`${peerId(s.signer)}:devices`)?.list;
+      list = reader ? verifyRidingDeviceList(bytes, s.signer, held ? decodeDeviceList(fromB64u(held, 'stored device list')) : undefined, reader.now) : decodeDeviceList(bytes);
     } catch (e) {
-      if (known) throw e;
+      if (reader) throw e;
       continue;
     }
     for (const d of list.devices) out.set(peerId(d.sigPub), peerId(s.signer));
@@ -132,7 +133,7 @@ export function admit(bundle: readonly SignedItem[], from: string, k: Known, via
   const out: Admitted = { put: [], blobs: [], forward: [], main: { key: '', kind: 'post' } };
   const [subject, ...rest] = bundle;
   if (!subject) throw new BwError('bad-encoding', 'empty bundle');
-  const riding = ridingDevices(bundle, k);
+  const riding = ridingDevices(bundle, { known: k, now: received });
   const whose = whoseKey(k.personOf ?? ((key) => key), riding);
   const personOf = (s: SignedItem): string => whose(peerId(s.signer));
   const subjectAuthor = personOf(subject);

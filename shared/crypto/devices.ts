@@ -37,12 +37,34 @@ import { LABEL, signedMessage } from './kdf.js';
  * detectable: that, or a lower version than one already accepted, is a rollback. Device keys are unique within a
  * list. A device may use the identity's own keys (the device that created the identity, so an identity from before
  * device lists is its own first device and its relay address does not move).
+ *
+ * `issued` is inside the signed bytes, so a reader can bound a list's age on the identity's word alone: a list riding
+ * along with someone else's item, to a reader who holds none of that person's, is taken only while it is at most
+ * MAX_RIDING_LIST_AGE_MS old (verifyRidingDeviceList). No new format version was needed for that: v1 has always signed
+ * `issued`, and a v2 would be refused ('bad-version') by every reader not yet updated, item and all.
  */
 export const DEVICE_LIST_VERSION = 1;
 export const MAX_DEVICES = 16;
 export const DEVICE_ID_LEN = 16;
 export const MAX_DEVICE_NAME_CHARS = 32;
 export const MAX_DEVICE_NAME_BYTES = MAX_DEVICE_NAME_CHARS * 4; // worst case UTF-8: 128
+const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * The oldest a device list may be when it rides along with someone else's item (a reply passed on by a post's author)
+ * to a reader who holds no list of that person. Such a reader cannot tell an old list from the current one by version,
+ * so this bound is how long a device removed since, helped by a post's author, can still speak as its person to them.
+ * Honest lists stay well inside it: the identity's device re-signs its list once it is DEVICE_LIST_REFRESH_MS old
+ * (client/core/devices.ts, on each login), which leaves the other 15 days for that device being offline and for the
+ * reader fetching late. Lists are otherwise signed only when a device is linked or removed, which may be never.
+ */
+export const MAX_RIDING_LIST_AGE_MS = 30 * DAY_MS;
+/** When the identity's device re-signs an unchanged list (same devices, next version): half the riding bound. */
+export const DEVICE_LIST_REFRESH_MS = MAX_RIDING_LIST_AGE_MS / 2;
+/**
+ * How far ahead of the reader's clock a riding list's `issued` may be (the identity's device's clock running fast).
+ * Further ahead, its age cannot be bounded: a list issued in the future would stay "fresh" until then.
+ */
+export const DEVICE_LIST_CLOCK_SKEW_MS = DAY_MS;
 const HEAD_LEN = 1 + KEY_LEN + 8 + 8 + 1; // 50
 const ENTRY_FIXED = DEVICE_ID_LEN + KEY_LEN + KEY_LEN + 8 + 1; // 89
 export const MIN_DEVICE_LIST_BYTES = HEAD_LEN + ENTRY_FIXED + 1 + SIG_LEN + SIG_LEN; // 268
@@ -226,6 +248,31 @@ export function verifyDeviceList(bytes: Uint8Array, identity: Uint8Array, lastAc
   }
   return list;
 }
+
+/**
+ * The age bound on a list riding along with someone else's item, for a reader who holds no list of its identity:
+ * issued at most MAX_RIDING_LIST_AGE_MS before `now` and at most DEVICE_LIST_CLOCK_SKEW_MS after it, else 'stale'.
+ */
+export function checkRidingAge(list: Pick<DeviceList, 'issued'>, now: number): void {
+  const age = now - list.issued;
+  if (age < -DEVICE_LIST_CLOCK_SKEW_MS) throw new BwError('stale', `device list was issued ${-age} ms ahead of this reader's clock: its age cannot be bounded`);
+  if (age > MAX_RIDING_LIST_AGE_MS) throw new BwError('stale', `device list is ${age} ms old; one riding along with another's item may be at most ${MAX_RIDING_LIST_AGE_MS}`);
+}
+
+/**
+ * Verifies a list riding along with someone else's item (a reply passed on by a post's author). A reader who holds a
+ * list of that identity (`held`) decides as verifyDeviceList does, by version: not older, not forked, whatever its
+ * age. A reader who holds none cannot compare, so it also bounds the list's age (checkRidingAge, after the signatures):
+ * a device removed more than MAX_RIDING_LIST_AGE_MS ago is named by no list it will take. Throws BwError only.
+ */
+export function verifyRidingDeviceList(bytes: Uint8Array, identity: Uint8Array, held: DeviceList | undefined, now: number): DeviceList {
+  const list = verifyDeviceList(bytes, identity, held);
+  if (!held) checkRidingAge(list, now);
+  return list;
+}
+
+/** Whether the identity's device should re-sign its unchanged list now, so that it can keep riding along. */
+export const dueForRefresh = (list: Pick<DeviceList, 'issued'>, now: number): boolean => now - list.issued >= DEVICE_LIST_REFRESH_MS;
 
 /** The next version of a list: `devices` replaces the set (bindings checked), version + 1. */
 export function nextDeviceList(identity: Pick<Identity, 'sigPub' | 'sigSecret'>, prev: DeviceList, devices: readonly Device[], now: number): DeviceList {

@@ -129,3 +129,26 @@ test('a reply written on the replier’s other device, passed on to a reader who
   assert.ok(keysNeeded([fromPhone, card, listItem()]).includes(`${B}:devices`), 'the reader looks up the list it holds of the writer');
   throwsCode(() => run([fromPhone, card, listItem()], A, known(C, annPost, catHolds)), 'rollback', 'a removed device speaking through an old list');
 });
+
+test('a riding list is held to an age bound by a reader who holds no list of the writer: older than 30 days, or issued over a day ahead of the reader’s clock, is refused (`stale`)', () => {
+  // The bound as shared/crypto/devices.ts sets it (MAX_RIDING_LIST_AGE_MS, DEVICE_LIST_CLOCK_SKEW_MS; the vectors pin both).
+  const day = 86_400_000;
+  const issued = Date.UTC(2026, 0, 1);
+  const phone = generateDevice();
+  const list = signDeviceList(bob, { version: 2, issued, devices: [deviceEntry(bob.sigPub, deviceFromIdentity(bob), 'laptop', 5), deviceEntry(bob.sigPub, phone, 'phone', 5)] });
+  const fromPhone = reply(phone as unknown as typeof bob);
+  const bundle = [fromPhone, signItem(bob, { kind: 'devices', id: newItemId(), ts: issued, list: toB64u(list.bytes) })];
+  const catAt = (received: number, ...held: ItemRow[]) => admit(bundle, A, known(C, annPost, ...held), 'relay', received, 1);
+  assert.equal(catAt(issued + 30 * day).put[0]!.author, B, 'exactly 30 days old: still Bob’s');
+  throwsCode(() => catAt(issued + 30 * day + 1), 'stale', 'a day past the bound: a device removed since could be speaking');
+  throwsCode(() => catAt(issued + 365 * day), 'stale', 'a year old');
+  assert.equal(catAt(issued - day).put[0]!.author, B, 'issued a day ahead of the reader’s clock (the writer’s clock runs fast): taken');
+  throwsCode(() => catAt(issued - day - 1), 'stale', 'further ahead: its age cannot be bounded');
+  // A reader who holds Bob's list (his friend) decides by version alone, as before: no age bound.
+  const held = (l: typeof list): ItemRow => ({ key: `${B}:devices`, author: B, id: newItemId(), kind: 'devices', ts: issued, list: toB64u(l.bytes), via: 'relay', received: issued });
+  assert.equal(catAt(issued + 365 * day, held(list)).put[0]!.author, B, 'the very list Cat holds, a year on');
+  const older = signDeviceList(bob, { version: 1, issued: issued - day, devices: [deviceEntry(bob.sigPub, deviceFromIdentity(bob), 'laptop', 5)] });
+  assert.equal(catAt(issued + 365 * day, held(older)).put[0]!.author, B, 'newer than the one Cat holds');
+  const newer = signDeviceList(bob, { version: 3, issued: issued + day, devices: [deviceEntry(bob.sigPub, deviceFromIdentity(bob), 'laptop', 5)] });
+  throwsCode(() => catAt(issued + day, held(newer)), 'rollback', 'older than the one Cat holds, however fresh');
+});
