@@ -1,9 +1,9 @@
-// Owns my device list as friends see it: made on first use (this device, the identity's own keys), sent sealed to every friend once they are mutual and after each change, and what a friend's list shows.
+// Owns my device list as friends see it: made on first use (this device, the identity's own keys), re-signed when old, sent sealed to every friend once they are mutual and after each change, and what a friend's list shows.
 import { fromB64u, toB64u } from '../../shared/bytes.js';
 import { peerId } from '../../shared/crypto/identity.js';
 import { newItemId, signItem, type SignedItem } from '../../shared/crypto/content.js';
 import { BwError } from '../../shared/errors.js';
-import { addDevice, decodeDeviceList, deviceEntry, deviceFromIdentity, removeDevice, signDeviceList, type Device, type DeviceList } from '../../shared/crypto/devices.js';
+import { addDevice, decodeDeviceList, deviceEntry, deviceFromIdentity, dueForRefresh, nextDeviceList, removeDevice, signDeviceList, type Device, type DeviceList } from '../../shared/crypto/devices.js';
 import { applyDeviceList } from './device-rows.js';
 import { myKey, requireMe, type Ctx, type Me } from './context.js';
 import { send } from './delivery.js';
@@ -57,7 +57,7 @@ const sharing = new WeakMap<Ctx, Promise<void>>();
 
 async function shareDue(ctx: Ctx): Promise<void> {
   if (!ctx.me || ctx.me.identity) return; // only the primary, which signs the list, sends it
-  const { list, item } = await myDevices(ctx);
+  const { list, item } = await freshDevices(ctx);
   const due = [...ctx.friends.values()].filter((f) => f.status === 'mutual' && (f.devicesSent ?? 0) < list.version);
   if (!due.length) return;
   // Marked on the held rows first: send() stores its recipients' rows with the numbers it gives them, marks included.
@@ -72,12 +72,37 @@ async function shareDue(ctx: Ctx): Promise<void> {
 }
 
 /**
+ * My list, re-signed first (the same devices as the next version) once it is DEVICE_LIST_REFRESH_MS old: a reply
+ * written on one of my linked devices carries it to readers who are not my friends, who refuse one older than
+ * MAX_RIDING_LIST_AGE_MS (shared/crypto/devices.ts). Friends then get it like any new version, with no notice.
+ */
+async function freshDevices(ctx: Ctx): Promise<{ list: DeviceList; item: SignedItem }> {
+  return changeList(ctx, (list, now) => (dueForRefresh(list, now) ? nextDeviceList(requirePrimary(ctx), list, list.devices, now) : undefined));
+}
+
+const writing = new WeakMap<Ctx, Promise<unknown>>();
+
+/**
+ * One read, sign and store of my list at a time per client (`make` answers undefined to leave it as it is): a removal
+ * and a re-signing at once would both sign version N+1, and friends would take whichever came first and refuse the
+ * other as a rollback, perhaps keeping the removed device. Never waits on sharing, so sharing may call it.
+ */
+function changeList(ctx: Ctx, make: (list: DeviceList, now: number) => DeviceList | undefined): Promise<{ list: DeviceList; item: SignedItem }> {
+  const run = (writing.get(ctx) ?? Promise.resolve()).then(async () => {
+    const mine = await myDevices(ctx);
+    const next = make(mine.list, ctx.clock.now());
+    return next ? saveList(ctx, next) : mine;
+  });
+  writing.set(ctx, run.catch(() => undefined));
+  return run;
+}
+
+/**
  * The primary adds a linked device's entry (deviceEntry, signed by that device's own key) as the next version of my
  * list and sends it to every friend, who then see "added a device".
  */
-export async function addMyDevice(ctx: Ctx, entry: Device, opts: { share?: boolean } = {}): Promise<DeviceList> {
-  const { list } = await myDevices(ctx);
-  return publish(ctx, addDevice(requirePrimary(ctx), list, entry, ctx.clock.now()), opts.share ?? true);
+export function addMyDevice(ctx: Ctx, entry: Device, opts: { share?: boolean } = {}): Promise<DeviceList> {
+  return publish(ctx, (list, now) => addDevice(requirePrimary(ctx), list, entry, now), opts.share ?? true);
 }
 
 /**
@@ -87,10 +112,11 @@ export async function addMyDevice(ctx: Ctx, entry: Device, opts: { share?: boole
 export async function removeMyDevice(ctx: Ctx, key: string): Promise<DeviceList> {
   const me = requirePrimary(ctx);
   if (key === peerId(me.sigPub)) throw new BwError('bad-frame', 'this device holds the identity: it cannot remove itself');
-  const { list } = await myDevices(ctx);
-  const gone = list.devices.find((d) => peerId(d.sigPub) === key);
-  if (!gone) throw new BwError('unknown-device', 'no such device in my list');
-  return publish(ctx, removeDevice(me, list, gone.id, ctx.clock.now()));
+  return publish(ctx, (list, now) => {
+    const gone = list.devices.find((d) => peerId(d.sigPub) === key);
+    if (!gone) throw new BwError('unknown-device', 'no such device in my list');
+    return removeDevice(me, list, gone.id, now);
+  });
 }
 
 /** This device's keys, if it is the primary (holds the identity secret): only it signs my device list. */
@@ -101,13 +127,13 @@ function requirePrimary(ctx: Ctx): Me {
 }
 
 /**
- * Stores my next list and seals to exactly the devices it names from now on; then sends it to every friend, unless
- * the caller does that itself (linking sends the new device its state first: the list's copies to every friend cost
- * the relay's per-key budget, and a put over it waits in the outbox, while a link chunk would fail).
+ * Makes and stores my next list (changeList) and seals to exactly the devices it names from now on; then sends it to
+ * every friend, unless the caller does that itself (linking sends the new device its state first: the list's copies to
+ * every friend cost the relay's per-key budget, and a put over it waits in the outbox, while a link chunk would fail).
  */
-async function publish(ctx: Ctx, next: DeviceList, share = true): Promise<DeviceList> {
+async function publish(ctx: Ctx, make: (list: DeviceList, now: number) => DeviceList, share = true): Promise<DeviceList> {
   const me = requireMe(ctx);
-  await saveList(ctx, next);
+  const { list: next } = await changeList(ctx, make);
   await applyDeviceList(ctx, { key: peerId(me.sigPub), sigPub: me.sigPub }, next);
   if (share) await shareDevices(ctx);
   return next;
