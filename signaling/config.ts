@@ -35,8 +35,12 @@ export interface Config {
   readonly blobSenderQuota: number;
   /** Bytes of unfinished uploads one key may have announced (all of its connections) before more are refused as 'busy'. */
   readonly blobPendingBytes: number;
-  /** Bytes of unfinished uploads the whole relay holds before more are refused as 'busy'. */
+  /** Bytes of unfinished uploads the whole relay holds in memory (received so far) before more are refused as 'busy'. */
   readonly blobPendingTotalBytes: number;
+  /** The slowest average an upload may keep after its grace (bytes per second); a slower one is dropped. */
+  readonly blobMinRate: number;
+  /** Milliseconds an upload has before blobMinRate applies. */
+  readonly blobGraceMs: number;
   /** Frames per second per connection (token bucket, burst = 2× rate). */
   readonly rateLimit: number;
   /**
@@ -46,6 +50,10 @@ export interface Config {
   readonly keyRateLimit: number;
   /** Bytes the relay holds for one connection that is not reading before signals to it are refused as 'busy'. */
   readonly maxPendingBytes: number;
+  /** The same bound over all of one key's connections: a key's many connections do not multiply what it may pile up. */
+  readonly maxPendingBytesPerKey: number;
+  /** Connections one key may hold at once (tabs, devices sharing a key, reconnects not yet timed out). */
+  readonly maxSocketsPerKey: number;
   readonly authTimeoutMs: number;
   /** PEM certificate chain and private key files; both set = serve HTTPS/WSS, neither = plain HTTP. */
   readonly tlsCert: string;
@@ -81,11 +89,17 @@ export const DEFAULTS: Config = {
   blobPendingBytes: 4 * 1024 * 1024,
   // Well inside the relay's memory target under a flood (bench: flood_relay_rss_mb ≤ 300 MB).
   blobPendingTotalBytes: 64 * 1024 * 1024,
+  // A photo (≤ ~600 KB) takes under 40 s even at this rate; a phone on a poor link sends far faster.
+  blobMinRate: 16 * 1024,
+  blobGraceMs: 10_000,
   // A client coming online signals every online friend at once (offer, answer, several ICE candidates each).
   rateLimit: 200,
   keyRateLimit: 200,
   // Far above a burst of signals from every friend at once (a few KB each), far below what a flood could pile up.
   maxPendingBytes: 1024 * 1024,
+  maxPendingBytesPerKey: 4 * 1024 * 1024,
+  // A person's tabs and a `bw` or two, with room for reconnects whose old connection has not timed out yet.
+  maxSocketsPerKey: 16,
   authTimeoutMs: 10_000,
   tlsCert: '',
   tlsKey: '',
@@ -122,9 +136,13 @@ const OPTIONS: Option[] = [
   { key: 'blobSenderQuota', flag: '--blob-sender-quota', env: 'BW_BLOB_SENDER_QUOTA', kind: 'int', help: 'bytes of image blobs one sender may keep stored' },
   { key: 'blobPendingBytes', flag: '--blob-pending-bytes', env: 'BW_BLOB_PENDING_BYTES', kind: 'int', help: 'bytes of unfinished blob uploads one key may have open' },
   { key: 'blobPendingTotalBytes', flag: '--blob-pending-total-bytes', env: 'BW_BLOB_PENDING_TOTAL_BYTES', kind: 'int', help: 'bytes of unfinished blob uploads the relay holds in all' },
+  { key: 'blobMinRate', flag: '--blob-min-rate', env: 'BW_BLOB_MIN_RATE', kind: 'int', help: 'slowest average upload rate kept after the grace, bytes per second' },
+  { key: 'blobGraceMs', flag: '--blob-grace-ms', env: 'BW_BLOB_GRACE_MS', kind: 'int', help: 'milliseconds an upload has before --blob-min-rate applies' },
   { key: 'rateLimit', flag: '--rate-limit', env: 'BW_RATE_LIMIT', kind: 'int', help: 'frames per second per connection' },
   { key: 'keyRateLimit', flag: '--key-rate-limit', env: 'BW_KEY_RATE_LIMIT', kind: 'int', help: 'work per second per key (a signal = 1, a put = 4, an allow list = 50)' },
   { key: 'maxPendingBytes', flag: '--max-pending-bytes', env: 'BW_MAX_PENDING_BYTES', kind: 'int', help: 'bytes held for a connection that is not reading' },
+  { key: 'maxPendingBytesPerKey', flag: '--max-pending-bytes-per-key', env: 'BW_MAX_PENDING_BYTES_PER_KEY', kind: 'int', help: "bytes held for all of one key's connections that are not reading" },
+  { key: 'maxSocketsPerKey', flag: '--max-sockets-per-key', env: 'BW_MAX_SOCKETS_PER_KEY', kind: 'int', help: 'connections one key may hold at once' },
   { key: 'tlsCert', flag: '--tls-cert', env: 'BW_TLS_CERT', kind: 'string', help: 'PEM certificate chain file: serve HTTPS (reloaded on SIGHUP)' },
   { key: 'tlsKey', flag: '--tls-key', env: 'BW_TLS_KEY', kind: 'string', help: 'PEM private key file for --tls-cert' },
   { key: 'logLevel', flag: '--log-level', env: 'BW_LOG_LEVEL', kind: 'string', help: 'debug | info | warn | error | silent' },
@@ -181,6 +199,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   }
   const level = parse(v.picklist(['debug', 'info', 'warn', 'error', 'silent']), out.logLevel, '--log-level');
   if (out.turnUrls && (out.turnUrls as string[]).length && !out.turnSecret) throw new BwError('bad-frame', '--turn-urls needs --turn-secret');
+  for (const k of ['blobMinRate', 'maxSocketsPerKey'] as const) if (!((out[k] as number) > 0)) throw new BwError('bad-frame', `${OPTIONS.find((o) => o.key === k)!.flag} must be at least 1`);
   if (!out.tlsCert !== !out.tlsKey) throw new BwError('bad-frame', '--tls-cert and --tls-key go together: give both or neither');
   return Object.freeze({ ...(out as unknown as Config), logLevel: level });
 }

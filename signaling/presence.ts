@@ -5,6 +5,11 @@
 // online and S consents, either by watching V (friends watch each other) or by accepting an invite tag that V
 // presents (someone holding S's invite, not yet a friend). A stranger who watches S learns nothing, and a signal
 // to S that S does not consent to is answered exactly like one to an offline key.
+//
+// The index is incremental: for every (subject, viewer) pair it counts the reasons the subject consents (one per
+// connection of the subject watching the viewer, one per (acceptor connection, presenter connection, tag) match).
+// A change adds or removes only its own reasons, so what it costs is what it declares — its watched keys, and for each
+// tag the connections filed under it (capped by `tagCap`) — never the other users' connections or watch lists.
 
 /** What one connection declares in presence:watch. */
 export interface WatchList {
@@ -23,15 +28,28 @@ export interface PresenceNote<S> {
   online: boolean;
 }
 
+/** What a change did: the notes to send, and its work (index entries touched) for the relay to charge. */
+export interface Changed<S> {
+  notes: PresenceNote<S>[];
+  work: number;
+}
+
 export interface Presence<S> {
   /** A connection proved it holds `key`. */
   join(s: S, key: string): PresenceNote<S>[];
   /** A connection replaced its watch list; `online` answers it (its watched keys now visible to it). */
-  watch(s: S, list: WatchList): { online: string[]; notes: PresenceNote<S>[] };
+  watch(s: S, list: WatchList): { online: string[] } & Changed<S>;
+  /**
+   * Why `s` may not declare `list` (a tag it would add already has `tagCap` connections presenting, or accepting, it),
+   * or undefined. Asked by the node that owns `s` before watch(); replicas of other nodes' connections skip it.
+   */
+  refuse(s: S, list: WatchList): string | undefined;
   /** A connection closed. */
   leave(s: S): PresenceNote<S>[];
   /** Whether `to` is online and visible to `from`: the gate for signals from `from` to `to`. */
   canReach(from: string, to: string): boolean;
+  /** The connections of `to` that consent to `from` (watch it, or accept a tag it presents): where its signals go. */
+  consenting(from: string, to: string): S[];
   /** The connections authenticated as `key`. */
   socketsOf(key: string): ReadonlySet<S>;
   /** What a connection declared: its key and its current watch list (for another relay node's replica). */
@@ -47,8 +65,11 @@ interface Entry {
 }
 
 const NONE: ReadonlySet<never> = new Set();
+/** Connections that may present, or accept, one invite tag: an invite's holders, or its maker's devices. */
+export const DEFAULT_TAG_CAP = 16;
 
-export function createPresence<S>(): Presence<S> {
+export function createPresence<S>(opts: { tagCap?: number } = {}): Presence<S> {
+  const tagCap = opts.tagCap ?? DEFAULT_TAG_CAP;
   const entries = new Map<S, Entry>();
   /** key → its connections */
   const byKey = new Map<string, Set<S>>();
@@ -58,96 +79,111 @@ export function createPresence<S>(): Presence<S> {
   const presenters = new Map<string, Set<S>>();
   /** invite tag → connections accepting it */
   const acceptors = new Map<string, Set<S>>();
+  /** subject → viewer → reasons the subject is visible to the viewer (absent: not visible) */
+  const reasons = new Map<string, Map<string, number>>();
 
   const addTo = <K, V>(m: Map<K, Set<V>>, k: K, val: V) => (m.get(k) ?? m.set(k, new Set()).get(k)!).add(val);
   const removeFrom = <K, V>(m: Map<K, Set<V>>, k: K, val: V) => {
     const set = m.get(k);
     if (set?.delete(val) && set.size === 0) m.delete(k);
   };
-
-  /** The keys `subject` is visible to right now. */
-  function viewersOf(subject: string): Set<string> {
-    const out = new Set<string>();
-    for (const s of byKey.get(subject) ?? NONE) {
-      const e = entries.get(s)!;
-      for (const k of e.watching) out.add(k);
-      for (const k of keysUnder(presenters, e.accept)) out.add(k);
-    }
-    out.delete(subject);
-    return out;
-  }
-
-  /** Keys of the connections filed in a tag index (presenters or acceptors) under any of `tags`. */
-  function keysUnder(index: Map<string, Set<S>>, tags: Iterable<string>): Set<string> {
-    const out = new Set<string>();
-    for (const tag of tags) for (const c of index.get(tag) ?? NONE) out.add(entries.get(c)!.key);
-    return out;
-  }
+  const visible = (subject: string, viewer: string) => (reasons.get(subject)?.get(viewer) ?? 0) > 0;
 
   /**
-   * Runs a mutation of connection `s` and returns a note for every (viewer connection, subject) whose visibility
-   * changed. The subjects it can affect: its own key, and whoever accepts a tag it presents, before or after.
+   * Runs a mutation of connection `s`; `bump` inside it moves a pair's reason count. Returns a note for every viewer
+   * connection (other than `s`) that watches a subject whose visibility to it flipped, and the entries touched.
    */
-  function change(s: S, key: string, presentsAfter: Iterable<string>, mutate: () => void): PresenceNote<S>[] {
-    const subjects = new Set([key, ...keysUnder(acceptors, entries.get(s)?.present ?? NONE), ...keysUnder(acceptors, presentsAfter)]);
-    const before = new Map([...subjects].map((k) => [k, viewersOf(k)]));
-    mutate();
+  function change(s: S, mutate: (bump: (subject: string, viewer: string, d: 1 | -1) => void) => void): Changed<S> {
+    /** subject → viewer → visible before the change, for the pairs this change touched */
+    const touched = new Map<string, Map<string, boolean>>();
+    let work = 0;
+    mutate((subject, viewer, d) => {
+      work++;
+      if (subject === viewer) return;
+      const was = touched.get(subject) ?? touched.set(subject, new Map()).get(subject)!;
+      const row = reasons.get(subject) ?? reasons.set(subject, new Map()).get(subject)!;
+      const n = row.get(viewer) ?? 0;
+      if (!was.has(viewer)) was.set(viewer, n > 0);
+      if (n + d > 0) row.set(viewer, n + d);
+      else {
+        row.delete(viewer);
+        if (!row.size) reasons.delete(subject);
+      }
+    });
     const notes: PresenceNote<S>[] = [];
-    for (const [subject, was] of before) {
-      const now = viewersOf(subject);
-      const tell = (viewer: string, online: boolean) => {
-        for (const v of byKey.get(viewer) ?? NONE) if (v !== s && watchers.get(subject)?.has(v)) notes.push({ to: v, key: subject, online });
-      };
-      for (const v of now) if (!was.has(v)) tell(v, true);
-      for (const v of was) if (!now.has(v)) tell(v, false);
+    for (const [subject, viewers] of touched) {
+      const watching = watchers.get(subject);
+      if (!watching) continue;
+      for (const [viewer, was] of viewers) {
+        const now = visible(subject, viewer);
+        if (now === was) continue;
+        for (const v of byKey.get(viewer) ?? NONE) if (v !== s && watching.has(v)) notes.push({ to: v, key: subject, online: now });
+      }
     }
-    return notes;
+    return { notes, work };
   }
 
-  function clear(s: S, e: Entry) {
-    for (const k of e.watching) removeFrom(watchers, k, s);
-    for (const t of e.accept) removeFrom(acceptors, t, s);
-    for (const t of e.present) removeFrom(presenters, t, s);
+  type Bump = (subject: string, viewer: string, d: 1 | -1) => void;
+  /** Adds (d = 1) or removes (d = -1) every reason connection `s` of `e.key` gives, and files it in the indexes. */
+  function file(s: S, e: Entry, d: 1 | -1, bump: Bump) {
+    const edit = d === 1 ? addTo : removeFrom;
+    for (const k of e.watching) (edit(watchers, k, s), bump(e.key, k, d));
+    for (const t of e.accept) {
+      edit(acceptors, t, s);
+      for (const p of presenters.get(t) ?? NONE) if (p !== s) bump(e.key, entries.get(p)!.key, d);
+    }
+    for (const t of e.present) {
+      edit(presenters, t, s);
+      for (const a of acceptors.get(t) ?? NONE) if (a !== s) bump(entries.get(a)!.key, e.key, d);
+    }
+    // A connection that both accepts and presents one tag is filed under it twice, and matched with itself by neither loop.
   }
 
   const presence: Presence<S> = {
     join(s, key) {
-      return change(s, key, NONE, () => {
-        entries.set(s, { key, watching: new Set(), accept: new Set(), present: new Set() });
-        addTo(byKey, key, s);
-      });
+      entries.set(s, { key, watching: new Set(), accept: new Set(), present: new Set() });
+      addTo(byKey, key, s);
+      return []; // a connection with an empty watch list gives no one a reason to see it
+    },
+    refuse(s, list) {
+      for (const [tags, index, what] of [[list.accept, acceptors, 'accept'], [list.present, presenters, 'present']] as const) {
+        for (const t of tags ?? []) {
+          const filed = index.get(t);
+          if (filed && filed.size >= tagCap && !filed.has(s)) return `${tagCap} connections already ${what} one of these invite tags`;
+        }
+      }
+      return undefined;
     },
     watch(s, list) {
       const e = entries.get(s);
       if (!e) throw new Error('presence.watch before join');
-      const notes = change(s, e.key, list.present ?? NONE, () => {
-        clear(s, e);
-        e.watching = new Set(list.keys);
-        e.accept = new Set(list.accept ?? []);
-        e.present = new Set(list.present ?? []);
-        for (const k of e.watching) addTo(watchers, k, s);
-        for (const t of e.accept) addTo(acceptors, t, s);
-        for (const t of e.present) addTo(presenters, t, s);
+      const next: Entry = { key: e.key, watching: new Set(list.keys), accept: new Set(list.accept ?? []), present: new Set(list.present ?? []) };
+      const changed = change(s, (bump) => {
+        file(s, e, -1, bump);
+        entries.set(s, next);
+        file(s, next, 1, bump);
       });
-      return { online: [...e.watching].filter((k) => presence.canReach(e.key, k)), notes };
+      return { online: [...next.watching].filter((k) => visible(k, next.key)), ...changed };
     },
     leave(s) {
       const e = entries.get(s);
       if (!e) return [];
-      const notes = change(s, e.key, NONE, () => {
-        clear(s, e);
-        entries.delete(s);
-        removeFrom(byKey, e.key, s);
-      });
+      const { notes } = change(s, (bump) => file(s, e, -1, bump));
+      entries.delete(s);
+      removeFrom(byKey, e.key, s);
       return notes;
     },
-    canReach(from, to) {
-      if (from === to) return false;
-      for (const s of byKey.get(to) ?? NONE) {
-        const e = entries.get(s)!;
-        if (e.watching.has(from) || keysUnder(presenters, e.accept).has(from)) return true;
+    canReach: (from, to) => from !== to && visible(to, from),
+    consenting(from, to) {
+      if (!presence.canReach(from, to)) return [];
+      const presented = new Set<string>();
+      for (const c of byKey.get(from) ?? NONE) for (const t of entries.get(c)!.present) presented.add(t);
+      const out: S[] = [];
+      for (const c of byKey.get(to) ?? NONE) {
+        const e = entries.get(c)!;
+        if (e.watching.has(from) || [...e.accept].some((t) => presented.has(t))) out.push(c);
       }
-      return false;
+      return out;
     },
     socketsOf: (key) => byKey.get(key) ?? NONE,
     declared(s) {

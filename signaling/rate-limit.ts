@@ -14,6 +14,15 @@ export function take(b: Bucket, now: number, rate: number, burst = rate * 2, cos
   return true;
 }
 
+/**
+ * Charges `cost` for work already done, refilling first as take() does. Unlike take() it never refuses: the bucket may
+ * go below zero, and the owner's next frames are refused until it has paid the debt back at its rate.
+ */
+export function charge(b: Bucket, now: number, rate: number, burst = rate * 2, cost = 1): void {
+  b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate) - cost;
+  b.at = now;
+}
+
 export const fullBucket = (rate: number, now: number): Bucket => ({ tokens: rate * 2, at: now });
 
 /** Whether a bucket would be full by `now`: nothing to remember about its owner any more. */
@@ -38,6 +47,14 @@ export const EVENT_COST = {
   'blob:get': 2,
   'blob:ack': 2,
 } as const satisfies Record<string, number>;
+
+/**
+ * Presence index entries (signaling/presence.ts: a watched key filed or unfiled, an invite-tag match counted) that cost
+ * one unit, charged after a watch on top of its flat cost, with one unit per presence note it sends. A watch of 1,000
+ * friends replacing another of 1,000 touches 2,000 entries: 40 units more, so a key's budget (200 a second) allows a few
+ * such watches a second, and a watch that touches many tag matches pays for each one.
+ */
+export const PRESENCE_WORK_PER_UNIT = 50;
 
 /**
  * Refused frames a connection or key may collect in a burst (a second of its rate, at least 100), refilling at a tenth

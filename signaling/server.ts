@@ -21,13 +21,16 @@ import { guarded } from './guard.js';
 import type { Logger } from './log.js';
 import { createPresence, type PresenceNote } from './presence.js';
 import { pendingBytes } from './backpressure.js';
-import { EVENT_COST, FLOOD_COOLDOWN_MS, freshKeyLimit, fullBucket, isFull, noStrikes, strike, strikesForgiven, take, type KeyLimit } from './rate-limit.js';
+import { charge, EVENT_COST, FLOOD_COOLDOWN_MS, freshKeyLimit, fullBucket, isFull, noStrikes, PRESENCE_WORK_PER_UNIT, strike, strikesForgiven, take, type KeyLimit } from './rate-limit.js';
+import { createUploadLedger, dueBy } from './uploads.js';
 import type { MailboxStore } from './store/store.js';
 import { blobQuotaError, type BlobStore } from './store/blobs.js';
 import { iceServersFor } from './turn.js';
 
 type RelaySocket = Socket<ClientToServer, ServerToClient, Record<string, never>, Record<string, never>>;
 type AckFn = (res: unknown) => void;
+/** A handler's answer: the ack's fields, and optionally what to do once the ack is sent. */
+type Answer = object & { [AFTER]?: () => void };
 
 export interface Relay {
   io: Server<ClientToServer, ServerToClient>;
@@ -57,12 +60,15 @@ interface Upload {
   id: string;
   to: string[];
   size: number;
+  start: number;
   parts: Uint8Array[];
   got: number;
   timer: ReturnType<typeof setTimeout>;
 }
 /** An upload with no piece for this long is dropped (its reservation freed): a stalled client holds nothing for long. */
 export const BLOB_IDLE_MS = 30_000;
+/** After an ack is sent: what a handler wants done once the client has its answer (signaling/server.ts `on`). */
+const AFTER = Symbol('after the ack');
 
 export function createRelay(opts: {
   httpServer: HttpServer;
@@ -104,31 +110,44 @@ export function createRelay(opts: {
   const forgetRestedKeys = (t: number) => {
     for (const [k, l] of keyLimits) if (rested(l, t)) keyLimits.delete(k);
   };
-  /** Bytes of announced, unfinished uploads per key (all of its connections) and in all: each bounded by config. */
-  const pendingByKey = new Map<string, number>();
-  let pendingTotal = 0;
-  const reserve = (k: string, n: number) => {
-    pendingByKey.set(k, (pendingByKey.get(k) ?? 0) + n);
-    pendingTotal += n;
+  /** Unfinished uploads: bytes announced per key, bytes received in all (signaling/uploads.ts). */
+  const uploadRules = {
+    perKeyBytes: config.blobPendingBytes,
+    totalBytes: config.blobPendingTotalBytes,
+    minRate: config.blobMinRate,
+    graceMs: config.blobGraceMs,
+    idleMs: BLOB_IDLE_MS,
   };
-  const release = (k: string, n: number) => {
-    const left = (pendingByKey.get(k) ?? 0) - n;
-    if (left > 0) pendingByKey.set(k, left);
-    else pendingByKey.delete(k);
-    pendingTotal -= n;
-  };
+  const ledger = createUploadLedger(uploadRules);
   const tell = (notes: readonly PresenceNote<RelaySocket | RemoteConn>[]) => {
     // A note for another node's connection is that node's to send: it applies the same change to its own replica.
     for (const n of notes) if (isLocal(n.to)) n.to.emit('presence:change', { key: n.key, online: n.online });
   };
-  /** Hands `event` to `to`'s connections on this node that are still reading; returns how many got it. */
-  const deliverHere = (to: string, event: 'signal:recv' | 'mailbox:ready', payload: never): number => {
+  /**
+   * Hands `event` to `to`'s connections on this node: a mail notice to all of them, a signal only to those that consent
+   * to its sender and are still reading. Returns how many got it.
+   */
+  const deliverHere = (to: string, event: 'signal:recv' | 'mailbox:ready', payload: { from?: string }): number => {
+    if (event === 'mailbox:ready') {
+      const here = [...presence.socketsOf(to)].filter(isLocal);
+      for (const t of here) t.emit(event, payload as never);
+      return here.length;
+    }
+    // What the relay holds for a key is bounded per connection and over all of the key's connections, so a key with
+    // many connections that never read cannot multiply it (signaling/backpressure.ts).
+    const here = [...presence.socketsOf(to)].filter(isLocal);
+    let keyPending = 0;
+    const pending = new Map<RelaySocket, number>();
+    for (const t of here) {
+      const n = pendingBytes(t.conn, config.maxPendingBytes);
+      pending.set(t, n);
+      keyPending += n;
+    }
+    if (keyPending > config.maxPendingBytesPerKey) return 0;
     let sent = 0;
-    for (const t of presence.socketsOf(to)) {
-      if (!isLocal(t)) continue;
-      // A connection that has stopped reading gets no more signals: what the relay holds for it stays bounded.
-      if (event === 'signal:recv' && pendingBytes(t.conn, config.maxPendingBytes) > config.maxPendingBytes) continue;
-      t.emit(event, payload);
+    for (const t of presence.consenting(payload.from!, to)) {
+      if (!isLocal(t) || pending.get(t)! > config.maxPendingBytes) continue;
+      t.emit(event, payload as never);
       sent++;
     }
     return sent;
@@ -144,7 +163,7 @@ export function createRelay(opts: {
     join: (c, key) => tell(presence.join(c, key)),
     watch: (c, list) => tell(presence.watch(c, list).notes),
     leave: (c) => tell(presence.leave(c)),
-    deliver: (to, event, payload) => void deliverHere(to, event, payload as never),
+    deliver: (to, event, payload) => void deliverHere(to, event, payload as { from?: string }),
     local: () => [...io.of('/').sockets.values()].flatMap((s) => {
       const d = presence.declared(s as RelaySocket);
       return d ? [{ id: s.id, ...d }] : [];
@@ -163,13 +182,19 @@ export function createRelay(opts: {
     const uploads = new Map<string, Upload>();
     const dropUpload = (u: Upload) => {
       clearTimeout(u.timer);
-      if (uploads.get(u.id) === u) uploads.delete(u.id);
-      release(key!, u.size);
+      if (uploads.get(u.id) !== u) return;
+      uploads.delete(u.id);
+      ledger.close(key!, u.size, u.got);
     };
-    const idle = (u: Upload) => {
-      const t = setTimeout(() => dropUpload(u), BLOB_IDLE_MS);
-      t.unref();
-      return t;
+    /** Arms the timer that drops `u` unless its next piece comes in time (signaling/uploads.ts dueBy). */
+    const expect = (u: Upload) => {
+      clearTimeout(u.timer);
+      const t = now();
+      u.timer = setTimeout(() => {
+        if (uploads.get(u.id) === u) log.debug('dropped a slow upload', { key, got: u.got, size: u.size });
+        dropUpload(u);
+      }, Math.max(0, dueBy(u, uploadRules, t) - t));
+      u.timer.unref();
     };
     const blobStore = () => {
       if (!blobs) throw new BwError('unavailable', 'this relay does not keep images');
@@ -222,7 +247,7 @@ export function createRelay(opts: {
     };
 
     /** Every event goes through here: rate limit, auth gate, schema, then the handler; errors become acks. */
-    function on<S extends v.GenericSchema>(event: keyof ClientToServer, schema: S, needsAuth: boolean, handler: (msg: v.InferOutput<S>, me: string) => object | Promise<object>) {
+    function on<S extends v.GenericSchema>(event: keyof ClientToServer, schema: S, needsAuth: boolean, handler: (msg: v.InferOutput<S>, me: string) => Answer | Promise<Answer>) {
       const timed = observe.timed.has(event);
       socket.on(event, ((msg: unknown, ack: unknown) => {
         const t0 = timed ? performance.now() : undefined;
@@ -231,10 +256,15 @@ export function createRelay(opts: {
           if (typeof ack !== 'function') throw new BwError('bad-frame', `${event} needs an acknowledgement callback`);
           if (needsAuth && !key) throw new BwError('unauthenticated', 'answer auth:challenge with auth:prove first');
           const res = handler(parse(schema, msg, event), key!);
+          const answer = ({ [AFTER]: after, ...r }: object & { [AFTER]?: () => void }) => {
+            observe.frame(event, 'ok', since(t0));
+            (ack as AckFn)({ ok: true, ...r });
+            after?.();
+          };
           // Only async handlers (mailbox:put, auth:prove) wait: a promise and a microtask on every frame of the hot path
           // (signal:send) cost the relay ~8% of its CPU when forwarding (bench/relay.bench.ts).
-          if (res instanceof Promise) res.then((r: object) => (observe.frame(event, 'ok', since(t0)), (ack as AckFn)({ ok: true, ...r }))).catch((e: unknown) => fail(event, ack, e, t0));
-          else (observe.frame(event, 'ok', since(t0)), (ack as AckFn)({ ok: true, ...res }));
+          if (res instanceof Promise) res.then(answer).catch((e: unknown) => fail(event, ack, e, t0));
+          else answer(res);
         } catch (e) {
           fail(event, ack, e, t0);
         }
@@ -266,23 +296,30 @@ export function createRelay(opts: {
       // The signature was checked off the event loop: a socket that closed meanwhile must not join presence,
       // or its key would show online with no connection to ever take it off.
       if (socket.disconnected) throw new BwError('unavailable', 'connection closed while its proof was checked');
+      const held = keyLimits.get(proven);
+      if (held && held.sockets >= config.maxSocketsPerKey) {
+        queueMicrotask(() => socket.disconnect(true)); // after the ack
+        throw new BwError('busy', `this key already holds ${config.maxSocketsPerKey} connections to this relay; close one first`);
+      }
       key = proven;
       clearTimeout(authTimer);
-      limit = keyLimits.get(key) ?? keyLimits.set(key, freshKeyLimit(config.keyRateLimit, now())).get(key)!;
+      limit = held ?? keyLimits.set(key, freshKeyLimit(config.keyRateLimit, now())).get(key)!;
       limit.sockets++;
       tell(presence.join(socket, key));
       cluster?.share(socket.id, key, { keys: [] });
       // A mailbox that cannot answer (PostgreSQL restarting) must not stop logins: signaling and presence go on without it.
       const waiting = await store.count(key, now()).catch((e: unknown) => (log.warn('mailbox count failed at login', { err: String((e as Error)?.message ?? e) }), 0));
-      if (waiting > 0) queueMicrotask(() => socket.emit('mailbox:ready', { count: waiting })); // after the ack: the client is logged in by then
       log.debug('authenticated', { key });
-      return { iceServers: iceServersFor(config, key, now()) };
+      // The notice goes after the ack: the client is logged in by then, and fetches.
+      return { iceServers: iceServersFor(config, key, now()), [AFTER]: () => waiting > 0 && socket.emit('mailbox:ready', { count: waiting }) };
     });
 
     on('signal:send', SignalSendSchema, true, (msg, me) => {
       // A key that does not consent to `me` is indistinguishable from one that is offline (signaling/presence.ts).
       if (!presence.canReach(me, msg.to)) throw new BwError('offline', 'that peer is not connected to this relay');
       let sent = deliverHere(msg.to, 'signal:recv', { from: me, data: msg.data } as never);
+      // Each copy is a write the relay makes: beyond the first, the sender pays for them.
+      if (sent > 1) charge(limit!.cost, now(), config.keyRateLimit, undefined, sent - 1);
       // On another node, that node checks whether its connection still reads; this one cannot, so it counts as sent.
       const nodes = nodesOf(msg.to);
       if (nodes.length) {
@@ -294,7 +331,11 @@ export function createRelay(opts: {
     });
 
     on('presence:watch', PresenceWatchSchema, true, (msg, me) => {
-      const { online, notes } = presence.watch(socket, msg);
+      const refused = presence.refuse(socket, msg);
+      if (refused) throw new BwError('busy', refused);
+      const { online, notes, work } = presence.watch(socket, msg);
+      // The flat cost was taken at admission; the index work it made (signaling/presence.ts) is charged on top.
+      charge(limit!.cost, now(), config.keyRateLimit, undefined, work / PRESENCE_WORK_PER_UNIT + notes.length);
       tell(notes);
       cluster?.share(socket.id, me, msg);
       return { online };
@@ -342,14 +383,11 @@ export function createRelay(opts: {
       if (socket.disconnected) throw new BwError('unavailable', 'connection closed');
       const old = uploads.get(msg.id);
       if (old) dropUpload(old); // announced again: start over
-      const open = pendingByKey.get(me) ?? 0;
-      if (open + msg.bytes > config.blobPendingBytes) throw new BwError('busy', `you have ${open} bytes of unfinished uploads; finish them first (at most ${config.blobPendingBytes})`);
-      if (pendingTotal + msg.bytes > config.blobPendingTotalBytes) throw new BwError('busy', 'the relay is receiving too many images at once; try again soon');
-      if (used + open + msg.bytes > config.blobSenderQuota) throw blobQuotaError(used, config.blobSenderQuota);
-      const u: Upload = { id: msg.id, to: allowed, size: msg.bytes, parts: [], got: 0, timer: undefined as never };
-      u.timer = idle(u);
+      if (used + ledger.announced(me) + msg.bytes > config.blobSenderQuota) throw blobQuotaError(used, config.blobSenderQuota);
+      ledger.open(me, msg.bytes);
+      const u: Upload = { id: msg.id, to: allowed, size: msg.bytes, start: now(), parts: [], got: 0, timer: undefined as never };
       uploads.set(msg.id, u);
-      reserve(me, msg.bytes);
+      expect(u);
       return { have: false, refused };
     });
 
@@ -363,11 +401,11 @@ export function createRelay(opts: {
         dropUpload(u);
         throw new BwError('oversize', `more bytes than the ${u.size} announced; upload dropped`);
       }
+      ledger.receive(msg.data.length);
       u.parts.push(new Uint8Array(msg.data)); // a copy: the frame's buffer is socket.io's
       u.got += msg.data.length;
-      clearTimeout(u.timer);
       if (u.got < u.size) {
-        u.timer = idle(u);
+        expect(u);
         return { done: false };
       }
       dropUpload(u);

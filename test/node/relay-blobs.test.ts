@@ -199,17 +199,40 @@ describe('relay image blobs', () => {
   });
 });
 
-describe('relay image blobs: the pending bound over all keys', () => {
+describe('relay image blobs: the bound over all keys counts bytes received, and slow uploads are dropped', () => {
   let h: Harness;
-  before(async () => (h = await startHarness({ blobPendingTotalBytes: 150_000 })));
+  before(async () => (h = await startHarness({ blobPendingTotalBytes: 150_000, blobGraceMs: 300, blobMinRate: 64 * 1024 })));
   after(() => h.close());
+  const putFor = (u: User, r: User, seed: number, bytes = 100_000) =>
+    call(u.socket, 'blob:put', { id: blobId(bytesOf(bytes, seed)), bytes, to: [{ to: r.key, cap: capFor(u.id, r.id) }] });
+  const chunk = (u: User, seed: number, at: number, bytes = 100_000) =>
+    call(u.socket, 'blob:chunk', { id: blobId(bytesOf(bytes, seed)), at, data: bytesOf(bytes, seed).subarray(at, at + LIMITS.blobChunkBytes) });
 
-  test("one key's unfinished uploads leave another key 'busy' once the relay-wide bound is reached", async () => {
+  test('announcing holds nothing: another key may start while the first sends nothing; bytes sent past the bound are refused as busy', async () => {
     const [a, b, r] = [await connectAs(h.url, 'a'), await connectAs(h.url, 'b'), await connectAs(h.url, 'r')];
     await allow(r, [a.id, b.id]);
-    const put = (u: User, seed: number) => call(u.socket, 'blob:put', { id: blobId(bytesOf(1, seed)), bytes: 100_000, to: [{ to: r.key, cap: capFor(u.id, r.id) }] });
-    assert.equal((await put(a, 1)).ok, true);
-    assert.equal((await put(b, 2)).code, 'busy');
+    assert.equal((await putFor(a, r, 1)).ok, true);
+    assert.equal((await putFor(b, r, 2)).ok, true, 'an announced size alone is not memory held');
+    assert.equal((await chunk(a, 1, 0)).ok, true);
+    assert.equal((await chunk(a, 1, LIMITS.blobChunkBytes)).ok, true);
+    assert.equal((await chunk(b, 2, 0)).ok, true);
+    const over = await chunk(b, 2, LIMITS.blobChunkBytes);
+    assert.equal(over.code, 'busy', 'a piece past the relay-wide bound of bytes held');
+    assert.equal((await chunk(a, 1, 2 * LIMITS.blobChunkBytes)).done, true, 'finishing frees what it held');
+    assert.equal((await chunk(b, 2, LIMITS.blobChunkBytes)).ok, true, 'the refused piece goes through once room is free');
+    for (const u of [a, b, r]) u.socket.close();
+  });
+
+  test('an upload that trickles under the minimum rate is dropped after the grace, and what it held is free again', async () => {
+    const [a, b, r] = [await connectAs(h.url, 'a2'), await connectAs(h.url, 'b2'), await connectAs(h.url, 'r2')];
+    await allow(r, [a.id, b.id]);
+    assert.equal((await putFor(a, r, 3)).ok, true);
+    assert.equal((await chunk(a, 3, 0)).ok, true);
+    await new Promise((res) => setTimeout(res, 1200)); // past the grace plus what 48 KB earns at 64 KB/s
+    const late = await chunk(a, 3, LIMITS.blobChunkBytes);
+    assert.equal(late.code, 'bad-frame', 'the stalled upload is gone');
+    assert.match(String(late.message), /no upload of that blob is open/);
+    assert.equal((await upload(b, bytesOf(140_000, 4), [r])).done, true, 'the whole bound is free for an honest upload');
     for (const u of [a, b, r]) u.socket.close();
   });
 });
