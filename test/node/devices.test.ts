@@ -4,17 +4,23 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
   addDevice,
+  checkRidingAge,
   decodeDeviceList,
+  DEVICE_LIST_CLOCK_SKEW_MS,
+  DEVICE_LIST_REFRESH_MS,
   deviceEntry,
   deviceFromIdentity,
   diffDevices,
+  dueForRefresh,
   generateDevice,
   MAX_DEVICE_LIST_BYTES,
   MAX_DEVICES,
+  MAX_RIDING_LIST_AGE_MS,
   removeDevice,
   requireDevice,
   signDeviceList,
   verifyDeviceList,
+  verifyRidingDeviceList,
   type Device,
   type DeviceKeys,
   type DeviceList,
@@ -37,6 +43,8 @@ interface ListVectors {
   identity: string;
   keys: { phone: [string, string, string]; tablet: [string, string, string]; identity: [string] };
   lists: ListVector[];
+  /** The age bound on riding lists: list and held index `lists` (held null: the reader holds none). */
+  riding: { maxAgeMs: number; clockSkewMs: number; refreshMs: number; cases: { name: string; list: number; held: number | null; now: number; result: 'ok' | 'stale' | 'rollback' }[] };
 }
 
 const vectors = JSON.parse(readFileSync(new URL('../../../test/vectors/device-list-v1.json', import.meta.url), 'utf8')) as ListVectors;
@@ -69,6 +77,19 @@ describe('fixed vectors (test/vectors/device-list-v1.json, computed apart from @
       assert.deepEqual(got.devices.map((d) => toHex(d.id)), v.devices.map((d) => d.id).sort(), `${where}: devices in id order`);
       assert.deepEqual(got.devices.map((d) => d.name).sort(), v.devices.map((d) => d.name).sort(), `${where}: names`);
       prev = got;
+    });
+  }
+  test('the riding bound’s constants', () => {
+    assert.deepEqual([MAX_RIDING_LIST_AGE_MS, DEVICE_LIST_CLOCK_SKEW_MS, DEVICE_LIST_REFRESH_MS], [vectors.riding.maxAgeMs, vectors.riding.clockSkewMs, vectors.riding.refreshMs]);
+  });
+  assert.ok(vectors.riding.cases.length >= 8, 'the riding cases are all there');
+  for (const c of vectors.riding.cases) {
+    test(`riding: ${c.name}`, () => {
+      const where = `riding vector "${c.name}"`;
+      const held = c.held === null ? undefined : decodeDeviceList(fromHex(vectors.lists[c.held]!.list));
+      const run = () => verifyRidingDeviceList(fromHex(vectors.lists[c.list]!.list), id.sigPub, held, c.now);
+      if (c.result === 'ok') assert.equal(run().version, vectors.lists[c.list]!.version, where);
+      else throwsCode(run, c.result, where);
     });
   }
   test('the layout table: head, first entry, signature at the end', () => {
@@ -264,3 +285,22 @@ function findEnd(l: DeviceList, i: number): number {
 function findBind(l: DeviceList, i: number): number {
   return findEnd(l, i) - 64;
 }
+
+describe('the riding bound (checkRidingAge, dueForRefresh)', () => {
+  const t = Date.UTC(2026, 0, 1);
+  test('checked after the signatures: a forged stale list is bad-signature, not stale', () => {
+    const { id, devs } = vectorKeys(vectors);
+    const list = signDeviceList(id, { version: 1, issued: t, devices: [deviceEntry(id.sigPub, devs.phone, 'phone', t)] });
+    const forged = list.bytes.slice();
+    forged[forged.length - 1]! ^= 1;
+    throwsCode(() => verifyRidingDeviceList(forged, id.sigPub, undefined, t + 2 * MAX_RIDING_LIST_AGE_MS), 'bad-signature');
+    throwsCode(() => verifyRidingDeviceList(list.bytes, id.sigPub, undefined, t + 2 * MAX_RIDING_LIST_AGE_MS), 'stale');
+  });
+  test('an issued time of 0 (a list signed with no real clock) is as old as it looks', () => throwsCode(() => checkRidingAge({ issued: 0 }, t), 'stale'));
+  test('re-signed at half the bound, so an honest list has the other half to ride in', () => {
+    assert.equal(dueForRefresh({ issued: t }, t + DEVICE_LIST_REFRESH_MS - 1), false);
+    assert.equal(dueForRefresh({ issued: t }, t + DEVICE_LIST_REFRESH_MS), true);
+    assert.equal(dueForRefresh({ issued: t + 1000 }, t), false, 'a clock set back re-signs nothing');
+    assert.ok(2 * DEVICE_LIST_REFRESH_MS <= MAX_RIDING_LIST_AGE_MS);
+  });
+});

@@ -59,7 +59,32 @@ def device_lists():
     return dict(description='BrainWaves device list v1 fixed vectors (shared/crypto/devices.ts). Hex bytes. The identity is generateIdentity with sig secret 01..20 then dh secret 21..40; "identity" device = deviceFromIdentity (id f0..ff); "phone" = generateDevice drawing id 10..1f, sig secret 41..60, dh secret 61..80; "tablet" = id 80..8f, sig 81..a0, dh a1..c0. Devices are listed in the order given to signDeviceList; the list is in id order. Computed apart from @noble: Ed25519/X25519 from pyca/cryptography (test/vectors/devices-v1.gen.py).',
         identitySecrets=[ID_SIG.hex(),ID_DH.hex()],identity=identity.hex(),
         keys=dict(phone=[seq(16,0x10).hex(),seq(32,0x41).hex(),seq(32,0x61).hex()],tablet=[seq(16,0x80).hex(),seq(32,0x81).hex(),seq(32,0xa1).hex()],identity=[seq(16,0xf0).hex()]),
-        lists=lists)
+        lists=lists,riding=riding(lists))
+
+# The age bound on a list riding along with someone else's item (verifyRidingDeviceList). A reader who holds a list of
+# the identity decides by version alone (lower, or same version with other bytes: rollback); one who holds none takes it
+# only while -CLOCK_SKEW <= now - issued <= MAX_RIDING_AGE. Signatures are checked first and hold in every case here.
+DAY=86400000; MAX_RIDING_AGE=30*DAY; CLOCK_SKEW=DAY; REFRESH=MAX_RIDING_AGE//2
+def riding_result(lists,i,held,now):
+    l=lists[i]
+    if held is not None:
+        h=lists[held]
+        return 'rollback' if l['version']<h['version'] or (l['version']==h['version'] and l['list']!=h['list']) else 'ok'
+    age=now-l['issued']
+    return 'stale' if age< -CLOCK_SKEW or age>MAX_RIDING_AGE else 'ok'
+def riding(lists):
+    t0=lists[0]['issued']; t1=lists[1]['issued']
+    cases=[('no list held: exactly 30 days old',0,None,t0+MAX_RIDING_AGE),
+           ('no list held: 30 days and 1 ms old',0,None,t0+MAX_RIDING_AGE+1),
+           ('no list held: a year old',2,None,lists[2]['issued']+365*DAY),
+           ('no list held: issued a day ahead of the reader',0,None,t0-CLOCK_SKEW),
+           ('no list held: issued a day and 1 ms ahead of the reader',0,None,t0-CLOCK_SKEW-1),
+           ('the same list held: a year old, taken by version',1,1,t1+365*DAY),
+           ('an older list held: a year old, taken by version',2,1,t1+365*DAY),
+           ('a newer list held: fresh, still a rollback',1,2,t1)]
+    return dict(description='Riding lists (verifyRidingDeviceList): list and held index "lists" above (held null: the reader holds none); now is the reader\'s clock, ms since the epoch; result "ok" or the BwError code.',
+        maxAgeMs=MAX_RIDING_AGE,clockSkewMs=CLOCK_SKEW,refreshMs=REFRESH,
+        cases=[dict(name=n,list=i,held=h,now=now,result=riding_result(lists,i,h,now)) for n,i,h,now in cases])
 
 def link():
     # The new device is "phone" above; the existing device is the identity's first device.
