@@ -2,7 +2,7 @@
 // recipient, a sender quota that holds across every relay process sharing the database.
 import type pg from 'pg';
 import { blobQuotaError, type BlobStore } from './blobs.js';
-import { migrate, openPool } from './postgres.js';
+import { migrate, openPool, outageGuard } from './postgres.js';
 
 export interface PostgresBlobOptions {
   /** The same database as the mailbox's (--database-url); its tables come with schema version 3 (postgres.ts MIGRATIONS). */
@@ -61,8 +61,10 @@ export async function openPostgresBlobStore(opts: PostgresBlobOptions, log: (e: 
   const sumFor = async (q: pg.Pool | pg.PoolClient, from: string, now: number) =>
     Number((await q.query<{ n: string }>('SELECT COALESCE(SUM(size), 0) AS n FROM blobs WHERE sender = $1 AND expires > $2', [from, now])).rows[0]!.n);
 
+  const guard = outageGuard(log);
+  // Every call but close goes through guard: during an outage it answers 'unavailable', not 'internal'.
   return {
-    put: (b, quota, now) =>
+    put: guard((b, quota, now) =>
       inTransaction(pool, async (c) => {
         // First: every statement after the lock sees every put for this sender committed before it.
         await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SENDER_LOCK, b.from]);
@@ -79,16 +81,16 @@ export async function openPostgresBlobStore(opts: PostgresBlobOptions, log: (e: 
           );
         }
         await addTo(c, b.id, b.to);
-      }),
-    addRecipients: (id, from, to, expires) =>
+      })),
+    addRecipients: guard((id, from, to, expires) =>
       inTransaction(pool, async (c) => {
         const own = await c.query('UPDATE blobs SET expires = GREATEST(expires, $3) WHERE id = $1 AND sender = $2', [id, from, expires]);
         if (!own.rowCount) return false;
         await addTo(c, id, to);
         return true;
-      }),
-    senderBytes: (from, now) => sumFor(pool, from, now),
-    async read(id, recipient, at, len, now) {
+      })),
+    senderBytes: guard((from, now) => sumFor(pool, from, now)),
+    read: guard(async (id, recipient, at, len, now) => {
       // substring() on bytea counts bytes (1-based): a chunk is read without loading the whole blob (STORAGE EXTERNAL).
       const { rows } = await pool.query<{ size: number; data: Buffer }>(
         `SELECT b.size, substring(b.data FROM $1::int + 1 FOR $2::int) AS data FROM blobs b JOIN blob_to t ON t.id = b.id
@@ -98,8 +100,8 @@ export async function openPostgresBlobStore(opts: PostgresBlobOptions, log: (e: 
       const r = rows[0];
       if (!r) return undefined;
       return { size: r.size, data: new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.length) };
-    },
-    ack(recipient, ids) {
+    }),
+    ack: guard((recipient, ids) => {
       const list = [...new Set(ids)].sort();
       if (!list.length) return Promise.resolve(0);
       return inTransaction(pool, async (c) => {
@@ -109,13 +111,13 @@ export async function openPostgresBlobStore(opts: PostgresBlobOptions, log: (e: 
         await c.query('DELETE FROM blobs b WHERE b.id = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM blob_to t WHERE t.id = b.id)', [dropped.rows.map((r) => r.id)]);
         return dropped.rowCount;
       });
-    },
-    async stats(now) {
+    }),
+    stats: guard(async (now) => {
       const r = (await pool.query<{ blobs: string; bytes: string }>('SELECT COUNT(*) AS blobs, COALESCE(SUM(size), 0) AS bytes FROM blobs WHERE expires > $1', [now])).rows[0]!;
       return { blobs: Number(r.blobs), bytes: Number(r.bytes) };
-    },
+    }),
     // Recipient rows go with their blob (ON DELETE CASCADE). The bytes stay on disk until reused (see above).
-    purgeExpired: async (now) => (await pool.query('DELETE FROM blobs WHERE expires <= $1', [now])).rowCount ?? 0,
+    purgeExpired: guard(async (now) => (await pool.query('DELETE FROM blobs WHERE expires <= $1', [now])).rowCount ?? 0),
     close: () => pool.end(),
   };
 }

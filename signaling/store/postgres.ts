@@ -133,6 +133,60 @@ export async function migrate(pool: pg.Pool, upTo = MIGRATIONS.length): Promise<
   }
 }
 
+/** Socket errors (Node's codes) that mean the database could not be reached or the link to it broke. */
+const LINK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * PostgreSQL's SQLSTATEs of a server that is away, going away or full: class 08 (connection exception), 57P01–57P03
+ * (admin or crash shutdown, cannot connect now: stopping or starting), 53300 (too many connections).
+ */
+const outageState = (s: string) => s.startsWith('08') || s === '57P01' || s === '57P02' || s === '57P03' || s === '53300';
+
+/** node-postgres's own words for a connection that broke or never came (it gives these no code). */
+const LINK_MESSAGES = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Query read timeout)/;
+
+/** Whether `e` says the database could not be reached or the link to it broke, rather than that a query is wrong. */
+export function isOutage(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && (LINK_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && outageState(code)))) return true;
+  if (LINK_MESSAGES.test(e.message)) return true;
+  // Several addresses tried, all refused (Node's happy eyeballs): an AggregateError of socket errors.
+  return e instanceof AggregateError && e.errors.length > 0 && e.errors.every(isOutage);
+}
+
+/**
+ * The error a store call answers with: an outage becomes BwError('unavailable') (clients retry; the reason and the
+ * database's address stay in the relay's log), anything else passes through and is answered 'internal' (a bug).
+ */
+export function storeError(e: unknown): unknown {
+  return isOutage(e) ? new BwError('unavailable', 'the relay cannot reach its database; try again shortly') : e;
+}
+
+/**
+ * Wraps each call of a PostgreSQL store with storeError, and logs an outage once when it begins (the first failure
+ * after a success), not once per call: during an outage every put and fetch fails, and each is already counted in
+ * the metrics by its code.
+ */
+export function outageGuard(log: (e: Error) => void) {
+  let down = false;
+  return <A extends unknown[], T>(call: (...a: A) => Promise<T>) =>
+    async (...a: A): Promise<T> => {
+      try {
+        const r = await call(...a);
+        down = false;
+        return r;
+      } catch (e) {
+        const mapped = storeError(e);
+        if (mapped !== e && !down) {
+          down = true;
+          log(new Error(`database unreachable: ${(e as Error).message}`));
+        }
+        throw mapped;
+      }
+    };
+}
+
 /** A pool whose errors on idle connections (the server restarting) are logged by the caller, not thrown. */
 export function openPool(databaseUrl: string, max = 8, onError: (e: Error) => void = () => {}): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl, max });
@@ -183,22 +237,24 @@ export async function openPostgresStore(opts: PostgresOptions, log: (e: Error) =
 
   const one = async <T>(sql: string, params: unknown[]): Promise<T[]> => (await pool.query(sql, params)).rows as T[];
 
+  const guard = outageGuard(log);
+  // Every call but close goes through guard: during an outage it answers 'unavailable', not 'internal'.
   return {
-    putMany: (rows) => commits.put(rows),
-    async fetch(to, after, limit, now) {
+    putMany: guard((rows) => commits.put(rows)),
+    fetch: guard(async (to, after, limit, now) => {
       const rows = await one<{ id: string; from: string; env: string }>(
         'SELECT id, sender AS "from", env FROM mailbox WHERE recipient = $1 AND id > $2 AND expires > $3 ORDER BY id LIMIT $4',
         [to, after, now, limit],
       );
       return rows.map((r): StoredItem => ({ id: Number(r.id), from: r.from, env: r.env }));
-    },
-    async ack(to, ids) {
+    }),
+    ack: guard(async (to, ids) => {
       if (!ids.length) return 0;
       return (await pool.query('DELETE FROM mailbox WHERE recipient = $1 AND id = ANY($2::bigint[])', [to, ids])).rowCount ?? 0;
-    },
-    count: async (to, now) => Number((await one<{ n: string }>('SELECT COUNT(*) AS n FROM mailbox WHERE recipient = $1 AND expires > $2', [to, now]))[0]!.n),
-    depth: async (now) => Number((await one<{ n: string }>('SELECT COUNT(*) AS n FROM mailbox WHERE expires > $1', [now]))[0]!.n),
-    async setAllowed(recipient, tags) {
+    }),
+    count: guard(async (to, now) => Number((await one<{ n: string }>('SELECT COUNT(*) AS n FROM mailbox WHERE recipient = $1 AND expires > $2', [to, now]))[0]!.n)),
+    depth: guard(async (now) => Number((await one<{ n: string }>('SELECT COUNT(*) AS n FROM mailbox WHERE expires > $1', [now]))[0]!.n)),
+    setAllowed: guard(async (recipient, tags) => {
       // One statement, so one atomic step: drop what is no longer listed, add what is new; an unchanged list writes nothing.
       const list = [...new Set(tags)];
       await pool.query(
@@ -206,9 +262,9 @@ export async function openPostgresStore(opts: PostgresOptions, log: (e: Error) =
          INSERT INTO mailbox_allow (recipient, tag) SELECT $1, t FROM unnest($2::text[]) AS t ON CONFLICT DO NOTHING`,
         [recipient, list],
       );
-    },
-    isAllowed: async (recipient, tag) => (await pool.query('SELECT 1 FROM mailbox_allow WHERE recipient = $1 AND tag = $2', [recipient, tag])).rowCount! > 0,
-    purgeExpired: async (now) => (await pool.query('DELETE FROM mailbox WHERE expires <= $1', [now])).rowCount ?? 0,
+    }),
+    isAllowed: guard(async (recipient, tag) => (await pool.query('SELECT 1 FROM mailbox_allow WHERE recipient = $1 AND tag = $2', [recipient, tag])).rowCount! > 0),
+    purgeExpired: guard(async (now) => (await pool.query('DELETE FROM mailbox WHERE expires <= $1', [now])).rowCount ?? 0),
     async close() {
       await commits.drain();
       await pool.end();

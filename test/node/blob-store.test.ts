@@ -4,10 +4,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { isBwError, toFailure } from '../../shared/errors.js';
 import { openSqliteBlobStore } from '../../signaling/store/blobs-sqlite.js';
 import { openPostgresBlobStore } from '../../signaling/store/blobs-postgres.js';
 import { migrate, MIGRATIONS, openPool } from '../../signaling/store/postgres.js';
-import { blob, blobCases, bytesOf, NOW, readAll, type BlobBackend } from '../cases/blob-store-suite.js';
+import { blob, blobCases, bytesOf, NOW, readAll, ROOMY, type BlobBackend } from '../cases/blob-store-suite.js';
 import { key } from '../cases/mailbox-store-suite.js';
 import { startPostgres, type PostgresServer } from '../db-servers.js';
 import { tempDir } from '../temp.js';
@@ -108,6 +109,41 @@ describe('PostgreSQL blob store', () => {
 
   test('an unreachable database fails the start with its reason', async () => {
     await assert.rejects(openPostgresBlobStore({ databaseUrl: `postgres://bw@127.0.0.1:${server.port}/no_such_db` }), /no_such_db/);
+  });
+
+  // Without the fix every call during the outage rejected with pg's own error, which the relay answers 'internal' (a
+  // bug on its side) instead of 'unavailable', which clients retry.
+  test('a database that goes away mid-run: every call answers unavailable, never internal', { timeout: 60_000 }, async () => {
+    const own = await startPostgres(); // its own server: stopping the shared one would end the other cases
+    try {
+      const store = await openPostgresBlobStore({ databaseUrl: await own.createDatabase('outage') });
+      const x = blob(alice, [bob], bytesOf(100));
+      await store.put(x, ROOMY, NOW);
+      await own.stop(); // fast shutdown: the pool's idle connections are terminated, then nothing listens on the port
+      const calls: [string, () => Promise<unknown>][] = [
+        ['put', () => store.put(blob(alice, [bob], bytesOf(200)), ROOMY, NOW)],
+        ['addRecipients', () => store.addRecipients(x.id, alice, [carol], NOW + 3600_000)],
+        ['senderBytes', () => store.senderBytes(alice, NOW)],
+        ['read', () => store.read(x.id, bob, 0, 10, NOW)],
+        ['ack', () => store.ack(bob, [x.id])],
+        ['stats', () => store.stats(NOW)],
+        ['purgeExpired', () => store.purgeExpired(NOW)],
+      ];
+      for (const [what, call] of calls) {
+        const e = await call().then(() => assert.fail(`${what} answered during the outage`), (x: unknown) => x);
+        assert.ok(isBwError(e, 'unavailable'), `${what}: ${String((e as Error)?.stack ?? e)}`);
+        assert.equal(toFailure(e).code, 'unavailable');
+      }
+      await store.close();
+    } finally {
+      await own.stop();
+    }
+  });
+
+  test('a blob put the quota refuses is still refused with its own code, not taken for an outage', async () => {
+    const store = await openPostgresBlobStore({ databaseUrl: await freshDb() });
+    await assert.rejects(store.put(blob(alice, [bob], bytesOf(100)), 10, NOW), (e) => isBwError(e, 'quota'));
+    await store.close();
   });
 });
 

@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { isBwError, toFailure } from '../../shared/errors.js';
 import { openSqliteStore } from '../../signaling/store/sqlite.js';
 import { migrate, MIGRATIONS, openPool, openPostgresStore } from '../../signaling/store/postgres.js';
 import { key, mailboxCases, put, refused, row, SENDER_FULL, SMALL, stored, envs, type MailboxBackend } from '../cases/mailbox-store-suite.js';
@@ -131,5 +132,62 @@ describe('PostgreSQL mailbox store', () => {
 
   test('an unreachable database fails the start with its reason', async () => {
     await assert.rejects(openPostgresStore({ databaseUrl: `postgres://bw@127.0.0.1:${server.port}/no_such_db`, ...SMALL }), /no_such_db/);
+  });
+
+  // Without the fix every call during the outage rejected with pg's own error, which the relay answers 'internal' (a
+  // bug on its side) instead of 'unavailable', which clients retry.
+  test('a database that goes away mid-run: a put in flight and every call after it answer unavailable, never internal', { timeout: 60_000 }, async () => {
+    const own = await startPostgres(); // its own server: stopping the shared one would end the other cases
+    try {
+      const databaseUrl = await own.createDatabase('outage');
+      const store = await openPostgresStore({ databaseUrl, ...SMALL });
+      stored(await put(store, bob, alice, 'before'), 'while the database is up');
+      // A put that is inside its commit when the server stops: it waits on bob's advisory lock, held here.
+      const holder = new pg.Client({ connectionString: databaseUrl });
+      holder.on('error', () => {}); // it is cut too when the server stops
+      await holder.connect();
+      await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [bob]);
+      const inFlight = put(store, bob, mallory, 'in flight');
+      for (let i = 0; i < 100; i++) {
+        const waiting = await holder.query("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+        if (Number(waiting.rows[0].n) > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const settled = inFlight.then(() => undefined, (e: unknown) => e);
+      await own.stop(); // fast shutdown: the put's connection is terminated (57P01), then nothing listens on the port
+      const unavailable = (e: unknown, what: string) => {
+        assert.ok(isBwError(e, 'unavailable'), `${what}: ${String((e as Error)?.stack ?? e)}`);
+        assert.equal(toFailure(e).code, 'unavailable');
+        assert.doesNotMatch(e.message, /127\.0\.0\.1|ECONN|57P01/, `${what}: says what to do, not where the database is`);
+      };
+      unavailable(await settled, 'the put in flight');
+      const calls: [string, () => Promise<unknown>][] = [
+        ['putMany', () => store.putMany([row(bob, alice, 'during')])],
+        ['fetch', () => store.fetch(bob, 0, 10, Date.now())],
+        ['ack', () => store.ack(bob, [1])],
+        ['count', () => store.count(bob, Date.now())],
+        ['depth', () => store.depth(Date.now())],
+        ['setAllowed', () => store.setAllowed(bob, ['tag'])],
+        ['isAllowed', () => store.isAllowed(bob, 'tag')],
+        ['purgeExpired', () => store.purgeExpired(Date.now())],
+      ];
+      for (const [what, call] of calls) unavailable(await call().then(() => assert.fail(`${what} answered during the outage`), (e: unknown) => e), what);
+      await store.close();
+      await holder.end().catch(() => {});
+    } finally {
+      await own.stop();
+    }
+  });
+
+  test('a genuine fault (a table gone from under the relay) stays internal: only connection trouble is unavailable', async () => {
+    const databaseUrl = await freshDb();
+    const store = await openPostgresStore({ databaseUrl, ...SMALL });
+    const pool = openPool(databaseUrl);
+    await pool.query('DROP TABLE mailbox CASCADE');
+    await pool.end();
+    const e = await store.fetch(bob, 0, 10, Date.now()).then(() => assert.fail('fetch answered'), (x: unknown) => x);
+    assert.equal(isBwError(e, 'unavailable'), false, String(e));
+    assert.equal(toFailure(e).code, 'internal');
+    await store.close();
   });
 });
