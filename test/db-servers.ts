@@ -1,7 +1,7 @@
 // Owns throwaway Redis and PostgreSQL servers for tests and benches: a temp data dir, a free loopback port, no
 // persistence beyond the run, stopped when the process exits. Debian's redis-server and postgresql packages.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -121,7 +121,23 @@ export interface PostgresServer {
   /** Creates a fresh empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
+  /** A crash stop: SIGKILL to the postmaster and every backend at once, as a power cut takes the processes. */
+  crash(): Promise<void>;
+  /** Starts it again on the same port and data (after a crash: once its recovery has replayed the WAL). */
+  start(): Promise<void>;
 }
+
+/** A process's state letter and parent from /proc (after "(comm) "), or undefined once it is gone. */
+function procStat(pid: number | string): { state: string; ppid: number } | undefined {
+  try {
+    const [state, ppid] = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return { state: state!, ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+}
+const childrenOf = (pid: number) => readdirSync('/proc').filter((d) => /^\d+$/.test(d) && procStat(d)?.ppid === pid).map(Number);
+const alive = (pid: number) => (procStat(pid)?.state ?? 'Z') !== 'Z';
 
 /**
  * initdb into a temp dir, then postgres on 127.0.0.1 only with its Unix socket in that dir. PostgreSQL refuses to run
@@ -145,7 +161,8 @@ export async function startPostgres(): Promise<PostgresServer> {
   if (ids.uid !== undefined) chownSync(data, ids.uid, ids.gid!);
   const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'bw', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], { encoding: 'utf8', cwd: dir, ...ids });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
-  const child = await spawnUntil(join(bin, 'postgres'), ['-D', data, '-h', '127.0.0.1', '-p', String(port), '-k', dir, '-c', 'max_connections=200'], /database system is ready to accept connections/, { cwd: dir, ...ids });
+  const start = () => spawnUntil(join(bin, 'postgres'), ['-D', data, '-h', '127.0.0.1', '-p', String(port), '-k', dir, '-c', 'max_connections=200'], /database system is ready to accept connections/, { cwd: dir, ...ids });
+  let child = await start();
   const url = `postgres://bw@127.0.0.1:${port}/postgres`;
   return {
     url,
@@ -162,5 +179,22 @@ export async function startPostgres(): Promise<PostgresServer> {
       return `postgres://bw@127.0.0.1:${port}/${encodeURIComponent(name)}`;
     },
     stop: () => stopChild(child, 'SIGINT'), // "fast" shutdown: rolls back open transactions, then exits
+    async crash() {
+      const backends = childrenOf(child.pid!);
+      const gone = stopChild(child, 'SIGKILL');
+      for (const pid of backends) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already exited
+        }
+      }
+      await gone;
+      // The next postmaster refuses to start while an old backend still holds the shared memory: wait until none is left.
+      for (let i = 0; i < 100 && backends.some(alive); i++) await new Promise((r) => setTimeout(r, 20));
+    },
+    async start() {
+      child = await start();
+    },
   };
 }
