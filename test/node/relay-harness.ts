@@ -128,3 +128,57 @@ export async function download(who: BlobUser, id: string): Promise<Uint8Array | 
   for (const p of parts) (out.set(p, o), (o += p.length));
   return out;
 }
+
+export type Answer = Awaited<ReturnType<typeof call>>;
+
+/** A client as the browser's is: it reconnects by itself, and on every new connection proves its key, then runs `onLogin`. */
+export interface LiveClient {
+  readonly socket: ClientSocket;
+  /** Whether the client is logged in (onLogin done) within `ms`. */
+  loggedIn(ms?: number): Promise<boolean>;
+  /** Waits for the current login, then calls; undefined when no login or no answer came within `ms` each. */
+  call(event: keyof ClientToServer, msg: unknown, ms?: number): Promise<Answer | undefined>;
+  close(): void;
+}
+
+/**
+ * Connects as `id` to `url` with socket.io's own reconnection (every 50–200 ms). `onLogin` runs after each auth:prove
+ * (a recipient sends its allow list again, as the browser's client does) and is tried again every 100 ms, up to 50
+ * times, until it resolves true; calls wait for it.
+ */
+export function connectLive(url: string, id: Identity, onLogin: (socket: ClientSocket) => Promise<boolean> = async () => true): LiveClient {
+  const socket: ClientSocket = io(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 200 });
+  let connection = 0;
+  let atLogin = false;
+  let setReady = () => {};
+  let ready = new Promise<void>((r) => (setReady = r));
+  socket.on('disconnect', () => {
+    connection++;
+    if (atLogin) (atLogin = false), (ready = new Promise<void>((r) => (setReady = r))); // callers already waiting keep the pending one
+  });
+  socket.on('auth:challenge', async (ch) => {
+    const mine = connection;
+    const proved = await call(socket, 'auth:prove', proveFor(id, id.sigPub, ch.nonce)).catch(() => undefined);
+    for (let i = 0; proved?.ok && i < 50 && mine === connection; i++) {
+      if (await onLogin(socket).catch(() => false)) {
+        if (mine === connection) (atLogin = true), setReady();
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  const within = <T>(p: Promise<T>, ms: number): Promise<T | undefined> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]).finally(() => clearTimeout(timer));
+  };
+  const loggedIn = async (ms = 5000) => (await within(ready.then(() => true), ms)) ?? false;
+  return {
+    socket,
+    loggedIn,
+    async call(event, msg, ms = 5000) {
+      if (!(await loggedIn(ms))) return undefined;
+      return (socket.timeout(ms).emitWithAck as (e: string, m: unknown) => Promise<Answer>)(event, msg).catch(() => undefined);
+    },
+    close: () => void socket.close(),
+  };
+}
