@@ -7,6 +7,7 @@ import { clientHandler, createRelayServer, guardServer, type TlsFiles } from './
 import { createLogger } from './log.js';
 import { createMetrics, serveMetrics } from './metrics.js';
 import { createRelay } from './server.js';
+import { closeWithin, SHUTDOWN_DEADLINE_MS } from './shutdown.js';
 import { loadSite } from './static.js';
 import { openCluster, type Cluster } from './cluster.js';
 import { openPostgresStore } from './store/postgres.js';
@@ -121,10 +122,8 @@ async function main(): Promise<void> {
     closing = true;
     log.info('shutting down', { signal });
     httpServer.closeAllConnections?.();
-    void relay!.close().then(() => {
-      log.info('closed');
-      process.exit(0);
-    });
+    // Bounded: a close() that rejects or hangs (a database that stopped answering mid-commit) is logged and ends in exit 1.
+    void closeWithin(() => relay!.close(), SHUTDOWN_DEADLINE_MS, log, (code) => process.exit(code));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
