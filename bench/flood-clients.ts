@@ -28,14 +28,14 @@ export interface FloodStats {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-interface Conn {
+export interface Conn {
   socket: Socket;
   id: Identity;
   key: string;
 }
 
 /** Connects and proves `id` (auth:challenge → auth:prove); rejects on refusal or after 15 s. */
-async function connect(url: string, id: Identity): Promise<Conn> {
+export async function connect(url: string, id: Identity): Promise<Conn> {
   const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 15_000 });
   const challenge = await new Promise<{ nonce: string }>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('no auth:challenge in 15 s')), 15_000);
@@ -51,11 +51,11 @@ async function connect(url: string, id: Identity): Promise<Conn> {
   return { socket, id, key: peerId(id.sigPub) };
 }
 
-const ask = async (c: Conn, event: string, msg: unknown): Promise<{ ok: boolean; code?: string }> =>
+export const ask = async (c: Conn, event: string, msg: unknown): Promise<{ ok: boolean; code?: string }> =>
   (await c.socket.timeout(15_000).emitWithAck(event, msg)) as { ok: boolean; code?: string };
 
 /** Two keys that are friends as the client makes them: each watches the other and allows the other's posts. */
-async function befriend(a: Conn, b: Conn): Promise<void> {
+export async function befriend(a: Conn, b: Conn): Promise<void> {
   for (const [me, them] of [[a, b], [b, a]] as const) {
     const w = await ask(me, 'presence:watch', { keys: [them.key] });
     const al = await ask(me, 'mailbox:allow', { tags: [mailboxAllowTag(pairKeys(me.id, them.id).mailboxIn, them.id.sigPub)] });

@@ -6,6 +6,7 @@ import { fromB64u, toB64u } from '../shared/bytes.js';
 import { LABEL, signedMessage } from '../shared/crypto/kdf.js';
 import { percentile, round } from './stats.js';
 import { cpuSecondsOf } from './proc-cpu.js';
+import { arm, honestUploads, type Armed, type AttackKind, type AttackStats } from './abuse-clients.js';
 import { flood, honestClose, honestConnect, honestProbe, type FloodStats, type ProbeStats } from './flood-clients.js';
 
 export type ServerKind = 'relay' | 'bare';
@@ -74,6 +75,9 @@ export type DriverRequest =
   | { op: 'honest'; url: string; pairs: number }
   | { op: 'probe'; ms: number; pauseMs: number }
   | { op: 'flood'; url: string; keys: number; connsPerKey: number; ms: number }
+  | { op: 'arm'; kind: AttackKind; url: string; trickleMs?: number }
+  | { op: 'attack'; ms: number }
+  | { op: 'uploads'; url: string; ms: number }
   | { op: 'exit' };
 
 /** Driver → parent, one per request. */
@@ -85,6 +89,9 @@ export type DriverReply =
   | { op: 'honest-ready'; clients: number }
   | { op: 'probed'; stats: ProbeStats }
   | { op: 'flooded'; stats: FloodStats }
+  | { op: 'armed'; stats: AttackStats }
+  | { op: 'attacked'; stats: AttackStats }
+  | { op: 'uploaded'; tried: number; stored: number; refusals: Record<string, number> }
   | { op: 'error'; message: string };
 
 interface Client {
@@ -363,6 +370,7 @@ async function forwardWindow(req: ForwardRequest, serverPid: number, clients: re
 }
 
 let held: Client[] = [];
+let armed: Armed | undefined;
 
 async function handle(req: DriverRequest): Promise<DriverReply | undefined> {
   switch (req.op) {
@@ -387,7 +395,24 @@ async function handle(req: DriverRequest): Promise<DriverReply | undefined> {
       return { op: 'probed', stats: await honestProbe(req.ms, req.pauseMs) };
     case 'flood':
       return { op: 'flooded', stats: await flood(req.url, req.keys, req.connsPerKey, req.ms) };
+    case 'arm':
+      armed = await arm(req.kind, req.url, req.trickleMs);
+      return { op: 'armed', stats: armed.stats };
+    case 'attack': {
+      if (!armed) throw new Error('attack before arm');
+      const a = armed;
+      armed = undefined;
+      try {
+        await a.run(req.ms);
+      } finally {
+        a.close();
+      }
+      return { op: 'attacked', stats: a.stats };
+    }
+    case 'uploads':
+      return { op: 'uploaded', ...(await honestUploads(req.url, req.ms)) };
     case 'exit':
+      armed?.close();
       honestClose();
       disconnectAll(held);
       process.disconnect?.();

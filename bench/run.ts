@@ -13,6 +13,7 @@ import { imageBench } from './image.bench.js';
 import { storeBench } from './store.bench.js';
 import { devicesBench } from './devices.bench.js';
 import { linkBench } from './link.bench.js';
+import { abuseBench } from './abuse.bench.js';
 
 const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['seal', sealBench],
@@ -24,6 +25,7 @@ const BENCHES: [string, () => Promise<Record<string, number>>][] = [
   ['relay', relayBench],
   ['login', loginBench],
   ['flood', floodBench],
+  ['abuse', abuseBench],
   ['cluster', clusterBench],
   ['image', imageBench],
   ['devices', async () => devicesBench()],
@@ -59,6 +61,11 @@ const TARGETS: Record<string, string> = {
   relay_login_ratio: '≥ 0.5 × bare Socket.IO connects/s (10,000 clients at once)',
   flood_honest_p50_ratio: '≤ 3 × honest p50 before the flood',
   flood_relay_rss_mb: '≤ 300 MB',
+  presence_attack_honest_p50_ratio: '≤ 3 × honest p50 before (300 connections sharing 100 invite tags, 3 keys toggling them)',
+  presence_attack_rss_mb: 'reported: relay peak RSS during that attack',
+  sink_conns_attack_rss_mb: "≤ 300 MB (a friend's 200 connections that never read, flooded with signals)",
+  sink_conns_attack_honest_p50_ratio: 'reported: honest p50 during that attack ÷ before',
+  upload_attack_honest_success_ratio: '≥ 0.9 × without the attack (17 keys announcing uploads and trickling 1 byte per 20 s)',
   cluster_signal_rate_per_s: 'the paced load the p50/p99 figures are measured at (half same-node, half cross-node)',
   cluster_signal_p99_ratio: '≤ 1.5 × both ends on one node (two nodes, Redis; open loop at cluster_signal_rate_per_s)',
   cluster_bare_p99_ratio: 'reported: the same ratio for bare Socket.IO processes on plain Redis pub/sub (same hops, none of the relay\'s work), by turns with ours',
