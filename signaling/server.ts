@@ -298,7 +298,7 @@ export function createRelay(opts: {
       if (socket.disconnected) throw new BwError('unavailable', 'connection closed while its proof was checked');
       const held = keyLimits.get(proven);
       if (held && held.sockets >= config.maxSocketsPerKey) {
-        queueMicrotask(() => socket.disconnect(true)); // after the ack
+        setImmediate(() => socket.disconnect(true)); // after the refusal's ack, which goes out a few microtasks later
         throw new BwError('busy', `this key already holds ${config.maxSocketsPerKey} connections to this relay; close one first`);
       }
       key = proven;

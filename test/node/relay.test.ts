@@ -167,6 +167,22 @@ describe('signaling and presence', () => {
     for (const x of [b, stranger, friend]) x.socket.close();
   });
 
+  test("a signal goes only to the recipient's connections that consent to its sender", async () => {
+    const a = await connectAs(h.url, 'a');
+    const bId = generateIdentity('b');
+    const [b1, b2] = [await connectAs(h.url, bId), await connectAs(h.url, bId)];
+    await call(b1.socket, 'presence:watch', { keys: [a.key] });
+    await call(b2.socket, 'presence:watch', { keys: [] }); // another tab of b that does not watch a
+    const got: string[] = [];
+    b1.socket.on('signal:recv', () => got.push('b1'));
+    b2.socket.on('signal:recv', () => got.push('b2'));
+    assert.equal((await call(a.socket, 'signal:send', { to: b1.key, data: sdp })).ok, true);
+    await call(b1.socket, 'presence:watch', { keys: [a.key] }); // a round trip on each: the signal had its turn
+    await call(b2.socket, 'presence:watch', { keys: [] });
+    assert.deepEqual(got, ['b1']);
+    for (const x of [a, b1, b2]) x.socket.close();
+  });
+
   test('presence: friends who watch each other hear arrivals and departures, exactly once each', async () => {
     const a = await connectAs(h.url, 'a');
     const aHeard = heard(a.socket);
@@ -251,6 +267,24 @@ describe('mailbox', () => {
     assert.equal((await call(b.socket, 'mailbox:ack', { ids: [put.id] })).deleted, 1);
     assert.deepEqual((await call(b.socket, 'mailbox:fetch', { after: 0, limit: 10 })).items, []);
     for (const s of [a, b, mallory]) s.socket.close();
+  });
+
+  test('waiting posts are announced after the login is acknowledged, never before it', async () => {
+    const a = await connectAs(h.url, 'a');
+    const bId = generateIdentity('b');
+    const b0 = await connectAs(h.url, bId);
+    await allow(b0, [a.id]);
+    b0.socket.close();
+    assert.equal((await call(a.socket, 'mailbox:put', { to: peerId(bId.sigPub), env: envelopeFrom(a.id, bId), cap: capFor(a.id, bId) })).ok, true);
+    const { socket, challenge } = await connectRaw(h.url);
+    const order: string[] = [];
+    const ready = new Promise<void>((r) => socket.once('mailbox:ready', () => (order.push('mailbox:ready'), r())));
+    // The ack's own callback, not a promise: a promise's reaction would run after a packet that came in the same read.
+    const proved = new Promise<void>((r) => socket.emit('auth:prove', proveFor(bId, bId.sigPub, challenge.nonce), (res: { ok: boolean }) => (order.push(`ack ${res.ok}`), r())));
+    await Promise.all([ready, proved]);
+    assert.deepEqual(order, ['ack true', 'mailbox:ready']);
+    socket.close();
+    a.socket.close();
   });
 
   test('only senders on the recipient\'s allow list may leave posts; a removed friend is refused at once', async () => {
@@ -342,5 +376,33 @@ describe('bad frames and limits', () => {
     assert.equal((await call(calm.socket, 'mailbox:fetch', { after: 0, limit: 1 })).ok, true);
     flooder.socket.close();
     calm.socket.close();
+  });
+});
+
+describe('connections per key', () => {
+  let h: Harness;
+  before(async () => (h = await startHarness({ maxSocketsPerKey: 2 })));
+  after(() => h.close());
+
+  test('a key holds at most maxSocketsPerKey connections: one more login is refused as busy, and one closed makes room', async () => {
+    const id = generateIdentity('many');
+    const [c1, c2] = [await connectAs(h.url, id), await connectAs(h.url, id)];
+    const { socket, challenge } = await connectRaw(h.url);
+    const closed = new Promise((r) => socket.once('disconnect', r));
+    const third = await call(socket, 'auth:prove', proveFor(id, id.sigPub, challenge.nonce));
+    assert.equal(third.code, 'busy');
+    assert.match(String(third.message), /already holds 2 connections/);
+    await closed;
+    c1.socket.close();
+    await new Promise((r) => setTimeout(r, 50)).then(async () => {
+      for (let i = 0; i < 40; i++) {
+        // The relay hears the close a moment later; poll until the room is there (bounded).
+        const again = await connectAs(h.url, id).catch(() => undefined);
+        if (again) return again.socket.close();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.fail('no room after a connection closed');
+    });
+    c2.socket.close();
   });
 });
