@@ -57,7 +57,7 @@ const show = (p: Post) => `post ${p.seq} of ${p.sender.slice(0, 8)} to ${p.recip
 /**
  * What the history breaks, each broken promise once:
  * - lost: a post whose put was acknowledged (with id i) is in no read, or is missing from a complete read invoked after
- *   that acknowledgement while no ack naming (i, post) had been invoked before the read completed;
+ *   that acknowledgement while no ack naming (i, post) had been invoked (and not refused) before the read completed;
  * - redelivered: a read invoked after an ack of (i, post) was confirmed returns (i, post) again;
  * - reordered: a recipient sees two acknowledged posts of one sender against their put order, within one read or in
  *   the order they first appeared (a sender puts one post at a time, so put order is real-time order);
@@ -89,7 +89,7 @@ export function checkMailboxHistory(ops: readonly Op[]): Anomaly[] {
 
   // lost
   const ackStarts = new Map<string, number>(); // copy → when an ack naming it was first invoked
-  for (const a of acks) for (const c of a.items.filter(known)) ackStarts.set(copyKey(c), Math.min(ackStarts.get(copyKey(c)) ?? Infinity, a.start));
+  for (const a of acks) if (a.outcome !== 'fail') for (const c of a.items.filter(known)) ackStarts.set(copyKey(c), Math.min(ackStarts.get(copyKey(c)) ?? Infinity, a.start));
   const acknowledged = new Map<string, Post>(); // copy → post, for every put acknowledged with an id
   for (const p of puts) {
     if (p.outcome !== 'ok' || p.id === undefined) continue;

@@ -51,6 +51,8 @@ test('checker: lost — never read, or missing from a complete read while not ac
   assert.deepEqual(kinds(history([put(p(1), 'ok', 1), read([{ id: 1, post: p(1) }]), read([])])), ['lost']);
   // An incomplete read may stop before it; an ack invoked before the read ends may have deleted it: neither is a loss.
   assert.deepEqual(kinds(history([put(p(1), 'ok', 1), read([], false), read([{ id: 1, post: p(1) }]), ack([{ id: 1, post: p(1) }], 'info'), read([])])), []);
+  // A refused ack deleted nothing.
+  assert.deepEqual(kinds(history([put(p(1), 'ok', 1), read([{ id: 1, post: p(1) }]), ack([{ id: 1, post: p(1) }], 'fail'), read([])])), ['lost']);
   // A put without an answer promised nothing.
   assert.deepEqual(kinds(history([put(p(1), 'info'), read([])])), []);
 });
@@ -89,13 +91,16 @@ const REFUSED = new Set(['not-friend', 'unauthenticated', 'rate-limited']);
 const LOOSE = ['--rate-limit', '100000', '--key-rate-limit', '100000', '--static-dir', ''];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-});
 const relays: RelayProcess[] = [];
-cleanups.push(async () => {
-  for (const r of relays) await r.stop('SIGKILL');
+const cleanups: [string, () => Promise<unknown>][] = [];
+/** Each step of the cleanup gets 10 s; one that hangs is named, and the rest still run (db-servers SIGKILLs at exit). */
+after(async () => {
+  const steps: [string, () => Promise<unknown>][] = [...relays.map((r) => [`relay ${r.url}`, () => r.stop('SIGKILL')] as [string, () => Promise<unknown>]), ...cleanups.reverse()];
+  for (const [what, step] of steps) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise((r) => (timer = setTimeout(() => r('hung'), 10_000)));
+    if ((await Promise.race([step().catch(() => undefined), hung]).finally(() => clearTimeout(timer))) === 'hung') console.error(`cleanup: ${what} did not finish within 10 s`);
+  }
 });
 async function relay(args: string[], dataDir?: string): Promise<RelayProcess> {
   const r = await startRelay({ args: [...LOOSE, ...args], ...(dataDir && { dataDir }) });
@@ -277,7 +282,7 @@ test('PostgreSQL + Redis, two relays: a cut relay↔database link, a PostgreSQL 
   let redis: RedisServer | undefined;
   let postgres: PostgresServer | undefined;
   let proxy: FaultProxy | undefined;
-  cleanups.push(async () => (await proxy?.close(), await redis?.stop(), await postgres?.stop()));
+  cleanups.push(['postgres', async () => postgres?.stop()], ['redis', async () => redis?.stop()], ['fault proxy', async () => proxy?.close()]);
   [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
   const direct = await postgres.createDatabase('history');
   proxy = await startFaultProxy(postgres.port);
