@@ -21,7 +21,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const links = new Set<readonly [Socket, Socket]>();
   const stats = { forwarded: 0, dropped: 0, refused: 0 };
   let cut = false;
-  const reset = (s: Socket) => (s.destroyed ? undefined : s.resetAndDestroy());
+  // A link still connecting is only destroyed: resetAndDestroy() would wait to reset it once connected, and the target
+  // may be down (one such reset was the suspect in a test process left spinning after its tests passed).
+  const reset = (s: Socket) => (s.destroyed ? undefined : s.connecting ? s.destroy() : s.resetAndDestroy());
   const server = createServer((client) => {
     if (cut) return void (stats.refused++, client.on('error', () => {}), reset(client));
     stats.forwarded++;
