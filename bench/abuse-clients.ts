@@ -187,7 +187,14 @@ export interface Armed {
 
 /** Connects an attack's clients (logins, watch lists, befriending), ready to run. */
 export function arm(kind: AttackKind, url: string, trickleMs?: number): Promise<Armed> {
-  return kind === 'upload' ? uploadAttack(url, trickleMs) : { presence: presenceAttack, sink: sinkAttack }[kind](url);
+  switch (kind) {
+    case 'presence':
+      return presenceAttack(url);
+    case 'sink':
+      return sinkAttack(url);
+    case 'upload':
+      return uploadAttack(url, trickleMs);
+  }
 }
 
 /** Honest photo uploads (300 KB each, one after another, a pause between) for `ms`: how many were tried, how many stored. */

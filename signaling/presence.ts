@@ -48,8 +48,8 @@ export interface Presence<S> {
   leave(s: S): PresenceNote<S>[];
   /** Whether `to` is online and visible to `from`: the gate for signals from `from` to `to`. */
   canReach(from: string, to: string): boolean;
-  /** The connections of `to` that consent to `from` (watch it, or accept a tag it presents): where its signals go. */
-  consenting(from: string, to: string): S[];
+  /** Whether connection `s` consents to key `from` (watches it, or accepts a tag it presents): where its signals go. */
+  consents(s: S, from: string): boolean;
   /** The connections authenticated as `key`. */
   socketsOf(key: string): ReadonlySet<S>;
   /** What a connection declared: its key and its current watch list (for another relay node's replica). */
@@ -174,16 +174,13 @@ export function createPresence<S>(opts: { tagCap?: number } = {}): Presence<S> {
       return notes;
     },
     canReach: (from, to) => from !== to && visible(to, from),
-    consenting(from, to) {
-      if (!presence.canReach(from, to)) return [];
-      const presented = new Set<string>();
-      for (const c of byKey.get(from) ?? NONE) for (const t of entries.get(c)!.present) presented.add(t);
-      const out: S[] = [];
-      for (const c of byKey.get(to) ?? NONE) {
-        const e = entries.get(c)!;
-        if (e.watching.has(from) || [...e.accept].some((t) => presented.has(t))) out.push(c);
-      }
-      return out;
+    consents(s, from) {
+      const e = entries.get(s);
+      if (!e || e.key === from) return false;
+      if (e.watching.has(from)) return true;
+      // Through the tag index: at most tagCap presenters per tag, and nothing built per call (a signal's hot path).
+      for (const t of e.accept) for (const p of presenters.get(t) ?? NONE) if (entries.get(p)!.key === from) return true;
+      return false;
     },
     socketsOf: (key) => byKey.get(key) ?? NONE,
     declared(s) {

@@ -128,28 +128,21 @@ export function createRelay(opts: {
    * to its sender and are still reading. Returns how many got it.
    */
   const deliverHere = (to: string, event: 'signal:recv' | 'mailbox:ready', payload: { from?: string }): number => {
+    const here = [...presence.socketsOf(to)].filter(isLocal);
     if (event === 'mailbox:ready') {
-      const here = [...presence.socketsOf(to)].filter(isLocal);
       for (const t of here) t.emit(event, payload as never);
       return here.length;
     }
     // What the relay holds for a key is bounded per connection and over all of the key's connections, so a key with
     // many connections that never read cannot multiply it (signaling/backpressure.ts).
-    const here = [...presence.socketsOf(to)].filter(isLocal);
-    let keyPending = 0;
-    const pending = new Map<RelaySocket, number>();
-    for (const t of here) {
-      const n = pendingBytes(t.conn, config.maxPendingBytes);
-      pending.set(t, n);
-      keyPending += n;
-    }
-    if (keyPending > config.maxPendingBytesPerKey) return 0;
+    const pending = here.map((t) => pendingBytes(t.conn, config.maxPendingBytes));
+    if (pending.reduce((sum, n) => sum + n, 0) > config.maxPendingBytesPerKey) return 0;
     let sent = 0;
-    for (const t of presence.consenting(payload.from!, to)) {
-      if (!isLocal(t) || pending.get(t)! > config.maxPendingBytes) continue;
+    here.forEach((t, i) => {
+      if (pending[i]! > config.maxPendingBytes || !presence.consents(t, payload.from!)) return;
       t.emit(event, payload as never);
       sent++;
-    }
+    });
     return sent;
   };
   /** The other nodes that hold any of `key`'s connections (none without a cluster). */
@@ -180,19 +173,20 @@ export function createRelay(opts: {
     let limit: KeyLimit | undefined;
     /** This connection's open uploads, by blob id; dropped with it. */
     const uploads = new Map<string, Upload>();
-    const dropUpload = (u: Upload) => {
+    /** Drops `u` if it is still open, freeing what it held; whether it was. */
+    const dropUpload = (u: Upload): boolean => {
       clearTimeout(u.timer);
-      if (uploads.get(u.id) !== u) return;
+      if (uploads.get(u.id) !== u) return false;
       uploads.delete(u.id);
       ledger.close(key!, u.size, u.got);
+      return true;
     };
     /** Arms the timer that drops `u` unless its next piece comes in time (signaling/uploads.ts dueBy). */
     const expect = (u: Upload) => {
       clearTimeout(u.timer);
       const t = now();
       u.timer = setTimeout(() => {
-        if (uploads.get(u.id) === u) log.debug('dropped a slow upload', { key, got: u.got, size: u.size });
-        dropUpload(u);
+        if (dropUpload(u)) log.debug('dropped a slow upload', { key, got: u.got, size: u.size });
       }, Math.max(0, dueBy(u, uploadRules, t) - t));
       u.timer.unref();
     };
@@ -256,7 +250,7 @@ export function createRelay(opts: {
           if (typeof ack !== 'function') throw new BwError('bad-frame', `${event} needs an acknowledgement callback`);
           if (needsAuth && !key) throw new BwError('unauthenticated', 'answer auth:challenge with auth:prove first');
           const res = handler(parse(schema, msg, event), key!);
-          const answer = ({ [AFTER]: after, ...r }: object & { [AFTER]?: () => void }) => {
+          const answer = ({ [AFTER]: after, ...r }: Answer) => {
             observe.frame(event, 'ok', since(t0));
             (ack as AckFn)({ ok: true, ...r });
             after?.();

@@ -155,7 +155,7 @@ describe('presence', () => {
           for (const V of KEYS) {
             assert.equal(p.canReach(V, S), visible(S, V), `seed ${seed} step ${step}: canReach(${V}, ${S})`);
             const consenting = [...live].filter(([, c]) => c.key === S && visible(S, V) && (c.keys.includes(V) || c.accept.some((t) => [...live.values()].some((q) => q.key === V && q.present.includes(t))))).map(([cid]) => cid);
-            assert.deepEqual(p.consenting(V, S).sort(), consenting.sort(), `seed ${seed} step ${step}: consenting(${V}, ${S})`);
+            assert.deepEqual([...p.socketsOf(S)].filter((c) => p.consents(c, V)).sort(), consenting.sort(), `seed ${seed} step ${step}: consents(·, ${V}) among ${S}'s`);
           }
       }
     }
