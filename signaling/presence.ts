@@ -65,6 +65,8 @@ interface Entry {
 }
 
 const NONE: ReadonlySet<never> = new Set();
+/** Moves the reason count of one (subject, viewer) pair by `d`, inside a change. */
+type Bump = (subject: string, viewer: string, d: 1 | -1) => void;
 /** Connections that may present, or accept, one invite tag: an invite's holders, or its maker's devices. */
 export const DEFAULT_TAG_CAP = 16;
 
@@ -93,7 +95,7 @@ export function createPresence<S>(opts: { tagCap?: number } = {}): Presence<S> {
    * Runs a mutation of connection `s`; `bump` inside it moves a pair's reason count. Returns a note for every viewer
    * connection (other than `s`) that watches a subject whose visibility to it flipped, and the entries touched.
    */
-  function change(s: S, mutate: (bump: (subject: string, viewer: string, d: 1 | -1) => void) => void): Changed<S> {
+  function change(s: S, mutate: (bump: Bump) => void): Changed<S> {
     /** subject → viewer → visible before the change, for the pairs this change touched */
     const touched = new Map<string, Map<string, boolean>>();
     let work = 0;
@@ -123,7 +125,6 @@ export function createPresence<S>(opts: { tagCap?: number } = {}): Presence<S> {
     return { notes, work };
   }
 
-  type Bump = (subject: string, viewer: string, d: 1 | -1) => void;
   /** Adds (d = 1) or removes (d = -1) every reason connection `s` of `e.key` gives, and files it in the indexes. */
   function file(s: S, e: Entry, d: 1 | -1, bump: Bump) {
     const edit = d === 1 ? addTo : removeFrom;

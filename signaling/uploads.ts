@@ -3,9 +3,10 @@
 // timers and the bytes.
 //
 // What counts against the relay-wide bound is bytes actually received, not bytes announced: announcing a large upload
-// and then sending nothing holds nothing. An upload must keep up a minimum average rate after a short grace and finish
-// within a lifetime set by its size, so a trickle (one byte every few seconds) is dropped within the grace, and a key
-// cannot hold a share of the bound by sending slowly. The per-key bound (on bytes announced) is each key's share.
+// and then sending nothing holds nothing. An upload must keep up a minimum average rate after a short grace, so it
+// finishes within the grace plus the time its size takes at that rate; a trickle (one byte every few seconds) is
+// dropped within the grace, and a key cannot hold a share of the bound by sending slowly. The per-key bound (on bytes
+// announced) is each key's share.
 import { BwError } from '../shared/errors.js';
 
 export interface UploadRules {
@@ -24,24 +25,21 @@ export interface UploadRules {
 export interface UploadClock {
   /** When it was announced. */
   readonly start: number;
-  /** Its announced size. */
-  readonly size: number;
   /** Bytes received so far. */
   readonly got: number;
 }
 
 /**
- * When an upload that has received `got` bytes is dropped unless more arrive: after the next idle gap, when its
- * average falls under the minimum rate, or at the end of its lifetime (the grace plus twice the time its size takes at
- * the minimum rate), whichever comes first.
+ * When an upload that has received `got` bytes is dropped unless more arrive: after the next idle gap, or when its
+ * average falls under the minimum rate, whichever comes first. Since `got` never passes the size, this also bounds
+ * its whole life: the grace plus the time its size takes at the minimum rate.
  */
 export function dueBy(u: UploadClock, r: UploadRules, now: number): number {
   const atRate = u.start + r.graceMs + (u.got / r.minRate) * 1000;
-  const lifetime = u.start + r.graceMs + ((2 * u.size) / r.minRate) * 1000;
-  return Math.min(now + r.idleMs, atRate, lifetime);
+  return Math.min(now + r.idleMs, atRate);
 }
 
-/** The relay's counts of open uploads: bytes announced per key, bytes received per key and in all. */
+/** The relay's counts of open uploads: bytes announced per key, bytes received in all. */
 export interface UploadLedger {
   /** Checks a new upload of `size` by `key` against its share and the relay's bound; throws 'busy' if it does not fit. */
   open(key: string, size: number): void;
@@ -51,8 +49,6 @@ export interface UploadLedger {
   close(key: string, size: number, got: number): void;
   /** Bytes of unfinished uploads `key` has announced. */
   announced(key: string): number;
-  /** Bytes received and held in all (for metrics and tests). */
-  held(): number;
 }
 
 export function createUploadLedger(r: UploadRules): UploadLedger {
@@ -79,6 +75,5 @@ export function createUploadLedger(r: UploadRules): UploadLedger {
       held -= got;
     },
     announced: (key) => announced.get(key) ?? 0,
-    held: () => held,
   };
 }
